@@ -1,0 +1,119 @@
+"""YAML files whose every problem can be reported with its key path and line.
+
+``read_yaml(text, filename)`` parses with the safe loader only and returns the data plus a
+``LineIndex`` from key paths to line numbers; ``problems_from(error, index)`` turns a pydantic
+``ValidationError`` into ``Problem``s that point at the offending line. Used by the service
+configuration, the rule sets, OKR and agreement files, and roadmap column mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from syncd.errors import Problem
+
+__all__ = ["KeyPath", "LineIndex", "YamlDocument", "dotted", "problems_from", "read_yaml"]
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LineIndex:
+    """Line numbers (1-based) of every key and item in a YAML document."""
+
+    filename: str
+    lines: Mapping[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: Iterable[str | int]) -> int | None:
+        """The line of *path*, or of its nearest ancestor that is in the document."""
+        parts = tuple(path)
+        for end in range(len(parts), -1, -1):
+            if parts[:end] in self.lines:
+                return self.lines[parts[:end]]
+        return None
+
+    def problem(self, path: Iterable[str | int], message: str) -> Problem:
+        """A ``Problem`` at *path* in this document."""
+        parts = tuple(path)
+        return Problem(self.filename, dotted(parts), message, self.line_of(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """Parsed YAML data, its line index, and the structural problems found while reading."""
+
+    data: Any
+    index: LineIndex
+    problems: tuple[Problem, ...]
+
+
+def read_yaml(text: str, filename: str) -> YamlDocument:
+    """Parse *text* safely; syntax errors and repeated keys come back as problems, not raised."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        detail = getattr(error, "problem", None) or str(error)
+        problem = Problem(filename, "", f"not valid YAML: {detail}", line)
+        return YamlDocument(None, LineIndex(filename), (problem,))
+    lines: dict[KeyPath, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _index(node, (), lines, problems, filename)
+    return YamlDocument(data, LineIndex(filename, lines), tuple(problems))
+
+
+def problems_from(error: ValidationError, index: LineIndex, prefix: KeyPath = ()) -> list[Problem]:
+    """One ``Problem`` per pydantic error, placed by its location under *prefix*."""
+    problems = []
+    for item in error.errors():
+        location = (*prefix, *(p for p in item["loc"] if not _is_validator_tag(p)))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling against the reference)"
+        problems.append(index.problem(location, message))
+    return problems
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """Render a key path as ``sources.jira[0].auth``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _is_validator_tag(part: object) -> bool:
+    return isinstance(part, str) and part.startswith(("function-", "tagged-union"))
+
+
+def _index(
+    node: yaml.Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    problems: list[Problem],
+    filename: str,
+) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            key_line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    Problem(filename, dotted((*path, key)), "key is repeated", key_line)
+                )
+            seen.add(key)
+            lines[(*path, key)] = key_line
+            _index(value_node, (*path, key), lines, problems, filename)
+    elif isinstance(node, yaml.SequenceNode):
+        for position, item in enumerate(node.value):
+            _index(item, (*path, position), lines, problems, filename)
