@@ -1,0 +1,153 @@
+"""The long-running loop behind ``syncd run``.
+
+Each source is synced on its own interval (with jitter, so replicas and sources do not
+stampede) and swept for deletions on a longer one. After any cycle that changed data, the
+``refresh`` step re-decides and recomputes the analytics snapshot. With several replicas, a
+``WriterLock`` elects the one that writes; the others only ``follow`` (serve the latest
+snapshot from the store) and take over when the lock frees. SIGTERM sets ``stop``: the run
+in progress ends between pages (the store stays consistent) and ``run`` returns.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+
+from syncd.domain import Source
+from syncd.sync import RunReport, SyncEngine
+
+__all__ = ["Daemon", "DaemonState", "SourceJob", "WriterLock"]
+
+_log = structlog.get_logger("syncd.daemon")
+
+
+class WriterLock(Protocol):
+    """Single-writer election (a PostgreSQL advisory lock; always held on SQLite)."""
+
+    def acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+    @property
+    def held(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class SourceJob:
+    """A source with its schedule; ``next_sync``/``next_census`` are monotonic deadlines."""
+
+    source: Source
+    interval_seconds: float
+    census_interval_seconds: float
+    jitter: float = 0.1
+    next_sync: float = 0.0
+    next_census: float = 0.0
+
+    def schedule_sync(self, now: float, rng: random.Random) -> None:
+        """Set the next sync deadline one interval (± jitter) after *now*."""
+        self.next_sync = now + self.interval_seconds * (1 + rng.uniform(-self.jitter, self.jitter))
+
+    def schedule_census(self, now: float, rng: random.Random) -> None:
+        """Set the next census deadline one census interval (± jitter) after *now*."""
+        self.next_census = now + self.census_interval_seconds * (
+            1 + rng.uniform(-self.jitter, self.jitter)
+        )
+
+
+@dataclass(slots=True)
+class DaemonState:
+    """What the HTTP endpoints read: liveness heartbeat, readiness, leadership."""
+
+    heartbeat: float = field(default_factory=time.monotonic)
+    first_cycle_done: bool = False
+    leader: bool = False
+    last_error: str | None = None
+
+
+class Daemon:
+    """Schedules source runs, census sweeps and refreshes until ``stop`` is set."""
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        jobs: Sequence[SourceJob],
+        *,
+        refresh: Callable[[Sequence[RunReport]], None],
+        follow: Callable[[], None],
+        lock: WriterLock,
+        stop: threading.Event,
+        on_leader_change: Callable[[bool], None] | None = None,
+        idle_seconds: float = 5.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._engine = engine
+        self._jobs = list(jobs)
+        self._refresh = refresh
+        self._follow = follow
+        self._lock = lock
+        self._stop = stop
+        self._on_leader_change = on_leader_change
+        self._idle = idle_seconds
+        self._rng = rng or random.Random()
+        self.state = DaemonState()
+
+    def run(self) -> None:
+        """Loop until ``stop`` is set; release the writer lock on the way out."""
+        _log.info("daemon_started", sources=[job.source.name for job in self._jobs])
+        try:
+            while not self._stop.is_set():
+                self._cycle()
+                self.state.heartbeat = time.monotonic()
+                self.state.first_cycle_done = True
+                self._stop.wait(self._wait_seconds())
+        finally:
+            if self._lock.held:
+                self._lock.release()
+            _log.info("daemon_stopped")
+
+    def _cycle(self) -> None:
+        try:
+            if self._elect():
+                self._lead()
+            else:
+                self._follow()
+            self.state.last_error = None
+        except Exception as error:  # one bad cycle must not end the service
+            self.state.last_error = type(error).__name__
+            _log.exception("cycle_failed")
+
+    def _elect(self) -> bool:
+        leader = self._lock.held or self._lock.acquire()
+        if leader != self.state.leader:
+            self.state.leader = leader
+            _log.info("leadership_changed", leader=leader)
+            if self._on_leader_change is not None:
+                self._on_leader_change(leader)
+        return leader
+
+    def _lead(self) -> None:
+        reports: list[RunReport] = []
+        for job in self._jobs:
+            now = time.monotonic()
+            if self._stop.is_set():
+                break
+            if now >= job.next_sync:
+                reports.append(self._engine.sync(job.source))
+                job.schedule_sync(time.monotonic(), self._rng)
+            if now >= job.next_census and not self._stop.is_set():
+                reports.append(self._engine.census(job.source))
+                job.schedule_census(time.monotonic(), self._rng)
+        if reports or not self.state.first_cycle_done:
+            self._refresh(reports)
+
+    def _wait_seconds(self) -> float:
+        if not self.state.leader or not self._jobs:
+            return self._idle
+        soonest = min(min(job.next_sync, job.next_census) for job in self._jobs)
+        return max(0.05, min(self._idle * 12, soonest - time.monotonic()))
