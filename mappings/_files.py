@@ -1,0 +1,65 @@
+"""Reading the mapping layer's YAML files: every problem with its line, and a content hash.
+
+Each loader (rules, OKRs, agreements, teams) reads its file the same way: parse with
+``syncd.yamlfile``, validate with a pydantic model, and collect every problem before raising
+``RuleSetError``, so one run of ``syncd rules check`` lists them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from syncd.errors import Problem, RuleSetError
+from syncd.yamlfile import LineIndex, problems_from, read_yaml
+
+__all__ = ["StrictModel", "content_version", "parse_model", "read_text"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+VERSION_LENGTH = 12
+
+
+class StrictModel(BaseModel):
+    """Base of every file schema: unknown keys are errors, parsed values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def read_text(path: Path) -> str:
+    """The text of *path*, or ``RuleSetError`` naming the file when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleSetError(f"cannot read {path}", [Problem(str(path), "", str(error))]) from None
+
+
+def parse_model(
+    text: str, filename: str, model: type[ModelT]
+) -> tuple[ModelT | None, Any, LineIndex, list[Problem]]:
+    """Parse YAML *text* into *model*; return the model (``None`` if invalid), data, lines, problems.
+
+    Problems come back, not raised, so that callers can add their own cross-field checks
+    with line numbers before deciding whether the file is usable.
+    """
+    document = read_yaml(text, filename)
+    problems = list(document.problems)
+    if document.data is None and not problems:
+        problems.append(Problem(filename, "", "the file is empty", 1))
+    if problems:
+        return None, document.data, document.index, problems
+    try:
+        parsed = model.model_validate(document.data)
+    except ValidationError as error:
+        return None, document.data, document.index, problems_from(error, document.index)
+    return parsed, document.data, document.index, []
+
+
+def content_version(data: Any) -> str:
+    """A short sha256 of the canonical content: comments, key order and layout do not count."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:VERSION_LENGTH]

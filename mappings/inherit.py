@@ -1,0 +1,272 @@
+"""Deciding a whole collection: own verdicts combined along sub-task → parent → epic → roadmap item.
+
+An issue's next ancestor is its parent (``parent_key``), else its epic (``epic_key``), else the
+roadmap item whose ``jira_keys`` name the issue. A missing parent or epic is noted in the
+reason and the walk goes on with the next kind of link. Issues on a cycle decide on their own
+(with a note); issues leading into a cycle inherit from it normally. The walk is iterative and
+memoised, so deep chains and 200,000 issues are fine.
+
+Precedence (``settings.inheritance``):
+
+1. an own non-fallback rule wins when ``precedence: own`` (the default);
+2. otherwise a classified inherited decision wins;
+3. otherwise an own rule (including a fallback) wins;
+4. otherwise the issue is ``unclassified``.
+
+Key result: the issue's own (rule action or ``kr:`` label) when it has one and its decision
+wins or it is explicit from a label; else, with ``key_result: true``, the nearest ancestor's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from mappings.classify import Verdict, classify
+from mappings.facts import Facts, facts_of
+from mappings.rules.load import RuleSet
+from mappings.teams import TeamConfig, resolve_team
+from syncd.domain import Decision, Issue, RoadmapItem, WorkClass
+
+__all__ = ["ROADMAP_DEFAULT_RULE", "ROADMAP_HINT_RULE", "Decider", "Link", "decide_all"]
+
+ROADMAP_HINT_RULE = "@roadmap-hint"
+ROADMAP_DEFAULT_RULE = "@roadmap-default"
+_NodeKey = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An issue's next ancestor: a parent or epic issue, or a roadmap item; notes on gaps."""
+
+    relation: str | None
+    issue: Issue | None
+    roadmap: RoadmapItem | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    work_class: WorkClass
+    category: str | None
+    key_result: str | None
+    rule_id: str | None
+    path: tuple[str, ...]
+    reason: str
+
+
+class Decider:
+    """Decides issues of one collection under one rule set; results are memoised.
+
+    *teams* resolves each issue's team for rules that test ``team`` (without it, the raw
+    Team field is used); *key_results* (known ids) makes unknown key results show in reasons.
+    """
+
+    def __init__(
+        self,
+        issues: Iterable[Issue],
+        roadmap_items: Iterable[RoadmapItem],
+        rule_set: RuleSet,
+        teams: TeamConfig | None = None,
+        key_results: Collection[str] | None = None,
+    ) -> None:
+        self.rule_set = rule_set
+        self._all = list(issues)
+        self._issues = {(issue.source, issue.key): issue for issue in self._all}
+        self._roadmap: dict[str, RoadmapItem] = {}
+        for item in sorted(roadmap_items, key=lambda i: (i.source, i.item_id)):
+            for key in item.jira_keys:
+                self._roadmap.setdefault(key, item)
+        self._teams = teams
+        self._key_results = frozenset(key_results) if key_results is not None else None
+        self._memo: dict[_NodeKey, _Resolved] = {}
+
+    def issue(self, key: str, source: str | None = None) -> Issue | None:
+        """The issue with *key* (in *source*, or the first source that has it), or ``None``."""
+        if source is not None:
+            return self._issues.get((source, key))
+        matches = sorted(s for (s, k) in self._issues if k == key)
+        return self._issues[(matches[0], key)] if matches else None
+
+    def facts(self, issue: Issue) -> Facts:
+        """The facts rules see for *issue*."""
+        team = resolve_team(issue, self._teams) if self._teams is not None else None
+        prefix = self.rule_set.settings.key_result_label_prefix
+        return facts_of(issue, self._roadmap.get(issue.key), team, prefix)
+
+    def verdict(self, issue: Issue) -> Verdict:
+        """The own verdict of *issue*, before inheritance."""
+        return classify(self.facts(issue), self.rule_set, self._key_results)
+
+    def link(self, issue: Issue) -> Link:
+        """The next ancestor of *issue* (see the module docstring), with notes on missing ones."""
+        notes: list[str] = []
+        if not self.rule_set.settings.inheritance.enabled:
+            return Link(None, None, None, ())
+        for relation, key in (("parent", issue.parent_key), ("epic", issue.epic_key)):
+            if key is None or (relation == "epic" and key == issue.parent_key):
+                continue
+            found = self._issues.get((issue.source, key))
+            if found is not None:
+                return Link(relation, found, None, tuple(notes))
+            notes.append(f"{relation} {key} not found")
+        item = self._roadmap.get(issue.key)
+        if item is not None:
+            return Link("roadmap item", None, item, tuple(notes))
+        return Link(None, None, None, tuple(notes))
+
+    def decide(self, issue: Issue) -> Decision:
+        """The decision for *issue* (which must belong to the collection)."""
+        resolved = self._resolve(issue)
+        return Decision(
+            source=issue.source,
+            issue_id=issue.issue_id,
+            work_class=resolved.work_class,
+            category=resolved.category,
+            key_result=resolved.key_result,
+            rule_id=resolved.rule_id,
+            ruleset_version=self.rule_set.version,
+            path=resolved.path,
+            reason=resolved.reason,
+        )
+
+    def decide_all(self) -> dict[tuple[str, int], Decision]:
+        """Exactly one decision per issue of the collection, keyed by ``(source, issue_id)``."""
+        return {(i.source, i.issue_id): self.decide(i) for i in self._all}
+
+    def _resolve(self, start: Issue) -> _Resolved:
+        chain: list[Issue] = []
+        links: list[Link] = []
+        positions: dict[_NodeKey, int] = {}
+        node: Issue | None = start
+        while node is not None and (node.source, node.issue_id) not in self._memo:
+            node_key = (node.source, node.issue_id)
+            if node_key in positions:
+                self._resolve_cycle(chain[positions[node_key] :])
+                del chain[positions[node_key] :], links[positions[node_key] :]
+                break
+            positions[node_key] = len(chain)
+            chain.append(node)
+            links.append(self.link(node))
+            node = links[-1].issue
+        for member, link in zip(reversed(chain), reversed(links), strict=True):
+            self._memo[(member.source, member.issue_id)] = self._combine(member, link)
+        return self._memo[(start.source, start.issue_id)]
+
+    def _resolve_cycle(self, members: list[Issue]) -> None:
+        keys = " → ".join(member.key for member in (*members, members[0]))
+        for member in members:
+            note = Link(None, None, None, (f"inheritance cycle {keys} ignored",))
+            self._memo[(member.source, member.issue_id)] = self._combine(member, note)
+
+    def _inherited(self, link: Link) -> tuple[_Resolved | None, str]:
+        if link.issue is not None:
+            return self._memo[(link.issue.source, link.issue.issue_id)], link.issue.key
+        if link.roadmap is not None:
+            return self._roadmap_decision(link.roadmap), f"roadmap:{link.roadmap.item_id}"
+        return None, ""
+
+    def _roadmap_decision(self, item: RoadmapItem) -> _Resolved:
+        settings = self.rule_set.settings.roadmap
+        hinted = settings.hints.get((item.hint or "").casefold())
+        work_class = hinted or settings.default_work_class or WorkClass.UNCLASSIFIED
+        rule_id = ROADMAP_HINT_RULE if hinted else ROADMAP_DEFAULT_RULE
+        reason = (
+            f"roadmap item {item.item_id} hint {item.hint!r}"
+            if hinted
+            else f"roadmap item {item.item_id} default"
+        )
+        if work_class is WorkClass.UNCLASSIFIED:
+            rule_id, reason = None, f"roadmap item {item.item_id} has no usable hint"
+        path = (f"roadmap:{item.item_id}",)
+        return _Resolved(WorkClass(work_class), None, item.key_result, rule_id, path, reason)
+
+    def _combine(self, issue: Issue, link: Link) -> _Resolved:
+        own = self.verdict(issue)
+        inherited, via = self._inherited(link)
+        notes = (*link.notes, *own.notes)
+        classified = inherited is not None and inherited.work_class is not WorkClass.UNCLASSIFIED
+        own_first = self.rule_set.settings.inheritance.precedence == "own"
+        if own.matched and (not own.fallback and own_first or not classified):
+            return self._own(issue, own, inherited, via, notes)
+        if classified and inherited is not None:
+            return self._take_inherited(issue, own, inherited, link, notes)
+        return self._unclassified(issue, own, inherited, via, notes)
+
+    def _own(
+        self,
+        issue: Issue,
+        own: Verdict,
+        inherited: _Resolved | None,
+        via: str,
+        notes: tuple[str, ...],
+    ) -> _Resolved:
+        key_result, kr_note = self._fill_key_result(own.key_result, inherited, via)
+        kind = "fallback rule" if own.fallback else "rule"
+        reason = _joined(f"{kind} {own.rule_id} matched", (*kr_note, *notes))
+        return _Resolved(
+            own.work_class, own.category, key_result, own.rule_id, (issue.key,), reason
+        )
+
+    def _take_inherited(
+        self, issue: Issue, own: Verdict, inherited: _Resolved, link: Link, notes: tuple[str, ...]
+    ) -> _Resolved:
+        ancestor = inherited.path[0]
+        key_result = inherited.key_result
+        if own.key_result_from_label and own.key_result is not None:
+            key_result = own.key_result
+            notes = (f"key result {key_result} from own label", *notes)
+        if own.matched:
+            notes = (f"over {'fallback ' if own.fallback else ''}rule {own.rule_id}", *notes)
+        head = f"inherited from {link.relation} {ancestor}"
+        reason = _joined(head, notes) + f" ⟵ {inherited.reason}"
+        return _Resolved(
+            inherited.work_class,
+            inherited.category,
+            key_result,
+            inherited.rule_id,
+            (issue.key, *inherited.path),
+            reason,
+        )
+
+    def _unclassified(
+        self,
+        issue: Issue,
+        own: Verdict,
+        inherited: _Resolved | None,
+        via: str,
+        notes: tuple[str, ...],
+    ) -> _Resolved:
+        key_result, kr_note = self._fill_key_result(own.key_result, inherited, via)
+        nothing = "nothing to inherit" if inherited is None else f"{via} is unclassified"
+        reason = _joined("no rule matched", (nothing, *kr_note, *notes))
+        return _Resolved(WorkClass.UNCLASSIFIED, None, key_result, None, (issue.key,), reason)
+
+    def _fill_key_result(
+        self, own: str | None, inherited: _Resolved | None, via: str
+    ) -> tuple[str | None, tuple[str, ...]]:
+        if own is not None or inherited is None or inherited.key_result is None:
+            return own, ()
+        if not self.rule_set.settings.inheritance.key_result:
+            return own, ()
+        return inherited.key_result, (f"key result {inherited.key_result} from {via}",)
+
+
+def decide_all(
+    issues: Iterable[Issue],
+    roadmap_items: Iterable[RoadmapItem],
+    rule_set: RuleSet,
+    teams: TeamConfig | None = None,
+    key_results: Collection[str] | None = None,
+) -> dict[tuple[str, int], Decision]:
+    """Decide every issue: exactly one ``Decision`` each, keyed by ``(source, issue_id)``.
+
+    Pure: the same issues, roadmap items and rule set always give the same decisions, so
+    re-deciding stored issues after a rules change equals deciding them afresh.
+    """
+    return Decider(issues, roadmap_items, rule_set, teams, key_results).decide_all()
+
+
+def _joined(head: str, notes: Iterable[str]) -> str:
+    extra = "; ".join(notes)
+    return f"{head} ({extra})" if extra else head
