@@ -1,0 +1,134 @@
+"""One pass over the work items: completed work per team, window and subject, and work in
+progress per team and subject, in all three weightings at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from syncd.analytics.items import Weights, WorkItem, weights_of
+from syncd.analytics.rows import ALL_TEAMS, Window
+from syncd.domain import Issue, StatusCategory, WorkClass
+
+__all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate"]
+
+SubjectKey = tuple[str, str]
+"""A share subject: (work class, category); category ``""`` is the work class as a whole."""
+
+CLASSES: tuple[str, ...] = (WorkClass.PRODUCT.value, WorkClass.TECHNOLOGY.value)
+UNCLASSIFIED: SubjectKey = (WorkClass.UNCLASSIFIED.value, "")
+_ZERO: Weights = (0.0, 0.0, 0.0)
+_K = TypeVar("_K")
+
+# (team, work class, category, membership per window, in progress now)
+_GroupKey = tuple[str, str, str, tuple[bool, ...], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Summed weights; a missing key means zero.
+
+    ``completed`` is keyed by (team, window name, subject) and ``in_progress`` by
+    (team, subject), both including the ``all`` team. ``subjects`` lists the classes and every
+    (class, category) seen in a decision; ``teams`` the teams seen, sorted. ``linked`` holds,
+    per key result id, the done issues whose decision names it.
+    """
+
+    completed: Mapping[tuple[str, str, SubjectKey], Weights]
+    in_progress: Mapping[tuple[str, SubjectKey], Weights]
+    subjects: tuple[SubjectKey, ...]
+    teams: tuple[str, ...]
+    linked: Mapping[str, tuple[Issue, ...]]
+
+    def completed_weight(self, team: str, window: str, subject: SubjectKey) -> Weights:
+        """Completed weight of *subject* for *team* in *window*."""
+        return self.completed.get((team, window, subject), _ZERO)
+
+    def wip_weight(self, team: str, subject: SubjectKey) -> Weights:
+        """Weight of *subject* in progress now for *team*."""
+        return self.in_progress.get((team, subject), _ZERO)
+
+
+def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
+    """Sum the weights of *items* (deleted ones skipped) per team, window and subject.
+
+    Completed in a window: the issue's status category is done now and ``resolved`` lies in
+    ``[start, end)``; an issue reopened since is not done. In progress: status category
+    ``indeterminate`` now, whatever the window.
+    """
+    groups: dict[_GroupKey, list[float]] = {}
+    subjects: set[SubjectKey] = set()
+    teams: set[str] = set()
+    linked: defaultdict[str, list[Issue]] = defaultdict(list)
+    outside = (False,) * len(windows)
+    for item in items:
+        if item.deleted:
+            continue
+        issue, decision = item.issue, item.decision
+        work_class = decision.work_class.value
+        category = ""
+        if decision.work_class is not WorkClass.UNCLASSIFIED:
+            category = decision.category or ""
+        subjects.add((work_class, category))
+        teams.add(item.team)
+        membership = outside
+        if issue.status_category is StatusCategory.DONE and issue.resolved is not None:
+            resolved = issue.resolved
+            membership = tuple(w.start <= resolved < w.end for w in windows)
+            if decision.key_result:
+                linked[decision.key_result].append(issue)
+        wip = issue.status_category is StatusCategory.IN_PROGRESS
+        if wip or any(membership):
+            _add(groups, (item.team, work_class, category, membership, wip), weights_of(issue))
+    completed, in_progress = _expand(groups, windows)
+    return Totals(
+        completed=completed,
+        in_progress=in_progress,
+        subjects=_ordered_subjects(subjects),
+        teams=tuple(sorted(teams)),
+        linked={key: tuple(found) for key, found in linked.items()},
+    )
+
+
+def _add(groups: dict[_GroupKey, list[float]], key: _GroupKey, weights: Weights) -> None:
+    found = groups.get(key)
+    if found is None:
+        groups[key] = list(weights)
+    else:
+        found[0] += weights[0]
+        found[1] += weights[1]
+        found[2] += weights[2]
+
+
+def _expand(
+    groups: Mapping[_GroupKey, list[float]], windows: tuple[Window, ...]
+) -> tuple[dict[tuple[str, str, SubjectKey], Weights], dict[tuple[str, SubjectKey], Weights]]:
+    completed: dict[tuple[str, str, SubjectKey], Weights] = {}
+    in_progress: dict[tuple[str, SubjectKey], Weights] = {}
+    for (team, work_class, category, membership, wip), weights in groups.items():
+        keys: list[SubjectKey] = [(work_class, "")]
+        if category:
+            keys.append((work_class, category))
+        for who in (team, ALL_TEAMS):
+            for subject in keys:
+                for window, inside in zip(windows, membership, strict=True):
+                    if inside:
+                        _sum_into(completed, (who, window.name, subject), weights)
+                if wip:
+                    _sum_into(in_progress, (who, subject), weights)
+    return completed, in_progress
+
+
+def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float]) -> None:
+    old = table.get(key, _ZERO)
+    table[key] = (old[0] + weights[0], old[1] + weights[1], old[2] + weights[2])
+
+
+def _ordered_subjects(seen: set[SubjectKey]) -> tuple[SubjectKey, ...]:
+    ordered: list[SubjectKey] = []
+    for work_class in CLASSES:
+        ordered.append((work_class, ""))
+        ordered.extend(sorted(s for s in seen if s[0] == work_class and s[1]))
+    return tuple(ordered)
