@@ -1,0 +1,1 @@
+"""The Jira connector: Cloud and Data Center issue search, paged and retried."""

@@ -1,0 +1,170 @@
+"""One thread's connection to Jira: the ``jira`` package's client under syncd's retry policy.
+
+The package is built with ``max_retries=0`` so that tenacity (``connectors.http``) is the one
+retry owner, and always with a ``(connect, read)`` timeout. Every call maps ``JIRAError`` to
+``HttpStatusError`` before the policy sees it: the package's own error text includes request
+headers, so it is never shown. A ``requests.Session`` is not shared between threads: build one
+``JiraClient`` per worker with ``connect_client``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jira
+from jira.exceptions import JIRAError
+from pydantic import SecretStr
+
+from connectors.http import HttpStatusError, MalformedResponseError, RetryPolicy
+from connectors.jira.paging import check_cloud_body, check_datacenter_body
+from syncd.config import JiraSourceConfig
+
+__all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client"]
+
+T = TypeVar("T")
+Deployment = Literal["cloud", "datacenter"]
+CENSUS_PAGE_SIZE: Final = 5000
+"""Ids-only pages: Cloud serves up to 5000 ids; Data Center clamps to its own maximum."""
+_CONNECT_TIMEOUT_SECONDS: Final = 10.0
+
+
+class JiraClient:
+    """Jira calls syncd makes, each retried by *policy* and returning plain JSON."""
+
+    def __init__(self, api: Any, policy: RetryPolicy, deployment: Deployment) -> None:
+        self._api = api
+        self._policy = policy
+        self.deployment: Deployment = deployment
+
+    @property
+    def source(self) -> str:
+        """The source this client works for."""
+        return self._policy.source
+
+    def time_zone(self) -> ZoneInfo:
+        """The API user's time zone (``/myself``), in which Jira reads JQL datetimes."""
+        me = self._call(self._api.myself, "reading /myself")
+        name = me.get("timeZone") if isinstance(me, Mapping) else None
+        try:
+            return ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise MalformedResponseError(f"/myself has no usable timeZone ({name!r})") from None
+
+    def fields(self) -> list[Mapping[str, Any]]:
+        """Every issue field (``/field``); also primes the package's clause-name cache."""
+        answer = self._call(self._api.fields, "reading /field")
+        if not isinstance(answer, list):
+            raise MalformedResponseError("/field did not answer a list")
+        return answer
+
+    def prime_field_names(self, names: Mapping[str, str]) -> None:
+        """Give the package the clause-name map it would otherwise fetch once per client."""
+        if names:
+            self._api._fields_cache_value = dict(names)
+
+    def project_keys(self) -> frozenset[str]:
+        """Keys of every project the API user can browse (``GET /rest/api/2/project``)."""
+        answer = self._call(lambda: self._api._get_json("project"), "listing projects")
+        if not isinstance(answer, list):
+            raise MalformedResponseError("/project did not answer a list")
+        return frozenset(str(p["key"]) for p in answer if isinstance(p, Mapping) and "key" in p)
+
+    def search_cloud(
+        self, jql: str, token: str | None, max_results: int, fields: Sequence[str]
+    ) -> Mapping[str, Any]:
+        """One ``/search/jql`` page after *token* (``None`` for the first)."""
+
+        def page() -> Mapping[str, Any]:
+            body = self._api.enhanced_search_issues(
+                jql,
+                nextPageToken=token,
+                maxResults=max_results,
+                fields=list(fields),
+                json_result=True,
+            )
+            return check_cloud_body(body)
+
+        return self._call(page, "searching (Cloud /search/jql)")
+
+    def search_datacenter(
+        self, jql: str, start_at: int, max_results: int, fields: Sequence[str]
+    ) -> Mapping[str, Any]:
+        """One ``/search`` page at offset *start_at*."""
+
+        def page() -> Mapping[str, Any]:
+            body = self._api.search_issues(
+                jql,
+                startAt=start_at,
+                maxResults=max_results,
+                fields=list(fields),
+                json_result=True,
+            )
+            return check_datacenter_body(body)
+
+        return self._call(page, "searching (Data Center /search)")
+
+    def _call(self, operation: Callable[[], T], what: str) -> T:
+        return self._policy.call(lambda: _translated(operation), what)
+
+
+def connect_client(
+    config: JiraSourceConfig,
+    secret: SecretStr | None,
+    policy: RetryPolicy,
+    factory: Callable[..., Any] = jira.JIRA,
+) -> JiraClient:
+    """Build the package's client (it reads ``serverInfo``) under *policy*.
+
+    The deployment comes from ``serverInfo.deploymentType`` unless the configuration names
+    one; an override is pushed into the package so that it picks the matching search API.
+    """
+    kwargs: dict[str, Any] = {
+        "server": config.url,
+        "max_retries": 0,
+        "timeout": (
+            min(_CONNECT_TIMEOUT_SECONDS, config.request_timeout_seconds),
+            config.request_timeout_seconds,
+        ),
+        "options": {"check_update": False},
+    }
+    kwargs.update(_auth(config, secret))
+    api = policy.call(lambda: _translated(lambda: _build(factory, kwargs)), "connecting")
+    if config.deployment == "auto":
+        deployment: Deployment = "cloud" if api._is_cloud else "datacenter"
+    else:
+        deployment = config.deployment
+        api.deploymentType = "Cloud" if deployment == "cloud" else "Server"
+    return JiraClient(api, policy, deployment)
+
+
+def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return factory(**kwargs)
+    except KeyError as error:
+        # The package indexes serverInfo["versionNumbers"] without checking it is there.
+        raise MalformedResponseError(f"serverInfo is unusable ({type(error).__name__})") from None
+
+
+def _auth(config: JiraSourceConfig, secret: SecretStr | None) -> dict[str, Any]:
+    method = config.auth.method
+    if method == "none":
+        return {}
+    token = secret.get_secret_value() if secret is not None else ""
+    if method == "pat":
+        return {"token_auth": token}
+    return {"basic_auth": (config.auth.user or "", token)}
+
+
+def _translated(operation: Callable[[], T]) -> T:
+    # JIRAError's text carries request headers; keep only status, messages and Retry-After.
+    try:
+        return operation()
+    except JIRAError as error:
+        response = error.response
+        if response is not None and getattr(response, "status_code", None):
+            raise HttpStatusError.from_response(response) from None
+        if error.status_code:
+            raise HttpStatusError(int(error.status_code)) from None
+        raise MalformedResponseError("the Jira client reported an error without a status") from None

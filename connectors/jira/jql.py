@@ -1,0 +1,109 @@
+"""The JQL syncd sends: one bounded, stably ordered query per partition.
+
+Scope is the configured projects (one partition each, keys validated and quoted) and/or the
+configured JQL (parenthesised and ANDed). An incremental query adds
+``updated >= "yyyy/MM/dd HH:mm"`` rendered in the API user's time zone, because Jira reads a
+JQL datetime without an offset in that zone, to the minute: the literal is
+``since - overlap`` in that zone, floored to the minute. There is never an upper bound (an
+upper bound rendered in UTC skips recent updates on accounts east of UTC). Pages are ordered
+by ``created ASC, key ASC``, which an update during the sweep cannot reshuffle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+from syncd.domain import ensure_utc
+
+__all__ = [
+    "CENSUS_ORDER",
+    "JQL_PARTITION",
+    "PAGE_ORDER",
+    "Partition",
+    "census_partitions",
+    "check_jql",
+    "jql_datetime",
+    "sync_partitions",
+]
+
+PAGE_ORDER: Final = "ORDER BY created ASC, key ASC"
+CENSUS_ORDER: Final = "ORDER BY key ASC"
+JQL_PARTITION: Final = "jql"
+_PROJECT_KEY: Final = re.compile(r"^[A-Z][A-Z0-9_]{0,49}$")
+_QUOTED: Final = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
+_ORDER_BY: Final = re.compile(r"\border\s+by\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One independent query: ``name`` (a project key or ``jql``) and its full JQL."""
+
+    name: str
+    jql: str
+
+
+def check_jql(jql: str) -> str | None:
+    """Why *jql* cannot be used as a scope (``None`` when it can).
+
+    syncd appends its own bound and order, so a configured JQL must not carry ``ORDER BY``.
+    """
+    if not jql.strip():
+        return "the configured jql is empty"
+    if _ORDER_BY.search(_QUOTED.sub('""', jql)):
+        return "the configured jql must not contain ORDER BY (syncd orders pages itself)"
+    return None
+
+
+def jql_datetime(moment: datetime, zone: tzinfo) -> str:
+    """*moment* as a JQL literal in *zone*, floored to the minute: ``"yyyy/MM/dd HH:mm"``."""
+    local = ensure_utc(moment).astimezone(zone).replace(second=0, microsecond=0)
+    return f'"{local:%Y/%m/%d %H:%M}"'
+
+
+def sync_partitions(
+    projects: Sequence[str],
+    jql: str | None,
+    *,
+    since: datetime | None,
+    overlap_minutes: int,
+    zone: tzinfo,
+) -> tuple[Partition, ...]:
+    """The data queries for one run: everything updated at or after *since* minus overlap."""
+    bound = None
+    if since is not None:
+        start = ensure_utc(since) - timedelta(minutes=overlap_minutes)
+        bound = f"updated >= {jql_datetime(start, zone)}"
+    return tuple(
+        Partition(name, _join(scope, bound, PAGE_ORDER)) for name, scope in _scopes(projects, jql)
+    )
+
+
+def census_partitions(projects: Sequence[str], jql: str | None) -> tuple[Partition, ...]:
+    """The ids-only queries of a census: the whole scope of each partition, by key."""
+    return tuple(
+        Partition(name, _join(scope, None, CENSUS_ORDER)) for name, scope in _scopes(projects, jql)
+    )
+
+
+def _scopes(projects: Sequence[str], jql: str | None) -> list[tuple[str, str]]:
+    extra = f"({jql.strip()})" if jql else None
+    if not projects:
+        if extra is None:
+            raise ValueError("a Jira scope needs projects, jql or both")
+        return [(JQL_PARTITION, extra)]
+    scopes = []
+    for key in projects:
+        if not _PROJECT_KEY.match(key):
+            raise ValueError(f"invalid project key {key[:60]!r}")
+        clause = f'project = "{key}"'
+        scopes.append((key, f"{clause} AND {extra}" if extra else clause))
+    return scopes
+
+
+def _join(scope: str, bound: str | None, order: str) -> str:
+    where = f"{scope} AND {bound}" if bound else scope
+    return f"{where} {order}"

@@ -1,0 +1,194 @@
+"""``JiraSource``: a Jira Cloud or Data Center instance as a ``syncd.domain.Source``.
+
+Each run first reads the deployment (``serverInfo``), the API user's time zone (``/myself``)
+and the custom field ids (``/field``), then fetches one partition per configured project (or
+the single ``jql`` partition) on up to ``concurrency`` threads, one ``jira`` client each.
+Pages reach the caller through a bounded queue, parsed, in partition order within a partition.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import jira
+from pydantic import SecretStr
+
+from connectors.http import RequestObserver, RetryPolicy
+from connectors.jira.client import CENSUS_PAGE_SIZE, JiraClient, connect_client
+from connectors.jira.fanout import fan_out
+from connectors.jira.fields import FieldIds, discover_fields, field_name_map
+from connectors.jira.jql import Partition, census_partitions, check_jql, sync_partitions
+from connectors.jira.paging import RawPage, cloud_pages, datacenter_pages
+from connectors.jira.parse import parse_issue
+from syncd.config import JiraSourceConfig
+from syncd.domain import Census, Issue, Page, RejectedRecord
+from syncd.errors import PermanentSourceError
+
+__all__ = ["JiraSource"]
+
+_CensusPart = tuple[str, frozenset[int], bool]
+
+
+class JiraSource:
+    """Polls one Jira instance; see ``syncd.domain.Source`` for the contract.
+
+    *sleep* replaces waiting between retries (tests pass a recorder), *stop_event* ends
+    retries and paging promptly (SIGTERM), *clock* dates HTTP-date ``Retry-After`` values,
+    *observer* counts requests and retries. *api_factory* builds the ``jira`` package's client
+    (``jira.JIRA``; tests may wrap it). The secret is only ever handed to that client.
+    """
+
+    def __init__(
+        self,
+        config: JiraSourceConfig,
+        secret: SecretStr | None,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        stop_event: threading.Event | None = None,
+        clock: Callable[[], datetime] | None = None,
+        observer: RequestObserver | None = None,
+        rng: random.Random | None = None,
+        api_factory: Callable[..., Any] = jira.JIRA,
+    ) -> None:
+        problem = check_jql(config.jql) if config.jql is not None else None
+        if problem is not None:
+            raise PermanentSourceError(config.name, f"sources.jira[{config.name}].jql: {problem}")
+        self._config = config
+        self._secret = secret
+        self._stop = stop_event or threading.Event()
+        self._api_factory = api_factory
+        secrets = (secret.get_secret_value(),) if secret is not None else ()
+        self._policy = RetryPolicy(
+            config.name,
+            max_attempts=config.max_attempts,
+            max_retry_seconds=config.max_retry_seconds,
+            stop_event=self._stop,
+            sleep=sleep,
+            clock=clock,
+            observer=observer,
+            rng=rng,
+            secrets=secrets,
+        )
+
+    @property
+    def name(self) -> str:
+        """The configured source name."""
+        return self._config.name
+
+    def pages(self, since: datetime | None) -> Iterator[Page]:
+        """Every issue updated at or after ``since - overlap`` (all issues when ``None``)."""
+        boot = self._connect(self._policy)
+        zone = boot.time_zone()
+        listed = boot.fields()
+        ids = discover_fields(listed, self._config.fields)
+        names = field_name_map(listed)
+        partitions = sync_partitions(
+            self._config.projects,
+            self._config.jql,
+            since=since,
+            overlap_minutes=self._config.overlap_minutes,
+            zone=zone,
+        )
+
+        def worker(halt: threading.Event) -> Callable[[Partition], Iterator[Page]]:
+            client = self._connect(self._policy.with_stop_event(halt))
+            client.prime_field_names(names)
+            return lambda partition: self._fetch_pages(client, partition, ids)
+
+        yield from fan_out(
+            partitions,
+            worker,
+            concurrency=self._config.concurrency,
+            stop_event=self._stop,
+            source=self.name,
+        )
+
+    def census(self) -> Census:
+        """Sweep the ids of every configured, visible partition; invisible ones are ``lost``."""
+        boot = self._connect(self._policy)
+        projects: Sequence[str] = self._config.projects
+        lost: frozenset[str] = frozenset()
+        if projects:
+            visible = boot.project_keys()
+            lost = frozenset(key for key in projects if key not in visible)
+            projects = [key for key in projects if key in visible]
+            if not projects:
+                return Census(ids={}, lost=lost, complete=True)
+        partitions = census_partitions(projects, self._config.jql)
+
+        def worker(halt: threading.Event) -> Callable[[Partition], Iterator[_CensusPart]]:
+            client = self._connect(self._policy.with_stop_event(halt))
+            return lambda partition: iter((self._sweep(client, partition),))
+
+        ids: dict[str, frozenset[int]] = {}
+        complete = True
+        for name, found, swept in fan_out(
+            partitions,
+            worker,
+            concurrency=self._config.concurrency,
+            stop_event=self._stop,
+            source=self.name,
+        ):
+            ids[name] = found
+            complete = complete and swept
+        return Census(ids=ids, lost=lost, complete=complete)
+
+    def _connect(self, policy: RetryPolicy) -> JiraClient:
+        return connect_client(self._config, self._secret, policy, self._api_factory)
+
+    def _fetch_pages(
+        self, client: JiraClient, partition: Partition, ids: FieldIds
+    ) -> Iterator[Page]:
+        wanted = ids.requested()
+        for raw in self._raw_pages(client, partition, self._config.page_size, wanted):
+            issues, rejected = _parse_all(raw.issues, self.name, ids)
+            yield Page(partition.name, raw.number, issues, rejected, raw.stable)
+
+    def _sweep(self, client: JiraClient, partition: Partition) -> _CensusPart:
+        found: set[int] = set()
+        complete = True
+        for raw in self._raw_pages(client, partition, CENSUS_PAGE_SIZE, ("id",)):
+            complete = complete and raw.stable
+            for issue in raw.issues:
+                issue_id = issue.get("id") if isinstance(issue, Mapping) else None
+                if isinstance(issue_id, str | int) and str(issue_id).isdigit():
+                    found.add(int(issue_id))
+                else:
+                    # An id we cannot read might be one we hold: delete nothing this time.
+                    complete = False
+        return partition.name, frozenset(found), complete
+
+    def _raw_pages(
+        self, client: JiraClient, partition: Partition, size: int, fields: Sequence[str]
+    ) -> Iterator[RawPage]:
+        jql, where = partition.jql, partition.name
+        if client.deployment == "cloud":
+            return cloud_pages(
+                lambda token: client.search_cloud(jql, token, size, fields),
+                source=self.name,
+                partition=where,
+            )
+        return datacenter_pages(
+            lambda start: client.search_datacenter(jql, start, size, fields),
+            source=self.name,
+            partition=where,
+        )
+
+
+def _parse_all(
+    payloads: Sequence[Any], source: str, ids: FieldIds
+) -> tuple[tuple[Issue, ...], tuple[RejectedRecord, ...]]:
+    issues: dict[int, Issue] = {}
+    rejected: list[RejectedRecord] = []
+    for payload in payloads:
+        parsed = parse_issue(payload, source, ids)
+        if isinstance(parsed, RejectedRecord):
+            rejected.append(parsed)
+        elif parsed.issue_id not in issues or issues[parsed.issue_id].updated <= parsed.updated:
+            # One page may list an issue twice when it moved mid-query; keep the newest.
+            issues[parsed.issue_id] = parsed
+    return tuple(issues.values()), tuple(rejected)
