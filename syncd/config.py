@@ -24,11 +24,13 @@ from pydantic import (
     model_validator,
 )
 
+from syncd.analytics.settings import AnalyticsConfig
 from syncd.errors import ConfigError, Problem
 from syncd.yamlfile import LineIndex, problems_from, read_yaml
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "AnalyticsConfig",
     "AuthConfig",
     "Config",
     "JiraFieldOverrides",
@@ -168,6 +170,7 @@ class Config(_Model):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     mappings: MappingsConfig = Field(default_factory=MappingsConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     path: Path | None = Field(default=None, exclude=True)
 

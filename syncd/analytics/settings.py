@@ -52,14 +52,14 @@ class AnalyticsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    windows: tuple[WindowConfig, ...] = Field(default_factory=_default_windows, min_length=1)
-    weightings: tuple[Weighting, ...] = Field(
-        default=("issues", "story_points", "time_spent"), min_length=1
-    )
+    windows: tuple[WindowConfig, ...] = Field(default_factory=_default_windows)
+    weightings: tuple[Weighting, ...] = ("issues", "story_points", "time_spent")
     snapshot_keep: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")
     def _unique(self) -> AnalyticsConfig:
+        if not self.windows or not self.weightings:
+            raise ValueError("at least one window and one weighting are needed")
         names = [window.name for window in self.windows]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
