@@ -1,0 +1,290 @@
+"""Issues: the per-page upsert (the sync's hot path) and the readers that rebuild ``Issue``.
+
+``write_page`` runs in the caller's transaction and writes the page's issues, their history,
+its quarantined records and the cursor's progress together, so the cursor never passes rows
+that are not committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import astuple, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, select
+from sqlalchemy.engine import Connection
+
+from syncd.domain import Issue, Page, RejectedRecord, StatusCategory
+from syncd.store.dialect import chunked, upsert
+from syncd.store.runs import RunCounts, record_page
+from syncd.store.schema import issue_history, issues, rejected_records
+
+__all__ = [
+    "PageCounts",
+    "count_issues",
+    "get_issue_by_key",
+    "history_row",
+    "iter_issues",
+    "quarantine",
+    "write_page",
+]
+
+_IN_LIMIT = 5000
+_EXCERPT_LIMIT = 2000
+_KEY_COLUMNS = ("source", "issue_id")
+# first_seen_at keeps the value of the first insert; every other column follows the source.
+_UPDATED_COLUMNS = tuple(
+    column.name for column in issues.columns if column.name not in {*_KEY_COLUMNS, "first_seen_at"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageCounts:
+    """What one page did: new issues, changed (or restored) ones, replays, quarantined records."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    updated_at: datetime
+    deleted_at: datetime | None
+    project: str
+
+
+def write_page(
+    connection: Connection, source: str, run_id: int, page: Page, now: datetime
+) -> PageCounts:
+    """Upsert *page* into the store within the caller's transaction; see the module docstring.
+
+    Duplicate ids in the page keep their newest version. A stored version newer than the
+    incoming one is never overwritten (``WHERE excluded.updated_at >= issues.updated_at``),
+    and an issue that reappears after a soft delete is restored.
+    """
+    latest = _newest_by_id(source, page.issues)
+    stored = _stored_versions(connection, source, latest.keys())
+    writes: list[tuple[Issue, str]] = []
+    for issue_id, issue in latest.items():
+        change = _change_kind(stored.get(issue_id), issue)
+        if change is not None:
+            writes.append((issue, change))
+    inserted = sum(1 for _, change in writes if change == "created")
+    counts = PageCounts(
+        inserted, len(writes) - inserted, len(latest) - len(writes), len(page.rejected)
+    )
+    record_page(
+        connection,
+        source,
+        run_id,
+        max_updated=max((issue.updated for issue in latest.values()), default=None),
+        counts=RunCounts(1, len(latest), *astuple(counts)),
+    )
+    if writes:
+        rows = [(_issue_row(issue, run_id, now), change) for issue, change in writes]
+        _upsert_issues(connection, [row for row, _ in rows])
+        history = [history_row(row, change, run_id, now) for row, change in rows]
+        connection.execute(issue_history.insert(), history)
+    quarantine(connection, page.rejected, run_id, now)
+    return counts
+
+
+def quarantine(
+    connection: Connection, records: Iterable[RejectedRecord], run_id: int | None, now: datetime
+) -> int:
+    """Store *records* in the quarantine (excerpts bounded); return how many."""
+    rows = [
+        {
+            "source": record.source,
+            "run_id": run_id,
+            "reference": record.reference,
+            "reason": record.reason,
+            "excerpt": record.excerpt[:_EXCERPT_LIMIT] if record.excerpt else record.excerpt,
+            "recorded_at": now,
+        }
+        for record in records
+    ]
+    if rows:
+        connection.execute(rejected_records.insert(), rows)
+    return len(rows)
+
+
+def history_row(
+    row: Mapping[Any, Any], change: str, run_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The ``issue_history`` row recording *change* of the issue stored as *row*."""
+    names = ("source", "issue_id", "key", "project", "status_category", "updated_at")
+    return {
+        **{name: row[name] for name in names},
+        "resolved_at": row["resolved_at"],
+        "story_points": row["story_points"],
+        "change": change,
+        "recorded_at": now,
+        "run_id": run_id,
+    }
+
+
+def iter_issues(
+    engine: Engine, source: str | None, include_deleted: bool, chunk: int
+) -> Iterator[Issue]:
+    """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time."""
+    statement = select(issues).order_by(issues.c.source, issues.c.issue_id)
+    if source is not None:
+        statement = statement.where(issues.c.source == source)
+    if not include_deleted:
+        statement = statement.where(issues.c.deleted_at.is_(None))
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=chunk).execute(statement)
+        for row in result:
+            yield _to_issue(row)
+
+
+def get_issue_by_key(connection: Connection, key: str, source: str | None) -> Issue | None:
+    """The issue known as *key* now, or once (keys change when issues move); ``None`` if none.
+
+    Live issues win over soft-deleted ones, then the most recently updated.
+    """
+    found = _find_by_key(connection, issues.c.key == key, source)
+    if found is not None:
+        return found
+    former = select(issue_history.c.source, issue_history.c.issue_id).where(
+        issue_history.c.key == key
+    )
+    if source is not None:
+        former = former.where(issue_history.c.source == source)
+    ids = former.order_by(issue_history.c.id.desc()).limit(1)
+    match = connection.execute(ids).one_or_none()
+    if match is None:
+        return None
+    identity = (issues.c.source == match.source) & (issues.c.issue_id == match.issue_id)
+    return _find_by_key(connection, identity, None)
+
+
+def count_issues(connection: Connection, source: str | None, include_deleted: bool) -> int:
+    """How many issues are stored (live only unless *include_deleted*)."""
+    statement = select(func.count()).select_from(issues)
+    if source is not None:
+        statement = statement.where(issues.c.source == source)
+    if not include_deleted:
+        statement = statement.where(issues.c.deleted_at.is_(None))
+    return int(connection.execute(statement).scalar_one())
+
+
+def _find_by_key(connection: Connection, condition: Any, source: str | None) -> Issue | None:
+    statement = select(issues).where(condition)
+    if source is not None:
+        statement = statement.where(issues.c.source == source)
+    statement = statement.order_by(
+        issues.c.deleted_at.is_not(None), issues.c.updated_at.desc()
+    ).limit(1)
+    row = connection.execute(statement).one_or_none()
+    return None if row is None else _to_issue(row)
+
+
+def _newest_by_id(source: str, page_issues: Iterable[Issue]) -> dict[int, Issue]:
+    # PostgreSQL refuses an upsert batch that touches one row twice (CardinalityViolation).
+    latest: dict[int, Issue] = {}
+    for issue in page_issues:
+        if issue.source != source:
+            raise ValueError(f"issue {issue.key} belongs to {issue.source!r}, not {source!r}")
+        kept = latest.get(issue.issue_id)
+        if kept is None or issue.updated >= kept.updated:
+            latest[issue.issue_id] = issue
+    return latest
+
+
+def _stored_versions(
+    connection: Connection, source: str, issue_ids: Iterable[int]
+) -> dict[int, _Stored]:
+    found: dict[int, _Stored] = {}
+    columns = (issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project)
+    for batch in chunked(issue_ids, _IN_LIMIT):
+        statement = select(*columns).where(issues.c.source == source, issues.c.issue_id.in_(batch))
+        for row in connection.execute(statement):
+            found[row.issue_id] = _Stored(row.updated_at, row.deleted_at, row.project)
+    return found
+
+
+def _change_kind(stored: _Stored | None, incoming: Issue) -> str | None:
+    """The history kind of writing *incoming* over *stored*; ``None`` when nothing changes."""
+    if stored is None:
+        return "created"
+    if incoming.updated < stored.updated_at:
+        return None
+    if stored.deleted_at is not None:
+        return "restored"
+    if incoming.updated == stored.updated_at:
+        return None
+    return "moved" if incoming.project != stored.project else "updated"
+
+
+def _upsert_issues(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    statement = upsert(
+        connection,
+        issues,
+        _KEY_COLUMNS,
+        _UPDATED_COLUMNS,
+        where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
+    )
+    connection.execute(statement, rows)
+
+
+def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "source": issue.source,
+        "issue_id": issue.issue_id,
+        "key": issue.key,
+        "project": issue.project,
+        "issue_type": issue.issue_type,
+        "summary": issue.summary,
+        "status": issue.status,
+        "status_category": StatusCategory(issue.status_category).value,
+        "priority": issue.priority,
+        "labels": list(issue.labels),
+        "components": list(issue.components),
+        "parent_key": issue.parent_key,
+        "epic_key": issue.epic_key,
+        "story_points": issue.story_points,
+        "time_spent_seconds": issue.time_spent_seconds,
+        "sprints": list(issue.sprints),
+        "team": issue.team,
+        "custom": dict(issue.custom),
+        "created_at": issue.created,
+        "updated_at": issue.updated,
+        "resolved_at": issue.resolved,
+        "raw": dict(issue.raw),
+        "first_seen_at": now,
+        "synced_at": now,
+        "deleted_at": None,
+        "run_id": run_id,
+    }
+
+
+def _to_issue(row: Row[Any]) -> Issue:
+    return Issue(
+        source=row.source,
+        issue_id=int(row.issue_id),
+        key=row.key,
+        project=row.project,
+        issue_type=row.issue_type,
+        summary=row.summary,
+        status=row.status,
+        status_category=StatusCategory(row.status_category),
+        created=row.created_at,
+        updated=row.updated_at,
+        resolved=row.resolved_at,
+        priority=row.priority,
+        labels=tuple(row.labels),
+        components=tuple(row.components),
+        parent_key=row.parent_key,
+        epic_key=row.epic_key,
+        story_points=row.story_points,
+        time_spent_seconds=row.time_spent_seconds,
+        sprints=tuple(row.sprints),
+        team=row.team,
+        custom=row.custom,
+        raw=row.raw,
+    )

@@ -1,0 +1,153 @@
+"""The single-writer lock: which replica may sync and write.
+
+PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) held on a dedicated
+connection outside the engine's pool, so pool recycling can never release it by accident.
+It is released when the session ends (the process dies or the connection drops); it does
+not survive PgBouncer transaction pooling. SQLite: an exclusive ``flock`` on a file next to
+the database; the contract in that mode is one replica only (the file lives on one volume).
+
+Neither is a fence: writes stay idempotent and the cursor moves by compare-and-set anyway.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from syncd.errors import StoreError
+from syncd.store.engine import display_url
+
+__all__ = ["WriterLock", "lock_key"]
+
+
+def lock_key(name: str) -> int:
+    """The signed 64-bit advisory-lock key for *name* (stable across processes)."""
+    digest = hashlib.blake2b(f"syncd:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class WriterLock:
+    """A non-blocking, process-wide lock named *name* on the store behind *engine*.
+
+    ``acquire()`` returns at once; ``held`` tells whether this instance holds it;
+    ``check()`` verifies that a held PostgreSQL lock's session is still alive. As a context
+    manager it raises ``StoreError`` when the lock is taken.
+    """
+
+    def __init__(self, engine: Engine, name: str = "writer") -> None:
+        self._engine = engine
+        self._name = name
+        self._connection: Connection | None = None
+        self._lock_engine: Engine | None = None
+        self._file: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this instance currently holds the lock."""
+        return self._connection is not None or self._file is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if free; return whether this instance holds it now."""
+        if self.held:
+            return True
+        if self._engine.dialect.name == "postgresql":
+            return self._acquire_advisory()
+        return self._acquire_file()
+
+    def release(self) -> None:
+        """Give the lock up (a no-op when not held)."""
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+            except SQLAlchemyError:
+                pass  # the session is gone, and the lock with it
+            finally:
+                connection.close()
+        if self._file is not None:
+            descriptor, self._file = self._file, None
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+            os.close(descriptor)
+
+    def check(self) -> bool:
+        """Whether the lock is still held; a dead PostgreSQL session counts as lost."""
+        if self._connection is None:
+            return self.held
+        try:
+            self._connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            self.release()
+            return False
+        return True
+
+    def __enter__(self) -> Self:
+        if not self.acquire():
+            raise StoreError(
+                f"another syncd holds the {self._name!r} lock on {display_url(self._engine.url)}"
+            )
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    @property
+    def _key(self) -> int:
+        return lock_key(self._name)
+
+    def _acquire_advisory(self) -> bool:
+        if self._lock_engine is None:
+            self._lock_engine = create_engine(
+                self._engine.url,
+                poolclass=NullPool,
+                hide_parameters=True,
+                isolation_level="AUTOCOMMIT",
+            )
+        connection = self._lock_engine.connect()
+        try:
+            taken = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+            ).scalar_one()
+        except BaseException:
+            connection.close()
+            raise
+        if not taken:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def _acquire_file(self) -> bool:
+        path = _lock_path(self._engine, self._name)
+        if path is None:
+            # An in-memory database lives in this process only: nobody else can write to it.
+            self._file = os.open(os.devnull, os.O_RDONLY)
+            return True
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return False
+        self._file = descriptor
+        return True
+
+
+def _lock_path(engine: Engine, name: str) -> Path | None:
+    database: Any = engine.url.database
+    if not database or database == ":memory:" or str(database).startswith("file::memory:"):
+        return None
+    return Path(f"{database}.{name}.lock")

@@ -1,0 +1,266 @@
+"""The store's tables, as SQLAlchemy Core metadata; the migrations must produce exactly this.
+
+Every timestamp column is ``UtcDateTime``. Issues are keyed by ``(source, issue_id)``: the
+numeric Jira id survives a move between projects, the key does not.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from syncd.store.types import UtcDateTime
+
+__all__ = [
+    "agreements",
+    "decision_history",
+    "decisions",
+    "issue_history",
+    "issues",
+    "metadata",
+    "okr_key_results",
+    "okr_objectives",
+    "rejected_records",
+    "roadmap_items",
+    "roadmap_sources",
+    "snapshots",
+    "sync_runs",
+    "sync_state",
+]
+
+# Named constraints keep migrations reproducible on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_SOURCE = 100
+_KEY = 100
+_NAME = 255
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("source", String(_SOURCE), primary_key=True),
+    Column("issue_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("key", String(_KEY), nullable=False),
+    Column("project", String(_KEY), nullable=False),
+    Column("issue_type", String(_NAME), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("status", String(_NAME), nullable=False),
+    Column("status_category", String(32), nullable=False),
+    Column("priority", String(_NAME)),
+    Column("labels", JSON, nullable=False),
+    Column("components", JSON, nullable=False),
+    Column("parent_key", String(_KEY)),
+    Column("epic_key", String(_KEY)),
+    Column("story_points", Float),
+    Column("time_spent_seconds", BigInteger),
+    Column("sprints", JSON, nullable=False),
+    Column("team", String(_NAME)),
+    Column("custom", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("raw", JSON, nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("synced_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),
+    Column("run_id", Integer),
+    Index(None, "key"),
+    Index(None, "project"),
+    Index(None, "source", "deleted_at"),
+)
+
+issue_history = Table(
+    "issue_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(_SOURCE), nullable=False),
+    Column("issue_id", BigInteger, nullable=False),
+    Column("change", String(16), nullable=False),
+    Column("key", String(_KEY), nullable=False),
+    Column("project", String(_KEY), nullable=False),
+    Column("status_category", String(32), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("story_points", Float),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("run_id", Integer),
+    Index(None, "source", "issue_id"),
+    Index(None, "key"),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("source", String(_SOURCE), primary_key=True),
+    Column("watermark", UtcDateTime),
+    Column("run_id", Integer),
+    Column("pages_committed", Integer, nullable=False),
+    Column("max_updated_seen", UtcDateTime),
+    Column("last_census_at", UtcDateTime),
+    Column("epoch", Integer, nullable=False),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("source", String(_SOURCE), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("outcome", String(16), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("issues_fetched", Integer, nullable=False),
+    Column("issues_inserted", Integer, nullable=False),
+    Column("issues_updated", Integer, nullable=False),
+    Column("issues_unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("deleted", Integer, nullable=False),
+    Column("lost_partitions", JSON, nullable=False),
+    Column("error", Text),
+    Index(None, "source", "started_at"),
+)
+
+rejected_records = Table(
+    "rejected_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(_SOURCE), nullable=False),
+    Column("run_id", Integer),
+    Column("reference", String(_NAME), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index(None, "source", "run_id"),
+)
+
+_DECISION_COLUMNS = (
+    ("work_class", String(32), False),
+    ("category", String(_NAME), True),
+    ("key_result", String(_NAME), True),
+    ("rule_id", String(_NAME), True),
+    ("ruleset_version", String(_NAME), False),
+    ("path", JSON, False),
+    ("reason", Text, False),
+    ("decided_at", UtcDateTime, False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("source", String(_SOURCE), primary_key=True),
+    Column("issue_id", BigInteger, primary_key=True, autoincrement=False),
+    *(Column(name, kind, nullable=null) for name, kind, null in _DECISION_COLUMNS),
+)
+
+decision_history = Table(
+    "decision_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(_SOURCE), nullable=False),
+    Column("issue_id", BigInteger, nullable=False),
+    *(Column(name, kind, nullable=null) for name, kind, null in _DECISION_COLUMNS),
+    Index(None, "source", "issue_id"),
+)
+
+roadmap_items = Table(
+    "roadmap_items",
+    metadata,
+    Column("source", String(_SOURCE), primary_key=True),
+    Column("item_id", String(_NAME), primary_key=True),
+    Column("item_type", String(_NAME), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("parent_id", String(_NAME)),
+    Column("status", String(_NAME)),
+    Column("start_date", Date),
+    Column("end_date", Date),
+    Column("team", String(_NAME)),
+    Column("jira_keys", JSON, nullable=False),
+    Column("objective", String(_NAME)),
+    Column("key_result", String(_NAME)),
+    Column("hint", String(32)),
+    Column("raw", JSON, nullable=False),
+)
+
+roadmap_sources = Table(
+    "roadmap_sources",
+    metadata,
+    Column("source", String(_SOURCE), primary_key=True),
+    Column("content_hash", String(128), nullable=False),
+    Column("loaded_at", UtcDateTime, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("rejected_count", Integer, nullable=False),
+)
+
+okr_objectives = Table(
+    "okr_objectives",
+    metadata,
+    Column("objective_id", String(_NAME), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("teams", JSON, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+)
+
+okr_key_results = Table(
+    "okr_key_results",
+    metadata,
+    Column("key_result_id", String(_NAME), primary_key=True),
+    Column(
+        "objective_id",
+        String(_NAME),
+        ForeignKey("okr_objectives.objective_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("title", Text, nullable=False),
+    Column("teams", JSON, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("measure", String(32), nullable=False),
+    Column("target", Float, nullable=False),
+    Column("field", String(_NAME)),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("agreement_id", String(_NAME), primary_key=True),
+    Column("work_class", String(32)),
+    Column("category", String(_NAME)),
+    Column("team", String(_NAME)),
+    Column("min_share", Float),
+    Column("max_share", Float),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("owner", String(_NAME), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("computed_at", UtcDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index(None, "computed_at"),
+)

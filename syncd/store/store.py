@@ -1,0 +1,254 @@
+"""``Store``: the one facade the sync engine, CLI, mapping and analytics code talk to.
+
+Each write method is one transaction. Database failures surface as ``StoreError`` whose
+message names the operation and the store (password removed) but no bound values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.domain import (
+    Agreement,
+    Census,
+    Decision,
+    Issue,
+    KeyResult,
+    Objective,
+    Page,
+    RejectedRecord,
+    RoadmapItem,
+)
+from syncd.errors import StoreError
+from syncd.store import census, decisions, issues, okrs, roadmap, runs, snapshots
+from syncd.store.engine import display_url
+from syncd.store.status import RunSummary, SourceStatus, recent_runs, source_statuses
+
+__all__ = ["Clock", "Store"]
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Repository over a migrated store; see the package docstring for the contracts.
+
+    *clock* supplies "now" for recorded times (runs, history, soft deletes), so tests can
+    pin it.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock = _utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    # -- sync runs and pages -------------------------------------------------------------
+    def begin_run(self, source: str, kind: runs.RunKind | str) -> int:
+        """Start a run of *kind* for *source*; it becomes the source's current run."""
+        with self._transaction("begin a sync run") as connection:
+            return runs.begin_run(connection, source, runs.RunKind(kind), self._clock())
+
+    def write_page(self, source: str, run_id: int, page: Page) -> issues.PageCounts:
+        """Store one page, its quarantined records and the run's progress atomically."""
+        with self._transaction("write a page") as connection:
+            return issues.write_page(connection, source, run_id, page, self._clock())
+
+    def apply_census(self, source: str, run_id: int, found: Census) -> census.CensusResult:
+        """Soft-delete what a complete census no longer sees; restore what it sees again."""
+        with self._transaction("apply a census") as connection:
+            return census.apply_census(connection, source, run_id, found, self._clock())
+
+    def finish_run(
+        self,
+        run_id: int,
+        outcome: runs.RunOutcome | str,
+        *,
+        watermark: datetime | None = None,
+        error: str | None = None,
+        counts: runs.RunCounts | None = None,
+    ) -> bool:
+        """Record how *run_id* ended; move the watermark when given (returns whether it moved).
+
+        Counts accumulate page by page; *counts*, when given, replace them. *error* must be
+        free of secrets already.
+        """
+        with self._transaction("finish a sync run") as connection:
+            return runs.finish_run(
+                connection,
+                run_id,
+                runs.RunOutcome(outcome),
+                watermark=watermark,
+                error=error,
+                counts=counts,
+                now=self._clock(),
+            )
+
+    def watermark(self, source: str) -> datetime | None:
+        """The incremental lower bound of *source* (``None`` before its first complete run)."""
+        with self._reading("read the watermark") as connection:
+            return runs.watermark(connection, source)
+
+    def sync_progress(self, source: str) -> runs.SyncProgress | None:
+        """The cursor row of *source*, or ``None`` when it never ran."""
+        with self._reading("read the sync state") as connection:
+            return runs.sync_progress(connection, source)
+
+    # -- issues ---------------------------------------------------------------------------
+    def iter_issues(
+        self, source: str | None = None, include_deleted: bool = False, chunk: int = 5000
+    ) -> Iterator[Issue]:
+        """Stream stored issues with their raw payloads, *chunk* rows at a time."""
+        return issues.iter_issues(self.engine, source, include_deleted, chunk)
+
+    def get_issue_by_key(self, key: str, source: str | None = None) -> Issue | None:
+        """The issue known as *key*, now or before a move; ``None`` when unknown."""
+        with self._reading("look an issue up") as connection:
+            return issues.get_issue_by_key(connection, key, source)
+
+    def count_issues(self, source: str | None = None, include_deleted: bool = False) -> int:
+        """How many issues are stored (live ones unless *include_deleted*)."""
+        with self._reading("count issues") as connection:
+            return issues.count_issues(connection, source, include_deleted)
+
+    # -- decisions ------------------------------------------------------------------------
+    def replace_decisions(self, given: Iterable[Decision]) -> decisions.DecisionCounts:
+        """Make *given* the current decisions of their issues; history only on change."""
+        with self._transaction("store decisions") as connection:
+            return decisions.replace_decisions(connection, given, self._clock())
+
+    def iter_decisions(self, source: str | None = None) -> Iterator[Decision]:
+        """Stream the current decisions."""
+        return decisions.iter_decisions(self.engine, source)
+
+    def decision_for(self, source: str, issue_id: int) -> decisions.DecisionRecord | None:
+        """The current decision of one issue and when it was made."""
+        with self._reading("read a decision") as connection:
+            return decisions.decision_for(connection, source, issue_id)
+
+    def decision_history(self, source: str, issue_id: int) -> list[decisions.DecisionRecord]:
+        """Every decision one issue has had, oldest first."""
+        with self._reading("read decision history") as connection:
+            return decisions.decision_history_for(connection, source, issue_id)
+
+    # -- roadmap, OKRs, agreements --------------------------------------------------------
+    def replace_roadmap_items(
+        self,
+        source: str,
+        items: Iterable[RoadmapItem],
+        rejected: Iterable[RejectedRecord],
+        content_hash: str,
+    ) -> int:
+        """Replace *source*'s roadmap snapshot atomically; return the number of items."""
+        with self._transaction("replace roadmap items") as connection:
+            return roadmap.replace_roadmap_items(
+                connection,
+                source,
+                items,
+                rejected=rejected,
+                content_hash=content_hash,
+                now=self._clock(),
+            )
+
+    def iter_roadmap_items(self, source: str | None = None) -> Iterator[RoadmapItem]:
+        """Stream stored roadmap items."""
+        return roadmap.iter_roadmap_items(self.engine, source)
+
+    def roadmap_source_hash(self, source: str) -> str | None:
+        """The content hash of *source*'s last loaded export."""
+        with self._reading("read a roadmap source") as connection:
+            return roadmap.roadmap_source_hash(connection, source)
+
+    def replace_okrs(
+        self, objectives: Iterable[Objective], key_results: Iterable[KeyResult]
+    ) -> bool:
+        """Replace all objectives and key results; return whether anything changed."""
+        with self._transaction("replace OKRs") as connection:
+            return okrs.replace_okrs(connection, objectives, key_results)
+
+    def replace_agreements(self, given: Iterable[Agreement]) -> bool:
+        """Replace all agreements; return whether anything changed."""
+        with self._transaction("replace agreements") as connection:
+            return okrs.replace_agreements(connection, given)
+
+    def objectives(self) -> list[Objective]:
+        """Every stored objective."""
+        with self._reading("read objectives") as connection:
+            return okrs.load_objectives(connection)
+
+    def key_results(self) -> list[KeyResult]:
+        """Every stored key result."""
+        with self._reading("read key results") as connection:
+            return okrs.load_key_results(connection)
+
+    def agreements(self) -> list[Agreement]:
+        """Every stored agreement."""
+        with self._reading("read agreements") as connection:
+            return okrs.load_agreements(connection)
+
+    # -- snapshots, status, health ----------------------------------------------------------
+    def save_snapshot(
+        self,
+        computed_at: datetime,
+        payload: dict[str, Any],
+        keep: int,
+        max_age: timedelta | None = None,
+    ) -> int:
+        """Store an analytics snapshot and apply retention; return how many were removed."""
+        with self._transaction("save a snapshot") as connection:
+            return snapshots.save_snapshot(connection, computed_at, payload, keep, max_age)
+
+    def latest_snapshot(self) -> tuple[datetime, dict[str, Any]] | None:
+        """The newest snapshot, or ``None``."""
+        with self._reading("read the latest snapshot") as connection:
+            return snapshots.latest_snapshot(connection)
+
+    def status(self) -> list[SourceStatus]:
+        """Per-source counts, watermark, last run and quarantine size."""
+        with self._reading("read the status") as connection:
+            return source_statuses(connection)
+
+    def recent_runs(self, source: str | None = None, limit: int = 20) -> list[RunSummary]:
+        """The most recent runs, newest first."""
+        with self._reading("read recent runs") as connection:
+            return recent_runs(connection, source, limit)
+
+    def ping(self) -> bool:
+        """Whether the store answers a trivial query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[Connection]:
+        with self._translated(action), self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _reading(self, action: str) -> Iterator[Connection]:
+        with self._translated(action), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as error:
+            original = getattr(error, "orig", None) or error
+            first = (str(original).strip().splitlines() or [""])[0]
+            raise StoreError(
+                f"cannot {action} in the store at {display_url(self.engine.url)}: "
+                f"{type(original).__name__}: {first}"
+            ) from error
