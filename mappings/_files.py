@@ -41,7 +41,7 @@ def read_text(path: Path) -> str:
 def parse_model(
     text: str, filename: str, model: type[ModelT]
 ) -> tuple[ModelT | None, Any, LineIndex, list[Problem]]:
-    """Parse YAML *text* into *model*; return the model (``None`` if invalid), data, lines, problems.
+    """Parse YAML *text* into *model*: the model (``None`` if invalid), data, lines, problems.
 
     Problems come back, not raised, so that callers can add their own cross-field checks
     with line numbers before deciding whether the file is usable.

@@ -170,7 +170,7 @@ class Decider:
         settings = self.rule_set.settings.roadmap
         hinted = settings.hints.get((item.hint or "").casefold())
         work_class = hinted or settings.default_work_class or WorkClass.UNCLASSIFIED
-        rule_id = ROADMAP_HINT_RULE if hinted else ROADMAP_DEFAULT_RULE
+        rule_id: str | None = ROADMAP_HINT_RULE if hinted else ROADMAP_DEFAULT_RULE
         reason = (
             f"roadmap item {item.item_id} hint {item.hint!r}"
             if hinted
@@ -187,7 +187,7 @@ class Decider:
         notes = (*link.notes, *own.notes)
         classified = inherited is not None and inherited.work_class is not WorkClass.UNCLASSIFIED
         own_first = self.rule_set.settings.inheritance.precedence == "own"
-        if own.matched and (not own.fallback and own_first or not classified):
+        if own.matched and ((not own.fallback and own_first) or not classified):
             return self._own(issue, own, inherited, via, notes)
         if classified and inherited is not None:
             return self._take_inherited(issue, own, inherited, link, notes)

@@ -56,7 +56,7 @@ class TeamConfig(StrictModel):
 
     teams: tuple[str, ...] = ()
     aliases: dict[str, str] = Field(default_factory=dict)
-    sources: tuple[TeamSource, ...] = (_Field(source="field"),)
+    sources: tuple[TeamSource, ...] = (_Field.model_validate({"source": "field"}),)
     default: str = "unassigned"
 
     @model_validator(mode="after")
@@ -131,4 +131,3 @@ def _by_map(source: _Map, issue: Issue) -> str | None:
             if sprint.startswith(board):
                 return team
     return None
-

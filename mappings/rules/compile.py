@@ -70,10 +70,7 @@ def _all_of(tests: list[Predicate]) -> Predicate:
     frozen = tuple(tests)
 
     def test(facts: Facts) -> bool:
-        for part in frozen:
-            if not part(facts):
-                return False
-        return True
+        return all(part(facts) for part in frozen)
 
     return test
 
@@ -172,8 +169,12 @@ def _custom(fields: Mapping[str, CustomMatch]) -> Iterator[Check]:
         yield Check(
             _custom_text(name, match),
             _custom_test(name, match),
-            lambda facts, name=name: f"{name} is {facts.issue.custom.get(name)!r}",
+            _custom_actual(name),
         )
+
+
+def _custom_actual(name: str) -> Callable[[Facts], str]:
+    return lambda facts: f"{name} is {facts.issue.custom.get(name)!r}"
 
 
 def _custom_text(name: str, match: CustomMatch) -> str:
@@ -211,8 +212,8 @@ def _custom_test(name: str, match: CustomMatch) -> Predicate:
 
 
 def _field_values(value: Any) -> tuple[str, ...]:
-    """A custom field's value(s) as text: select options (``value``/``name``) and lists flattened."""
-    if value is None or value == "" or value == []:
+    """A custom field's values as text: select options (``value``/``name``), lists flattened."""
+    if value is None or value in ("", []):
         return ()
     if isinstance(value, list | tuple):
         return tuple(text for item in value for text in _field_values(item))

@@ -58,7 +58,7 @@ def parse_rule_set(
 
 
 def check_rule_file(path: Path, key_results: Collection[str] | None = None) -> list[Problem]:
-    """Every problem in the rule file at *path* (empty when it is valid); never raises for content."""
+    """Every problem in the rule file at *path*, each with its line (empty when it is valid)."""
     try:
         text = read_text(path)
     except RuleSetError as error:
@@ -127,7 +127,7 @@ def _action_problems(
     here = ("rules", position, "then")
     problems = []
     if action.category is not None and parsed.categories is not None:
-        allowed = parsed.categories.get(action.work_class.value, ())
+        allowed = parsed.categories.get(action.work_class.value) or ()
         if action.category not in allowed:
             listed = ", ".join(allowed) or "none"
             message = (
@@ -135,8 +135,8 @@ def _action_problems(
                 f"(declared: {listed})"
             )
             problems.append(index.problem((*here, "category"), message))
-    if action.key_result is not None and key_results is not None:
-        if action.key_result not in key_results:
-            message = f"key result {action.key_result!r} is not in the OKR file"
-            problems.append(index.problem((*here, "key_result"), message))
+    unknown = action.key_result is not None and action.key_result not in (key_results or ())
+    if key_results is not None and unknown:
+        message = f"key result {action.key_result!r} is not in the OKR file"
+        problems.append(index.problem((*here, "key_result"), message))
     return problems

@@ -122,7 +122,8 @@ class Condition(StrictModel):
             try:
                 re.compile(pattern)
             except re.error as error:
-                raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {error}")
+                message = f"pattern {pattern!r} is not a valid regular expression: {error}"
+                raise ValueError(message) from None
         return patterns
 
     @field_validator("all_of", "any_of")
@@ -151,6 +152,13 @@ class Rule(StrictModel):
     fallback: bool = False
 
 
+_Decided = Literal[WorkClass.PRODUCT, WorkClass.TECHNOLOGY]
+
+
+def _default_hints() -> dict[str, _Decided]:
+    return {"product": WorkClass.PRODUCT, "technology": WorkClass.TECHNOLOGY}
+
+
 class InheritanceSettings(StrictModel):
     """How sub-task → parent → epic → roadmap item inheritance combines with an own decision.
 
@@ -171,10 +179,8 @@ class RoadmapSettings(StrictModel):
     decides ``default_work_class`` (``null``: it passes on only its key result, if any).
     """
 
-    hints: dict[str, Literal[WorkClass.PRODUCT, WorkClass.TECHNOLOGY]] = Field(
-        default_factory=lambda: {"product": WorkClass.PRODUCT, "technology": WorkClass.TECHNOLOGY}
-    )
-    default_work_class: Literal[WorkClass.PRODUCT, WorkClass.TECHNOLOGY] | None = None
+    hints: dict[str, _Decided] = Field(default_factory=_default_hints)
+    default_work_class: _Decided | None = None
 
 
 class Settings(StrictModel):
@@ -191,5 +197,15 @@ class RuleFile(StrictModel):
     format: Literal[1]
     name: str = ""
     settings: Settings = Field(default_factory=Settings)
-    categories: dict[Literal["product", "technology"], tuple[Category, ...]] | None = None
+    categories: dict[str, tuple[Category, ...]] | None = None
     rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @field_validator("categories")
+    @classmethod
+    def _work_classes(
+        cls, categories: dict[str, tuple[str, ...]] | None
+    ) -> dict[str, tuple[str, ...]] | None:
+        unknown = sorted(set(categories or {}) - {"product", "technology"})
+        if unknown:
+            raise ValueError(f"categories are listed per product or technology, not {unknown}")
+        return categories
