@@ -20,6 +20,7 @@ import structlog
 
 from syncd.domain import Census, Page, Source
 from syncd.errors import SourceError
+from syncd.store.runs import RunCounts
 
 __all__ = ["PageProgress", "RunReport", "SyncEngine", "SyncObserver", "SyncStore"]
 
@@ -27,14 +28,25 @@ _log = structlog.get_logger("syncd.sync")
 
 
 class _PageCounts(Protocol):
-    inserted: int
-    updated: int
-    unchanged: int
-    rejected: int
+    @property
+    def inserted(self) -> int: ...
+
+    @property
+    def updated(self) -> int: ...
+
+    @property
+    def unchanged(self) -> int: ...
+
+    @property
+    def rejected(self) -> int: ...
 
 
 class _CensusCounts(Protocol):
-    deleted: int
+    @property
+    def deleted(self) -> int: ...
+
+    @property
+    def lost(self) -> tuple[str, ...]: ...
 
 
 class SyncStore(Protocol):
@@ -49,17 +61,10 @@ class SyncStore(Protocol):
         run_id: int,
         outcome: str,
         *,
-        watermark: datetime | None,
-        error: str | None,
-        pages: int,
-        fetched: int,
-        inserted: int,
-        updated: int,
-        unchanged: int,
-        rejected: int,
-        deleted: int,
-        lost: tuple[str, ...],
-    ) -> None: ...
+        watermark: datetime | None = None,
+        error: str | None = None,
+        counts: RunCounts | None = None,
+    ) -> bool: ...
 
     def watermark(self, source: str) -> datetime | None: ...
 
@@ -209,19 +214,17 @@ class SyncEngine:
     def _finish(self, report: RunReport, watermark: datetime | None, elapsed: float) -> RunReport:
         finished = report.started_at + _seconds(elapsed)
         report = replace(report, finished_at=finished)
-        self._store.finish_run(
-            report.run_id,
-            report.outcome,
-            watermark=watermark,
-            error=report.error,
+        counts = RunCounts(
             pages=report.pages,
-            fetched=report.fetched,
-            inserted=report.inserted,
-            updated=report.updated,
-            unchanged=report.unchanged,
+            issues_fetched=report.fetched,
+            issues_inserted=report.inserted,
+            issues_updated=report.updated,
+            issues_unchanged=report.unchanged,
             rejected=report.rejected,
             deleted=report.deleted,
-            lost=report.lost,
+        )
+        self._store.finish_run(
+            report.run_id, report.outcome, watermark=watermark, error=report.error, counts=counts
         )
         _log.info(
             "sync_run",

@@ -1,0 +1,125 @@
+"""Commands that run the service: check-config, db upgrade, sync, run, status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from syncd.cli.options import add_config_option, config_from
+from syncd.cli.progress import page_progress
+from syncd.cli.wiring import jira_sources, open_store
+from syncd.store import SourceStatus, create_store_engine, display_url, upgrade
+from syncd.sync import SyncEngine
+
+__all__ = ["register"]
+
+
+def register(commands: Any) -> None:
+    """Add this module's commands to the ``syncd`` parser."""
+    check = commands.add_parser(
+        "check-config", help="validate the configuration; exit 2 listing every problem"
+    )
+    add_config_option(check)
+    check.set_defaults(handler=_check_config)
+
+    db = commands.add_parser("db", help="store administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_upgrade = db_commands.add_parser(
+        "upgrade", help="migrate the store's schema to this version"
+    )
+    add_config_option(db_upgrade)
+    db_upgrade.set_defaults(handler=_db_upgrade)
+
+    sync = commands.add_parser("sync", help="sync every source once")
+    add_config_option(sync)
+    sync.add_argument(
+        "--once", action="store_true", help="run one cycle and exit (the default for this command)"
+    )
+    sync.add_argument(
+        "--full", action="store_true", help="ignore the watermark and fetch everything"
+    )
+    sync.add_argument(
+        "--source", action="append", default=None, help="only this source (repeatable)"
+    )
+    sync.add_argument(
+        "--census", action="store_true", help="also sweep ids for deletions and lost access"
+    )
+    sync.set_defaults(handler=_sync)
+
+    status = commands.add_parser("status", help="what the store holds, per source")
+    add_config_option(status)
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.set_defaults(handler=_status)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    print(f"{config.path}: valid ({len(config.sources.jira)} Jira source(s))")
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    engine = create_store_engine(config.store_url())
+    upgrade(engine)
+    print(f"store at {display_url(engine.url)} is up to date")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    store = open_store(config)
+    stop = threading.Event()
+    wanted = set(args.source or [])
+    sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
+    failed = False
+    with page_progress() as on_page:
+        engine = SyncEngine(store, stop=stop, on_page=on_page)
+        for source in sources:
+            reports = [engine.sync(source, full=args.full)]
+            if args.census:
+                reports.append(engine.census(source))
+            failed = failed or any(report.outcome == "failure" for report in reports)
+    return 1 if failed else 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    statuses = open_store(config, upgrade=False).status()
+    if args.format == "json":
+        print(json.dumps({"sources": [status.to_dict() for status in statuses]}, indent=2))
+    else:
+        _print_status_table(statuses)
+    return 0
+
+
+def _print_status_table(statuses: list[SourceStatus]) -> None:
+    table = Table(title="syncd status")
+    for column in (
+        "source",
+        "issues",
+        "deleted",
+        "quarantined",
+        "watermark",
+        "last run",
+        "outcome",
+    ):
+        table.add_column(column)
+    for status in statuses:
+        run = status.last_run
+        table.add_row(
+            status.source,
+            str(status.issues_stored),
+            str(status.issues_deleted),
+            str(status.quarantined),
+            status.watermark.isoformat(timespec="seconds") if status.watermark else "-",
+            f"{run.kind} #{run.run_id}" if run else "-",
+            (run.outcome + (f": {run.error}" if run.error else "")) if run else "-",
+        )
+    Console(file=sys.stdout).print(table)
