@@ -271,7 +271,7 @@ class RetryPolicy:
             ),
             wait=self._wait,
             retry=retry_if_exception_type(_Retryable),
-            sleep=self._injected_sleep or self._wait_for_stop,
+            sleep=self._wait_for_stop if self._injected_sleep is None else self._injected_sleep,
             before_sleep=self._before_sleep,
             reraise=True,
         )
