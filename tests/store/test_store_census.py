@@ -43,7 +43,8 @@ def test_a_complete_census_soft_deletes_absent_issues(store: Store, engine: Engi
     (summary,) = store.recent_runs(SOURCE, limit=1)
     assert summary.deleted == 1
     progress = store.sync_progress(SOURCE)
-    assert progress is not None and progress.last_census_at == T0
+    assert progress is not None
+    assert progress.last_census_at == T0
 
 
 def test_an_incomplete_census_deletes_nothing(store: Store, engine: Engine) -> None:
@@ -54,7 +55,8 @@ def test_an_incomplete_census_deletes_nothing(store: Store, engine: Engine) -> N
     assert _live_ids(store) == [1, 2, 3, 10, 11]
     assert _changes(engine, "deleted") == []
     progress = store.sync_progress(SOURCE)
-    assert progress is not None and progress.last_census_at is None
+    assert progress is not None
+    assert progress.last_census_at is None
 
 
 def test_issues_of_a_lost_partition_are_not_deleted(store: Store) -> None:

@@ -148,7 +148,8 @@ def test_a_move_is_recorded_in_history_and_the_key_follows(store: Store, engine:
         1, minutes=9, project="PLAT", key="PLAT-7"
     )
     found = store.get_issue_by_key("SHOP-1")
-    assert found is not None and found.key == "PLAT-7"
+    assert found is not None
+    assert found.key == "PLAT-7"
     assert store.get_issue_by_key("NOPE-1") is None
 
 

@@ -19,7 +19,8 @@ def test_the_watermark_moves_only_when_given(store: Store) -> None:
     assert store.finish_run(second, "partial", error="page 3 was unstable") is False
     assert store.watermark(SOURCE) == T0
     progress = store.sync_progress(SOURCE)
-    assert progress is not None and progress.run_id is None
+    assert progress is not None
+    assert progress.run_id is None
 
 
 def test_an_overtaken_run_cannot_move_the_watermark(store: Store) -> None:
