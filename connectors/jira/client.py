@@ -43,32 +43,35 @@ class JiraClient:
         """The source this client works for."""
         return self._policy.source
 
-    def time_zone(self) -> ZoneInfo:
-        """The API user's time zone (``/myself``), in which Jira reads JQL datetimes."""
-        me = self._call(self._api.myself, "reading /myself")
-        name = me.get("timeZone") if isinstance(me, Mapping) else None
+    def time_zone(self) -> ZoneInfo | None:
+        """The API user's time zone (``/myself``), in which Jira reads JQL datetimes.
+
+        ``None`` when Jira names none or one this machine does not know; callers then widen
+        their overlap instead of guessing.
+        """
+        me = self._call(lambda: _object(self._api.myself(), "/myself"), "reading /myself")
+        name = me.get("timeZone")
         try:
-            return ZoneInfo(str(name))
+            return ZoneInfo(name) if isinstance(name, str) and name else None
         except (ZoneInfoNotFoundError, ValueError):
-            raise MalformedResponseError(f"/myself has no usable timeZone ({name!r})") from None
+            return None
 
     def fields(self) -> list[Mapping[str, Any]]:
-        """Every issue field (``/field``); also primes the package's clause-name cache."""
-        answer = self._call(self._api.fields, "reading /field")
-        if not isinstance(answer, list):
-            raise MalformedResponseError("/field did not answer a list")
-        return answer
+        """Every issue field (``GET /rest/api/2/field``)."""
+        return self._call(lambda: _list(self._api.fields(), "/field"), "reading /field")
 
     def prime_field_names(self, names: Mapping[str, str]) -> None:
-        """Give the package the clause-name map it would otherwise fetch once per client."""
-        if names:
-            self._api._fields_cache_value = dict(names)
+        """Give the package the clause-name map it would otherwise fetch once per client.
+
+        An empty map still stops that fetch: syncd always sends field ids, never names.
+        """
+        self._api._fields_cache_value = dict(names) or {"id": "id"}
 
     def project_keys(self) -> frozenset[str]:
         """Keys of every project the API user can browse (``GET /rest/api/2/project``)."""
-        answer = self._call(lambda: self._api._get_json("project"), "listing projects")
-        if not isinstance(answer, list):
-            raise MalformedResponseError("/project did not answer a list")
+        answer = self._call(
+            lambda: _list(self._api._get_json("project"), "/project"), "listing projects"
+        )
         return frozenset(str(p["key"]) for p in answer if isinstance(p, Mapping) and "key" in p)
 
     def search_cloud(
@@ -137,6 +140,18 @@ def connect_client(
         deployment = config.deployment
         api.deploymentType = "Cloud" if deployment == "cloud" else "Server"
     return JiraClient(api, policy, deployment)
+
+
+def _object(answer: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(answer, Mapping):
+        raise MalformedResponseError(f"{what} did not answer an object")
+    return answer
+
+
+def _list(answer: Any, what: str) -> list[Any]:
+    if not isinstance(answer, list):
+        raise MalformedResponseError(f"{what} did not answer a list")
+    return answer
 
 
 def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
 from syncd.domain import ensure_utc
@@ -33,6 +33,7 @@ __all__ = [
 PAGE_ORDER: Final = "ORDER BY created ASC, key ASC"
 CENSUS_ORDER: Final = "ORDER BY key ASC"
 JQL_PARTITION: Final = "jql"
+_UNKNOWN_ZONE_MARGIN: Final = timedelta(hours=24)
 _PROJECT_KEY: Final = re.compile(r"^[A-Z][A-Z0-9_]{0,49}$")
 _QUOTED: Final = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _ORDER_BY: Final = re.compile(r"\border\s+by\b", re.IGNORECASE)
@@ -70,12 +71,18 @@ def sync_partitions(
     *,
     since: datetime | None,
     overlap_minutes: int,
-    zone: tzinfo,
+    zone: tzinfo | None,
 ) -> tuple[Partition, ...]:
-    """The data queries for one run: everything updated at or after *since* minus overlap."""
+    """The data queries for one run: everything updated at or after *since* minus overlap.
+
+    With no known *zone* the literal is rendered in UTC a day earlier: whatever zone Jira
+    reads it in (UTC-12 to UTC+14), the bound is then never later than intended.
+    """
     bound = None
     if since is not None:
         start = ensure_utc(since) - timedelta(minutes=overlap_minutes)
+        if zone is None:
+            start, zone = start - _UNKNOWN_ZONE_MARGIN, UTC
         bound = f"updated >= {jql_datetime(start, zone)}"
     return tuple(
         Partition(name, _join(scope, bound, PAGE_ORDER)) for name, scope in _scopes(projects, jql)

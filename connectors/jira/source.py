@@ -122,6 +122,7 @@ class JiraSource:
 
         def worker(halt: threading.Event) -> Callable[[Partition], Iterator[_CensusPart]]:
             client = self._connect(self._policy.with_stop_event(halt))
+            client.prime_field_names({})
             return lambda partition: iter((self._sweep(client, partition),))
 
         ids: dict[str, frozenset[int]] = {}

@@ -268,6 +268,7 @@ def test_census_sweeps_ids_of_visible_projects_and_reports_lost_ones(
         lost=frozenset({"GONE"}),
         complete=True,
     )
+    assert not [c for c in mocked.calls if c.request.url.endswith("/field")]
     for search in _searches(mocked, "/search/jql"):
         assert search["fields"] == ["id"]
         assert search["maxResults"] == ["5000"]
@@ -293,3 +294,14 @@ def test_a_data_center_census_steps_by_the_clamp_and_an_unreadable_id_makes_it_i
     assert census.ids == {"SHOP": frozenset({1, 2})}
     assert census.complete is False
     assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["2"]]
+
+
+def test_an_unknown_user_time_zone_widens_the_bound_by_a_day_in_utc(
+    mocked: responses.RequestsMock, sleeps: list[float]
+) -> None:
+    bootstrap(mocked, time_zone="Mars/Olympus_Mons")
+    _cloud_search(mocked, {None: {"issues": [], "isLast": True}})
+    since = datetime(2025, 3, 2, 0, 30, tzinfo=UTC)
+    list(build_source(make_config(overlap_minutes=15), sleeps).pages(since))
+    (search,) = _searches(mocked, "/search/jql")
+    assert 'updated >= "2025/03/01 00:15"' in search["jql"][0]
