@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from mappings._files import StrictModel, content_version, parse_model, read_text
 from syncd.domain import Agreement, Subject
@@ -59,7 +59,14 @@ class _Agreement(StrictModel):
 
 
 class _AgreementFile(StrictModel):
-    agreements: tuple[_Agreement, ...] = Field(min_length=1)
+    agreements: tuple[_Agreement, ...]
+
+    @field_validator("agreements")
+    @classmethod
+    def _some_agreements(cls, items: tuple[_Agreement, ...]) -> tuple[_Agreement, ...]:
+        if not items:
+            raise ValueError("give at least one agreement")
+        return items
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from mappings._files import StrictModel, content_version, parse_model, read_text
 from syncd.domain import KeyResult, Measure, Objective
@@ -74,11 +74,25 @@ class _Objective(StrictModel):
     title: str
     teams: tuple[str, ...] = Field(min_length=1)
     period: Annotated[_Period, BeforeValidator(_period)]
-    key_results: tuple[_KeyResult, ...] = Field(min_length=1)
+    key_results: tuple[_KeyResult, ...]
+
+    @field_validator("key_results")
+    @classmethod
+    def _some_key_results(cls, items: tuple[_KeyResult, ...]) -> tuple[_KeyResult, ...]:
+        if not items:
+            raise ValueError("give at least one key result")
+        return items
 
 
 class _OkrFile(StrictModel):
-    objectives: tuple[_Objective, ...] = Field(min_length=1)
+    objectives: tuple[_Objective, ...]
+
+    @field_validator("objectives")
+    @classmethod
+    def _some_objectives(cls, items: tuple[_Objective, ...]) -> tuple[_Objective, ...]:
+        if not items:
+            raise ValueError("give at least one objective")
+        return items
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,11 +127,11 @@ def _action_problems(
     here = ("rules", position, "then")
     problems = []
     if action.category is not None and parsed.categories is not None:
-        allowed = parsed.categories.get(action.work_class.value) or ()
+        allowed = parsed.categories.get(action.work_class) or ()
         if action.category not in allowed:
             listed = ", ".join(allowed) or "none"
             message = (
-                f"category {action.category!r} is not declared for {action.work_class.value} "
+                f"category {action.category!r} is not declared for {action.work_class} "
                 f"(declared: {listed})"
             )
             problems.append(index.problem((*here, "category"), message))

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from mappings._files import StrictModel
-from syncd.domain import StatusCategory, WorkClass
+from syncd.domain import StatusCategory
 
 __all__ = [
     "Action",
@@ -50,6 +50,13 @@ def _status_name(value: Any) -> Any:
 
 StrList = Annotated[tuple[str, ...], BeforeValidator(_as_list)]
 Status = Annotated[StatusCategory, BeforeValidator(_status_name)]
+
+
+def _not_empty(items: tuple[Any, ...], what: str) -> tuple[Any, ...]:
+    """Refuse an empty list (unlike ``min_length``, silent when its items are invalid)."""
+    if not items:
+        raise ValueError(f"give at least one {what}")
+    return items
 
 
 class SetMatch(StrictModel):
@@ -137,7 +144,7 @@ class Condition(StrictModel):
 class Action(StrictModel):
     """What a matching rule decides: a work class, and optionally a category and key result."""
 
-    work_class: Literal[WorkClass.PRODUCT, WorkClass.TECHNOLOGY]
+    work_class: Literal["product", "technology"]
     category: Category | None = None
     key_result: str | None = None
 
@@ -152,11 +159,11 @@ class Rule(StrictModel):
     fallback: bool = False
 
 
-_Decided = Literal[WorkClass.PRODUCT, WorkClass.TECHNOLOGY]
+_Decided = Literal["product", "technology"]
 
 
 def _default_hints() -> dict[str, _Decided]:
-    return {"product": WorkClass.PRODUCT, "technology": WorkClass.TECHNOLOGY}
+    return {"product": "product", "technology": "technology"}
 
 
 class InheritanceSettings(StrictModel):
@@ -198,7 +205,12 @@ class RuleFile(StrictModel):
     name: str = ""
     settings: Settings = Field(default_factory=Settings)
     categories: dict[str, tuple[Category, ...]] | None = None
-    rules: tuple[Rule, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...]
+
+    @field_validator("rules")
+    @classmethod
+    def _some_rules(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        return _not_empty(rules, "rule")
 
     @field_validator("categories")
     @classmethod

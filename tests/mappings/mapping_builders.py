@@ -13,7 +13,7 @@ _ids = iter(range(10_000, 10_000_000))
 
 def issue(key: str, issue_type: str = "Story", **fields: Any) -> Issue:
     """An issue with sensible defaults; *fields* override any ``Issue`` field."""
-    project = key.split("-")[0]
+    project = key.split("-", maxsplit=1)[0]
     values: dict[str, Any] = {
         "source": "acme",
         "issue_id": next(_ids),
@@ -32,4 +32,6 @@ def issue(key: str, issue_type: str = "Story", **fields: Any) -> Issue:
 
 def roadmap(item_id: str, *keys: str, **fields: Any) -> RoadmapItem:
     """A roadmap feature linked to Jira *keys*."""
-    return RoadmapItem("productboard", item_id, "feature", f"Feature {item_id}", jira_keys=keys, **fields)
+    return RoadmapItem(
+        "productboard", item_id, "feature", f"Feature {item_id}", jira_keys=keys, **fields
+    )

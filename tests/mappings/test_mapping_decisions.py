@@ -1,0 +1,133 @@
+"""Whole-collection behaviour: one decision per issue, re-decision, the demo organisation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mapping_builders import issue, roadmap
+
+from mappings import OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
+from mappings.examples import RULES
+from syncd.domain import Issue, StatusCategory, WorkClass
+
+_LABELS = ["tech-debt", "feature", "security", "kr:SHOP-KR3", "kr:PLAT-KR9", "needs-triage", "a11y"]
+_TYPES = ["Epic", "Story", "Task", "Bug", "Sub-task"]
+
+
+@st.composite
+def _collections(draw: st.DrawFn) -> list[Issue]:
+    size = draw(st.integers(min_value=1, max_value=25))
+    keys = [f"SHOP-{n}" for n in range(1, size + 1)]
+    related = st.one_of(st.none(), st.sampled_from([*keys, "SHOP-999"]))
+    return [
+        issue(
+            key,
+            draw(st.sampled_from(_TYPES)),
+            labels=tuple(draw(st.lists(st.sampled_from(_LABELS), max_size=3))),
+            parent_key=draw(related),
+            epic_key=draw(related),
+            project=draw(st.sampled_from(["SHOP", "PLAT"])),
+        )
+        for key in keys
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(issues=_collections(), own_first=st.booleans())
+def test_every_issue_gets_exactly_one_decision(issues: list[Issue], own_first: bool) -> None:
+    """Any collection (cycles, self-parents, missing parents) decides each issue exactly once."""
+    text = RULES.read_text()
+    if not own_first:
+        text = text.replace("precedence: own ", "precedence: inherited ")
+    rule_set = parse_rule_set(text)
+    items = [roadmap("F-1", issues[0].key, hint="technology", key_result="PLAT-KR4")]
+    decisions = decide_all(issues, items, rule_set)
+    assert sorted((i.source, i.issue_id) for i in issues) == sorted(decisions)
+    for found in issues:
+        decision = decisions[(found.source, found.issue_id)]
+        assert decision.path[0] == found.key
+        assert (decision.rule_id is None) == (decision.work_class is WorkClass.UNCLASSIFIED)
+        assert len(set(decision.path)) == len(decision.path), "a path never loops"
+
+
+def test_redeciding_after_a_rules_change_equals_a_fresh_decision(
+    rules: RuleSet, teams: TeamConfig
+) -> None:
+    """Decisions under new rules do not depend on the decisions made under the old ones."""
+    issues = [
+        issue("SHOP-1", "Epic", labels=("feature",)),
+        issue("SHOP-2", epic_key="SHOP-1"),
+        issue("SHOP-3", "Bug", epic_key="SHOP-1", labels=("refactor",)),
+        issue("PLAT-1", "Task", labels=("refactor",)),
+    ]
+    changed = parse_rule_set(
+        RULES.read_text().replace("any: [tech-debt, refactor]", "any: [tech-debt]")
+    )
+    decide_all(issues, [], rules, teams)
+    again = decide_all(issues, [], changed, teams)
+    fresh = decide_all(list(reversed(issues)), [], changed, teams)
+    assert fresh == again
+    assert rules.version != changed.version
+    by_key = {i.key: again[(i.source, i.issue_id)] for i in issues}
+    assert (
+        by_key["SHOP-3"].work_class,
+        by_key["PLAT-1"].category,
+    ) == (WorkClass.PRODUCT, "platform")
+
+
+def test_layout_and_comments_do_not_change_the_version(rules: RuleSet) -> None:
+    """The version is a hash of the content, not of the text."""
+    text = "# a new comment\n" + RULES.read_text().replace("format: 1", "format:   1   # schema")
+    assert rules.version == parse_rule_set(text).version
+
+
+def test_the_bundled_rules_classify_most_of_the_demo_organisation(
+    rules: RuleSet, teams: TeamConfig, okrs: OkrSet
+) -> None:
+    """The demo organisation's generated issues are mostly classified by the bundled rules."""
+    from connectors.jira.emulator.catalog import STATUSES
+    from connectors.jira.emulator.org import generate_organisation
+
+    org = generate_organisation(3000, seed=7, now=datetime(2026, 11, 20, tzinfo=UTC))
+    keys = {record.id: record.key for record in org.issues}
+    issues = []
+    for record in org.issues:
+        parent = keys.get(record.parent_id) if record.parent_id is not None else None
+        subtask = record.issue_type == "Sub-task"
+        issues.append(
+            issue(
+                record.key,
+                record.issue_type,
+                issue_id=record.id,
+                project=record.project,
+                summary=record.summary,
+                labels=record.labels,
+                components=record.components,
+                team=record.team,
+                status_category=StatusCategory(STATUSES[record.status].category),
+                parent_key=parent if subtask else None,
+                epic_key=None if subtask else parent,
+            )
+        )
+    decisions = decide_all(issues, [], rules, teams, okrs.key_result_ids)
+    classes = Counter(d.work_class for d in decisions.values())
+    assert classes[WorkClass.UNCLASSIFIED] / len(issues) < 0.15
+    assert classes[WorkClass.PRODUCT] > 0
+    assert classes[WorkClass.TECHNOLOGY] > 0
+    inherited = sum(1 for d in decisions.values() if len(d.path) > 1)
+    assert inherited > 0
+
+
+def test_a_changed_issue_is_decided_from_its_new_data(rules: RuleSet) -> None:
+    """Re-deciding uses only the stored fields: a new label changes the decision."""
+    before = issue("GROW-1", labels=())
+    after = replace(before, labels=("experiment",))
+    assert decide_all([before], [], rules)[(before.source, before.issue_id)].work_class is (
+        WorkClass.UNCLASSIFIED
+    )
+    decision = decide_all([after], [], rules)[(after.source, after.issue_id)]
+    assert (decision.work_class, decision.category) == (WorkClass.PRODUCT, "experiment")
