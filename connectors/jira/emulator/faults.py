@@ -1,0 +1,182 @@
+"""Injectable, deterministic faults: scripted responses, seeded random failures, Cloud
+token repeats, Data Center short pages, per-page latency, a token-bucket rate limit and
+eventual consistency.
+
+Usage::
+
+    emulator.faults.script("/search", [Fault.status(429, retry_after="1"), Fault.reset()])
+    emulator.faults.random(rate=0.1, seed=3, kinds=("429", "503", "reset"))
+    emulator.faults.rate_limit(capacity=10, per_second=5.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random as _random
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+__all__ = ["RANDOM_KINDS", "Fault", "FaultPlan", "TokenBucket"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected outcome for one request.
+
+    ``kind`` is ``status`` (answer HTTP ``code`` with a Jira error body and an optional
+    ``Retry-After``), ``timeout`` (stall *seconds*, then answer normally), ``reset`` (drop
+    the connection with no answer) or ``truncated`` (cut the normal JSON body in half).
+    """
+
+    kind: str
+    code: int = 200
+    retry_after: str | None = None
+    seconds: float = 0.0
+    message: str | None = None
+
+    @classmethod
+    def status(cls, code: int, retry_after: str | None = None, message: str | None = None) -> Fault:
+        """Answer with HTTP *code*, a Jira error body and an optional ``Retry-After``."""
+        return cls("status", code, retry_after, 0.0, message)
+
+    @classmethod
+    def timeout(cls, seconds: float) -> Fault:
+        """Stall *seconds* before answering, so a shorter client read timeout fires."""
+        return cls("timeout", seconds=seconds)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Close the connection without answering (the client sees a connection error)."""
+        return cls("reset")
+
+    @classmethod
+    def truncated_json(cls) -> Fault:
+        """Answer 200 with the first half of the real JSON body."""
+        return cls("truncated")
+
+    @classmethod
+    def retry_after_date(cls, status: int = 429, when: datetime | None = None) -> Fault:
+        """Answer *status* with an HTTP-date ``Retry-After`` (a form pyc cannot parse)."""
+        moment = (when or datetime.now(UTC) + timedelta(seconds=1)).astimezone(UTC)
+        return cls("status", status, format_datetime(moment, usegmt=True))
+
+
+RANDOM_KINDS: dict[str, Fault] = {
+    "429": Fault.status(429, retry_after="1"),
+    "503": Fault.status(503, retry_after="1"),
+    "503-bare": Fault.status(503),
+    "500": Fault.status(500),
+    "502": Fault.status(502),
+    "reset": Fault.reset(),
+    "truncated": Fault.truncated_json(),
+    "timeout": Fault.timeout(2.0),
+}
+
+
+class TokenBucket:
+    """A token bucket: *capacity* requests, refilled at *per_second*; thread-safe."""
+
+    def __init__(self, capacity: int, per_second: float) -> None:
+        self.capacity = capacity
+        self.per_second = per_second
+        self._tokens = float(capacity)
+        self._stamp = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[bool, int, int]:
+        """Spend a token: (allowed, tokens remaining, whole seconds until the next one)."""
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.per_second)
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True, int(self._tokens), 0
+            wait = math.ceil((1 - self._tokens) / self.per_second)
+            return False, 0, max(wait, 1)
+
+
+class FaultPlan:
+    """The faults an emulator applies; every knob is off until set."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scripts: list[tuple[str, deque[Fault]]] = []
+        self._random: tuple[float, _random.Random, tuple[Fault, ...], str] | None = None
+        self.repeat_tokens = 0
+        self.short_pages = 0
+        self.short_page_drop = 1
+        self.latency_seconds = 0.0
+        self.consistency_lag_seconds = 0.0
+        self.bucket: TokenBucket | None = None
+
+    def script(self, path: str, faults: Iterable[Fault]) -> None:
+        """Answer the next requests whose path contains *path* with *faults*, in order."""
+        with self._lock:
+            self._scripts.append((path, deque(faults)))
+
+    def random(
+        self,
+        rate: float,
+        seed: int,
+        kinds: Iterable[str] = ("429", "503", "500"),
+        path: str = "/search",
+    ) -> None:
+        """Fail a seeded, reproducible *rate* of requests to *path* with one of *kinds*."""
+        chosen = tuple(RANDOM_KINDS[kind] for kind in kinds)
+        with self._lock:
+            self._random = (rate, _random.Random(seed), chosen, path)
+
+    def repeat_page_token(self, times: int = 1) -> None:
+        """Cloud: the next *times* pages hand back the token the client just sent."""
+        self.repeat_tokens = times
+
+    def short_page(self, times: int = 1, drop: int = 1) -> None:
+        """Data Center: the next *times* pages after the first lose *drop* issues."""
+        self.short_pages, self.short_page_drop = times, drop
+
+    def rate_limit(self, capacity: int, per_second: float) -> None:
+        """Answer 429 with ``Retry-After`` once a token bucket runs dry."""
+        self.bucket = TokenBucket(capacity, per_second)
+
+    def clear(self) -> None:
+        """Turn every fault off."""
+        with self._lock:
+            self._scripts.clear()
+            self._random = None
+        self.repeat_tokens = self.short_pages = 0
+        self.latency_seconds = self.consistency_lag_seconds = 0.0
+        self.bucket = None
+
+    def next_fault(self, path: str) -> Fault | None:
+        """The fault for a request to *path*, consuming scripted ones; None for none."""
+        with self._lock:
+            for pattern, queue in self._scripts:
+                if pattern in path and queue:
+                    return queue.popleft()
+            if self._random is not None:
+                rate, rng, kinds, pattern = self._random
+                if pattern in path and rng.random() < rate:
+                    return rng.choice(kinds)
+        return None
+
+    def take_repeat_token(self) -> bool:
+        """Whether this Cloud page should repeat the client's token."""
+        with self._lock:
+            if self.repeat_tokens > 0:
+                self.repeat_tokens -= 1
+                return True
+            return False
+
+    def take_short_page(self) -> int:
+        """How many issues to drop from this mid-stream Data Center page."""
+        with self._lock:
+            if self.short_pages > 0:
+                self.short_pages -= 1
+                return self.short_page_drop
+            return 0

@@ -1,0 +1,202 @@
+"""The demo organisation (Acme Retail, docs/demo-organisation.md), generated from a seed.
+
+``generate_organisation(issues, seed, now)`` is deterministic for its three arguments and
+builds 200,000 issues in a few seconds: one pass over creation times sorted up front, with
+per-project memory of recent epics and parents so hierarchy links always point backwards.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from connectors.jira.emulator.issuegen import IssueFactory, sprint_calendar
+from connectors.jira.emulator.records import (
+    Component,
+    IssueRecord,
+    KeyResult,
+    Objective,
+    Project,
+    Quarter,
+    Sprint,
+    Team,
+    to_ms,
+)
+
+__all__ = ["PROJECT_LAYOUT", "Organisation", "generate_organisation", "key_result_of"]
+
+# team, project key, project name, kind, components, share of issues
+PROJECT_LAYOUT: tuple[tuple[str, str, str, str, tuple[str, ...], float], ...] = (
+    ("checkout", "SHOP", "Checkout", "product", ("Cart", "Payments", "Promotions"), 0.24),
+    ("growth", "GROW", "Growth", "product", ("Onboarding", "Notifications", "Experiments"), 0.18),
+    ("mobile", "MOB", "Mobile", "mixed", ("iOS", "Android", "Release"), 0.20),
+    (
+        "platform",
+        "PLAT",
+        "Platform",
+        "technology",
+        ("Build", "Kubernetes", "Observability", "Auth"),
+        0.22,
+    ),
+    ("data", "DATA", "Data", "mixed", ("Pipelines", "Warehouse", "ML"), 0.16),
+)
+
+_OBJECTIVE_THEMES = {
+    "checkout": (
+        "Make paying effortless",
+        (
+            "Raise checkout conversion to 4%",
+            "Halve payment failures",
+            "Grow the average basket by 10%",
+        ),
+    ),
+    "growth": (
+        "Bring more shoppers back",
+        (
+            "Lift week-one activation to 45%",
+            "Raise 90-day retention to 30%",
+            "Double notification opt-ins",
+        ),
+    ),
+    "mobile": (
+        "Ship a mobile app people love",
+        (
+            "Reach 99.8% crash-free sessions",
+            "Raise the store rating to 4.6",
+            "Release every two weeks",
+        ),
+    ),
+    "platform": (
+        "Keep the platform fast and safe",
+        (
+            "Cut deploy time to 10 minutes",
+            "Hold 99.95% availability",
+            "Patch critical CVEs within 7 days",
+        ),
+    ),
+    "data": (
+        "Trustworthy data, on time",
+        (
+            "Keep pipelines under 1 hour stale",
+            "Raise model precision to 0.9",
+            "Cut warehouse cost by 15%",
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A generated organisation: its structure, OKRs and issues (in creation order)."""
+
+    seed: int
+    now: datetime
+    teams: tuple[Team, ...]
+    projects: tuple[Project, ...]
+    sprints: tuple[Sprint, ...]
+    quarters: tuple[Quarter, ...]
+    objectives: tuple[Objective, ...]
+    key_results: tuple[KeyResult, ...]
+    issues: tuple[IssueRecord, ...]
+
+    @property
+    def epics(self) -> tuple[IssueRecord, ...]:
+        """The epics, in creation order."""
+        return tuple(issue for issue in self.issues if issue.issue_type == "Epic")
+
+    def project(self, key: str) -> Project:
+        """The project with *key*; KeyError when there is none."""
+        for project in self.projects:
+            if project.key == key:
+                return project
+        raise KeyError(key)
+
+
+def key_result_of(issue: IssueRecord) -> str | None:
+    """The key result an issue names with a ``kr:`` label, if any."""
+    for label in issue.labels:
+        if label.startswith("kr:"):
+            return label[3:]
+    return None
+
+
+def generate_organisation(issues: int, seed: int, now: datetime) -> Organisation:
+    """Build the demo organisation with *issues* issues, deterministic for the arguments.
+
+    Dates spread from the start of the quarter two before *now*'s quarter up to *now*;
+    OKRs cover the previous and the current quarter.
+    """
+    if issues < 1:
+        raise ValueError(f"an organisation needs at least one issue, not {issues}")
+    now = now.astimezone(UTC)
+    rng = random.Random(seed)
+    teams, projects = _structure()
+    quarters = _quarters(now)
+    objectives, key_results = _okrs(rng, quarters[1:])
+    window_start = to_ms(quarters[0].start)
+    sprints = sprint_calendar(projects, window_start, to_ms(now))
+    factory = IssueFactory(
+        rng,
+        now,
+        teams=teams,
+        projects=projects,
+        sprints=sprints,
+        okr_quarters=quarters[1:],
+        key_results=key_results,
+    )
+    records = factory.generate(issues, window_start)
+    return Organisation(
+        seed, now, teams, projects, sprints, quarters[1:], objectives, key_results, records
+    )
+
+
+def _structure() -> tuple[tuple[Team, ...], tuple[Project, ...]]:
+    teams: list[Team] = []
+    projects: list[Project] = []
+    component_id = 10100
+    for index, (team, key, name, kind, components, _share) in enumerate(PROJECT_LAYOUT):
+        team_id = f"{index + 1:08x}-acme-4000-8000-{index + 1:012x}"
+        teams.append(Team(team, team_id, 10300 + index))
+        parts = []
+        for component in components:
+            parts.append(Component(component_id, component))
+            component_id += 1
+        projects.append(Project(10000 + index, key, name, team, kind, index + 1, tuple(parts)))
+    return tuple(teams), tuple(projects)
+
+
+def _quarter_start(moment: datetime, back: int) -> datetime:
+    index = moment.year * 4 + (moment.month - 1) // 3 - back
+    return datetime(index // 4, (index % 4) * 3 + 1, 1, tzinfo=UTC)
+
+
+def _quarters(now: datetime) -> tuple[Quarter, ...]:
+    """Three quarters: the one before the OKR period (issue history only), previous, current."""
+    result = []
+    for back in (2, 1, 0):
+        start = _quarter_start(now, back)
+        end = _quarter_start(now, back - 1)
+        result.append(Quarter(f"{start.year}Q{(start.month - 1) // 3 + 1}", start, end))
+    return tuple(result)
+
+
+def _okrs(
+    rng: random.Random, quarters: tuple[Quarter, ...]
+) -> tuple[tuple[Objective, ...], tuple[KeyResult, ...]]:
+    objectives: list[Objective] = []
+    key_results: list[KeyResult] = []
+    for team, key, _name, _kind, _components, _share in PROJECT_LAYOUT:
+        title, measures = _OBJECTIVE_THEMES[team]
+        number = 0
+        for quarter_index, quarter in enumerate(quarters):
+            ids = []
+            for measure in measures[: rng.choice((2, 3))]:
+                number += 1
+                kr_id = f"{key}-KR{number}"
+                ids.append(kr_id)
+                key_results.append(KeyResult(kr_id, team, key, quarter.name, measure))
+            objectives.append(
+                Objective(f"{key}-O{quarter_index + 1}", team, quarter.name, title, tuple(ids))
+            )
+    return tuple(objectives), tuple(key_results)

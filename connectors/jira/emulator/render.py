@@ -1,0 +1,327 @@
+"""Issue rendering as Jira Cloud or Data Center sends it, field by field.
+
+Only requested fields are built (``*all``/``*navigable`` build all), so id-only census
+pages stay cheap. Timestamps come out as ``yyyy-MM-ddTHH:mm:ss.SSS±HHMM`` in the instance
+time zone; the hierarchy and custom fields follow docs/demo-organisation.md per mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.jira.emulator.catalog import (
+    CATEGORIES,
+    ISSUE_TYPES,
+    PRIORITIES,
+    RESOLUTIONS,
+    STATUSES,
+    Mode,
+    custom_fields,
+    field_catalogue,
+)
+from connectors.jira.emulator.records import IssueRecord, Sprint
+
+__all__ = ["FieldSelection", "Renderer", "format_duration", "format_stamp"]
+
+_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
+
+
+def format_stamp(ms: int, zone: ZoneInfo) -> str:
+    """Jira's timestamp form, e.g. ``2026-03-01T10:15:30.123-0800``."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=zone)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}{moment:%z}"
+
+
+def format_duration(seconds: int) -> str:
+    """Jira's duration text with 8-hour days and 5-day weeks, e.g. ``1w 2d 3h 30m``."""
+    parts = []
+    minutes = seconds // 60
+    for unit, size in (("w", 2400), ("d", 480), ("h", 60), ("m", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts) or "0m"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSelection:
+    """Which fields to render: every field when ``everything``, else exactly ``ids``."""
+
+    everything: bool
+    ids: frozenset[str]
+    excluded: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, values: Iterable[str | None], default: str) -> FieldSelection:
+        """Read repeated and/or comma-separated ``fields`` values; empty means *default*."""
+        items = [part.strip() for value in values if value for part in value.split(",")]
+        items = [item for item in items if item] or [default]
+        everything = any(item in ("*all", "*navigable") for item in items)
+        excluded = frozenset(item[1:] for item in items if item.startswith("-"))
+        ids = frozenset(i for i in items if not i.startswith(("-", "*")))
+        return cls(everything, ids, excluded)
+
+    @property
+    def id_only(self) -> bool:
+        """True when nothing beyond ``id``/``key`` is asked for."""
+        return not self.everything and self.ids <= {"id", "key"}
+
+    def wants(self, field_id: str) -> bool:
+        """Whether *field_id* is rendered."""
+        if field_id in self.excluded:
+            return False
+        return self.everything or field_id in self.ids
+
+
+class Renderer:
+    """Renders issue records for one mode, instance time zone and base URL."""
+
+    def __init__(
+        self,
+        mode: Mode,
+        zone: ZoneInfo,
+        *,
+        lookup: Callable[[int], IssueRecord | None],
+        sprints: Iterable[Sprint],
+        teams: dict[str, tuple[str, int]],
+        components: dict[tuple[str, str], int],
+        projects: dict[str, tuple[int, str]],
+    ) -> None:
+        self.mode = mode
+        self.zone = zone
+        self._lookup = lookup
+        self._sprints = {s.id: s for s in sprints}
+        self._teams = teams
+        self._components = components
+        self._projects = projects
+        self._custom = custom_fields(mode)
+        self.catalogue = field_catalogue(mode)
+        self._fields = self._field_table()
+
+    def issue(self, record: IssueRecord, selection: FieldSelection, base: str) -> dict[str, Any]:
+        """One issue as search or ``GET /issue`` returns it."""
+        if self.mode == "cloud" and selection.id_only and "key" not in selection.ids:
+            return {"id": str(record.id)}
+        fields = {
+            fid: build(record, base) for fid, build in self._fields.items() if selection.wants(fid)
+        }
+        return {
+            "expand": _EXPAND,
+            "id": str(record.id),
+            "self": f"{base}/issue/{record.id}",
+            "key": record.key,
+            "fields": fields,
+        }
+
+    def names(self, selection: FieldSelection) -> dict[str, str]:
+        """The ``names`` expansion: field id to display name."""
+        return {f["id"]: f["name"] for f in self.catalogue if selection.wants(f["id"])}
+
+    def schema(self, selection: FieldSelection) -> dict[str, Any]:
+        """The ``schema`` expansion: field id to JSON type."""
+        return {f["id"]: f["schema"] for f in self.catalogue if selection.wants(f["id"])}
+
+    def stamp(self, ms: int | None) -> str | None:
+        """A timestamp in the instance zone, or None."""
+        return None if ms is None else format_stamp(ms, self.zone)
+
+    def _field_table(self) -> dict[str, Callable[[IssueRecord, str], Any]]:
+        c = self._custom
+        table: dict[str, Callable[[IssueRecord, str], Any]] = {
+            "summary": lambda r, b: r.summary,
+            "issuetype": lambda r, b: self._issue_type(r.issue_type, b),
+            "parent": self._parent,
+            "project": self._project,
+            "labels": lambda r, b: list(r.labels),
+            "components": self._component_list,
+            "status": lambda r, b: self._status(r.status, b),
+            "priority": lambda r, b: self._priority(r.priority, b),
+            "resolution": self._resolution,
+            "resolutiondate": lambda r, b: self.stamp(r.resolved_ms),
+            "created": lambda r, b: self.stamp(r.created_ms),
+            "updated": lambda r, b: self.stamp(r.updated_ms),
+            "timetracking": lambda r, b: _timetracking(r.time_spent),
+            "timespent": lambda r, b: r.time_spent,
+            "aggregatetimespent": lambda r, b: r.time_spent,
+            c.story_points: lambda r, b: r.story_points,
+            c.sprint: self._sprint_value,
+            c.epic_link: self._epic_link,
+            c.team: self._team,
+        }
+        if self.mode == "cloud":
+            table["customfield_10026"] = lambda r, b: None
+            table["customfield_10019"] = lambda r, b: _rank(r)
+        else:
+            table["customfield_10102"] = lambda r, b: r.summary if r.issue_type == "Epic" else None
+            table["customfield_10104"] = lambda r, b: _rank(r)
+        return table
+
+    def _issue_type(self, name: str, base: str) -> dict[str, Any]:
+        kind = ISSUE_TYPES[name]
+        value: dict[str, Any] = {
+            "self": f"{base}/issuetype/{kind.id}",
+            "id": kind.id,
+            "description": "",
+            "iconUrl": f"{base}/issuetype/{kind.id}/avatar",
+            "name": kind.name,
+            "subtask": kind.subtask,
+        }
+        if self.mode == "cloud":
+            value["hierarchyLevel"] = kind.hierarchy_level
+        return value
+
+    def _status(self, name: str, base: str) -> dict[str, Any]:
+        status = STATUSES[name]
+        return {
+            "self": f"{base}/status/{status.id}",
+            "description": "",
+            "iconUrl": f"{base}/status/{status.id}/icon",
+            "name": status.name,
+            "id": status.id,
+            "statusCategory": CATEGORIES[status.category].render(base),
+        }
+
+    @staticmethod
+    def _priority(name: str, base: str) -> dict[str, Any]:
+        ident = PRIORITIES[name]
+        return {
+            "self": f"{base}/priority/{ident}",
+            "iconUrl": f"{base}/priority/{ident}/icon",
+            "name": name,
+            "id": ident,
+        }
+
+    @staticmethod
+    def _resolution(record: IssueRecord, base: str) -> dict[str, Any] | None:
+        if record.resolution is None:
+            return None
+        ident = RESOLUTIONS[record.resolution]
+        return {
+            "self": f"{base}/resolution/{ident}",
+            "id": ident,
+            "description": "",
+            "name": record.resolution,
+        }
+
+    def _project(self, record: IssueRecord, base: str) -> dict[str, Any]:
+        ident, name = self._projects[record.project]
+        value: dict[str, Any] = {
+            "self": f"{base}/project/{ident}",
+            "id": str(ident),
+            "key": record.project,
+            "name": name,
+            "projectTypeKey": "software",
+        }
+        if self.mode == "cloud":
+            value["simplified"] = False
+        return value
+
+    def _component_list(self, record: IssueRecord, base: str) -> list[dict[str, Any]]:
+        result = []
+        for name in record.components:
+            ident = self._components.get((record.project, name), 0)
+            result.append({"self": f"{base}/component/{ident}", "id": str(ident), "name": name})
+        return result
+
+    def _parent(self, record: IssueRecord, base: str) -> dict[str, Any] | None:
+        if record.parent_id is None:
+            return None
+        if self.mode != "cloud" and record.issue_type != "Sub-task":
+            return None  # Data Center links epics through the Epic Link field
+        parent = self._lookup(record.parent_id)
+        if parent is None:
+            return None
+        return {
+            "id": str(parent.id),
+            "key": parent.key,
+            "self": f"{base}/issue/{parent.id}",
+            "fields": {
+                "summary": parent.summary,
+                "status": self._status(parent.status, base),
+                "priority": self._priority(parent.priority, base),
+                "issuetype": self._issue_type(parent.issue_type, base),
+            },
+        }
+
+    def _epic_link(self, record: IssueRecord, base: str) -> str | None:
+        if self.mode == "cloud" or record.parent_id is None or record.issue_type == "Sub-task":
+            return None  # Cloud's Epic Link is the deprecated, unset legacy field
+        parent = self._lookup(record.parent_id)
+        return parent.key if parent is not None else None
+
+    def _team(self, record: IssueRecord, base: str) -> dict[str, Any] | None:
+        if record.team is None:
+            return None
+        team_id, option = self._teams[record.team]
+        if self.mode == "cloud":
+            return {
+                "id": team_id,
+                "name": record.team,
+                "title": record.team,
+                "isVisible": True,
+                "isVerified": False,
+                "isShared": True,
+            }
+        return {
+            "self": f"{base}/customFieldOption/{option}",
+            "value": record.team,
+            "id": str(option),
+            "disabled": False,
+        }
+
+    def _sprint_value(self, record: IssueRecord, base: str) -> list[Any] | None:
+        if not record.sprint_ids:
+            return None
+        sprints = [self._sprints[i] for i in record.sprint_ids]
+        if self.mode == "cloud":
+            return [self._cloud_sprint(s) for s in sprints]
+        return [self._dc_sprint(s) for s in sprints]
+
+    @staticmethod
+    def _cloud_sprint(sprint: Sprint) -> dict[str, Any]:
+        value: dict[str, Any] = {
+            "id": sprint.id,
+            "name": sprint.name,
+            "state": sprint.state,
+            "boardId": sprint.board_id,
+            "goal": "",
+            "startDate": _iso_utc(sprint.start_ms),
+            "endDate": _iso_utc(sprint.end_ms),
+        }
+        if sprint.complete_ms is not None:
+            value["completeDate"] = _iso_utc(sprint.complete_ms)
+        return value
+
+    def _dc_sprint(self, sprint: Sprint) -> str:
+        def when(ms: int | None) -> str:
+            if ms is None:
+                return "<null>"
+            moment = datetime.fromtimestamp(ms / 1000, tz=self.zone)
+            return moment.isoformat(timespec="milliseconds")
+
+        return (
+            f"com.atlassian.greenhopper.service.sprint.Sprint@{(sprint.id * 7919) & 0xFFFF:x}"
+            f"[id={sprint.id},rapidViewId={sprint.board_id},state={sprint.state.upper()},"
+            f"name={sprint.name},startDate={when(sprint.start_ms)},"
+            f"endDate={when(sprint.end_ms)},completeDate={when(sprint.complete_ms)},"
+            f"sequence={sprint.id}]"
+        )
+
+
+def _iso_utc(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, tz=ZoneInfo("UTC"))
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def _timetracking(seconds: int | None) -> dict[str, Any]:
+    if seconds is None:
+        return {}
+    return {"timeSpent": format_duration(seconds), "timeSpentSeconds": seconds}
+
+
+def _rank(record: IssueRecord) -> str:
+    return f"0|i{record.id:05x}:"
