@@ -1,0 +1,136 @@
+"""Building blocks of syncd's Grafana dashboards: variables, panels, layout.
+
+Every panel queries the ``datasource`` variable; ``$team`` is a regex when the dashboard
+lets several teams be chosen. deploy/grafana/dashboards.py composes these into dashboards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DATASOURCE", "Json", "dashboard", "dashed", "panel", "templating"]
+
+Json = dict[str, Any]
+
+DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def _variable(name: str, label: str, metric: str, *, multi: bool) -> Json:
+    query = f"label_values({metric}, {name})"
+    return {
+        "name": name,
+        "label": label,
+        "type": "query",
+        "datasource": DATASOURCE,
+        "query": {"query": query, "refId": f"{name}-values"},
+        "definition": query,
+        "refresh": 2,
+        "sort": 1,
+        "multi": multi,
+        "includeAll": multi,
+        "allValue": ".*" if multi else None,
+        "current": {},
+        "options": [],
+        "hide": 0,
+    }
+
+
+def templating(team_metric: str, *, multi_team: bool) -> Json:
+    """The data source, team (values of *team_metric*), window and weighting variables."""
+    datasource = {
+        "name": "datasource",
+        "label": "Data source",
+        "type": "datasource",
+        "query": "prometheus",
+        "current": {},
+        "hide": 0,
+    }
+    return {
+        "list": [
+            datasource,
+            _variable("team", "Team", team_metric, multi=multi_team),
+            _variable("window", "Window", "syncd_work_share_ratio", multi=False),
+            _variable("weighting", "Weighting", "syncd_work_share_ratio", multi=False),
+        ]
+    }
+
+
+def _target(expr: str, legend: str, ref: str, *, instant: bool = False) -> Json:
+    target: Json = {"datasource": DATASOURCE, "expr": expr, "legendFormat": legend, "refId": ref}
+    if instant:
+        target.update({"instant": True, "range": False, "format": "table"})
+    return target
+
+
+def panel(
+    kind: str,
+    title: str,
+    queries: list[tuple[str, str]],
+    size: tuple[int, int],
+    *,
+    unit: str = "percentunit",
+    description: str = "",
+    overrides: list[Json] | None = None,
+) -> Json:
+    """A panel of *kind* with one query per ``(expr, legend)``; tables and bar gauges are
+    instant queries. *size* is ``(width, height)`` in grid units; placement comes later."""
+    instant = kind in ("table", "bargauge")
+    return {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "datasource": DATASOURCE,
+        "gridPos": {"w": size[0], "h": size[1], "x": 0, "y": 0},
+        "targets": [
+            _target(expr, legend, chr(ord("A") + index), instant=instant)
+            for index, (expr, legend) in enumerate(queries)
+        ],
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": overrides or []},
+        "options": {},
+    }
+
+
+def dashed(pattern: str) -> Json:
+    """Draw the series whose legend matches *pattern* as a dashed line (the band's edges)."""
+    return {
+        "matcher": {"id": "byRegexp", "options": pattern},
+        "properties": [
+            {"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}},
+            {"id": "custom.fillOpacity", "value": 0},
+        ],
+    }
+
+
+def _laid_out(panels: list[Json]) -> list[Json]:
+    """Place panels left to right in rows 24 units wide, with unique ids."""
+    x = y = row_height = 0
+    for number, panel in enumerate(panels, start=1):
+        grid = panel["gridPos"]
+        if x + grid["w"] > 24:
+            x, y, row_height = 0, y + row_height, 0
+        grid.update({"x": x, "y": y})
+        x += grid["w"]
+        row_height = max(row_height, grid["h"])
+        panel["id"] = number
+    return panels
+
+
+def dashboard(uid: str, title: str, description: str, panels: list[Json], templating: Json) -> Json:
+    """A provisionable dashboard holding *panels*, laid out left to right, top to bottom."""
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": ["syncd"],
+        "timezone": "utc",
+        "editable": False,
+        "graphTooltip": 1,
+        "schemaVersion": 39,
+        "version": 1,
+        "refresh": "5m",
+        "time": {"from": "now-30d", "to": "now"},
+        "templating": templating,
+        "annotations": {"list": []},
+        "links": [{"type": "dashboards", "tags": ["syncd"], "asDropdown": True, "title": "syncd"}],
+        "panels": _laid_out(panels),
+    }
