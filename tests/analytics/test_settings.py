@@ -1,0 +1,37 @@
+"""The analytics section of the configuration file."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncd.config import parse_config
+from syncd.errors import ConfigError
+
+
+def test_defaults_are_30d_90d_quarter_all_weightings_and_500_snapshots() -> None:
+    """With no analytics section the documented defaults apply."""
+    analytics = parse_config("{}").analytics
+    assert [(w.name, w.kind, w.days) for w in analytics.windows] == [
+        ("30d", "rolling", 30),
+        ("90d", "rolling", 90),
+        ("quarter", "quarter", None),
+    ]
+    assert analytics.weightings == ("issues", "story_points", "time_spent")
+    assert analytics.snapshot_keep == 500
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("analytics:\n  windows:\n    - {name: 7d, kind: rolling}\n", "needs 'days'"),
+        ("analytics:\n  windows:\n    - {name: q, kind: quarter, days: 3}\n", "takes no 'days'"),
+        ("analytics:\n  weightings: [issues, issues]\n", "must be unique"),
+        ("analytics:\n  weightings: [hours]\n", "weightings"),
+        ("analytics:\n  snapshot_keep: 0\n", "snapshot_keep"),
+    ],
+)
+def test_invalid_analytics_settings_are_reported_with_their_place(text: str, message: str) -> None:
+    """Each mistake is a ConfigError naming the key."""
+    with pytest.raises(ConfigError, match=message) as raised:
+        parse_config(text)
+    assert "analytics" in str(raised.value)
