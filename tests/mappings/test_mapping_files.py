@@ -217,7 +217,7 @@ def test_the_agreement_in_force_changes_mid_quarter(agreements: AgreementSet) ->
     )
     debt = agreements.in_force(Subject(category="tech_debt"), None, date(2026, 11, 20))
     assert debt is not None
-    assert (0.10, None) == (debt.min_share, debt.max_share)
+    assert (debt.min_share, debt.max_share) == (0.10, None)
 
 
 def test_team_resolution_follows_the_configured_order(teams) -> None:  # type: ignore[no-untyped-def]
