@@ -1,0 +1,67 @@
+"""The whole exposition passes ``promtool check metrics`` (mandatory in CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from syncd.analytics import compute_snapshot
+from syncd.metrics import ServiceMetrics, SnapshotCollector
+
+from .snapshots import row, snapshot
+
+
+def _promtool() -> str:
+    found = shutil.which("promtool")
+    if found is None:
+        reason = "promtool is not installed (Debian package 'prometheus')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def test_exposition_passes_promtool_check_metrics(tmp_path: Path) -> None:
+    """Drift series (with absent values and one-sided bands) and health series lint clean."""
+    promtool = _promtool()
+    registry = CollectorRegistry()
+    current = snapshot(
+        row(),
+        row(weighting="story_points"),
+        row("product", band=(None, 0.7)),
+        row(share=None, band=None, category="ktlo"),
+    )
+    registry.register(SnapshotCollector(lambda: current))
+    metrics = ServiceMetrics(registry, ["jira", "roadmap"], "1.2.3")
+    metrics.run_finished("jira", "partial", 3.0, datetime(2025, 5, 20, tzinfo=UTC))
+    metrics.rejected("roadmap", "missing_title", 2)
+    exposition = tmp_path / "metrics.txt"
+    exposition.write_bytes(generate_latest(registry))
+    with exposition.open("rb") as stdin:
+        result = subprocess.run(  # noqa: S603 - a fixed binary on a file we wrote
+            [promtool, "check", "metrics"], stdin=stdin, capture_output=True, check=False
+        )
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+
+
+def test_exposition_of_a_computed_snapshot_passes_promtool(tmp_path: Path) -> None:
+    """An empty organisation's computed snapshot (all shares absent) lints clean too."""
+    from syncd.analytics import AnalyticsConfig
+
+    promtool = _promtool()
+    empty = compute_snapshot([], [], [], {}, AnalyticsConfig(), datetime(2025, 5, 20, tzinfo=UTC))
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(lambda: empty))
+    exposition = tmp_path / "metrics.txt"
+    exposition.write_bytes(generate_latest(registry))
+    with exposition.open("rb") as stdin:
+        result = subprocess.run(  # noqa: S603 - a fixed binary on a file we wrote
+            [promtool, "check", "metrics"], stdin=stdin, capture_output=True, check=False
+        )
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()

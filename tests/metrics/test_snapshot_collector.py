@@ -1,0 +1,147 @@
+"""``SnapshotCollector`` turns the latest snapshot into series on a fresh registry."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+
+from syncd.analytics import Snapshot
+from syncd.metrics import INTEGRITY_KINDS, SnapshotCollector
+
+from .snapshots import COMPUTED_AT, row, snapshot
+
+_TECH = {
+    "team": "platform",
+    "work_class": "technology",
+    "category": "",
+    "window": "30d",
+    "weighting": "issues",
+}
+
+
+def _registry(current: Snapshot | None) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(lambda: current))
+    return registry
+
+
+def test_share_rows_become_work_series_with_their_labels() -> None:
+    """Share, drift, recovery, forecast, completed and in-progress carry the row's values."""
+    registry = _registry(snapshot(row()))
+    values = {
+        name: registry.get_sample_value(name, _TECH)
+        for name in (
+            "syncd_work_share_ratio",
+            "syncd_work_share_drift_ratio",
+            "syncd_work_recovery_needed",
+            "syncd_work_forecast_share_ratio",
+            "syncd_work_completed",
+            "syncd_work_in_progress",
+        )
+    }
+    assert values == {
+        "syncd_work_share_ratio": 0.25,
+        "syncd_work_share_drift_ratio": -0.05,
+        "syncd_work_recovery_needed": pytest.approx(0.2 / 0.7),
+        "syncd_work_forecast_share_ratio": 0.5,
+        "syncd_work_completed": 1.0,
+        "syncd_work_in_progress": 2.0,
+    }
+
+
+def test_band_edges_are_exported_once_per_window_whatever_the_weightings() -> None:
+    """Two weightings with the same band give one min and one max series; a one-sided band
+    exports only its edge."""
+    registry = _registry(
+        snapshot(row(), row(weighting="story_points"), row("product", band=(None, 0.7)))
+    )
+    labels = {k: v for k, v in _TECH.items() if k != "weighting"}
+    assert (
+        registry.get_sample_value("syncd_work_share_target_ratio", labels | {"bound": "min"}) == 0.3
+    )
+    assert (
+        registry.get_sample_value("syncd_work_share_target_ratio", labels | {"bound": "max"}) == 0.5
+    )
+    product = labels | {"work_class": "product"}
+    assert (
+        registry.get_sample_value("syncd_work_share_target_ratio", product | {"bound": "max"})
+        == 0.7
+    )
+    assert (
+        registry.get_sample_value("syncd_work_share_target_ratio", product | {"bound": "min"})
+        is None
+    )
+    exposition = generate_latest(registry).decode()
+    assert exposition.count("syncd_work_share_target_ratio{") == 3
+
+
+def test_absent_values_are_absent_series_not_zero() -> None:
+    """No share means no share, drift, recovery or forecast series; completed work stays."""
+    registry = _registry(snapshot(row(share=None, band=None)))
+    for name in (
+        "syncd_work_share_ratio",
+        "syncd_work_share_drift_ratio",
+        "syncd_work_recovery_needed",
+        "syncd_work_forecast_share_ratio",
+    ):
+        assert registry.get_sample_value(name, _TECH) is None, name
+    assert registry.get_sample_value("syncd_work_completed", _TECH) == 1.0
+
+
+def test_key_results_coverage_integrity_and_timestamp() -> None:
+    """Progress and expected per key result, work per weighting, coverage by issue count,
+    unclassified work per configured weighting, every integrity kind, the snapshot time."""
+    registry = _registry(snapshot(row()))
+    kr = {"key_result": "PLAT-KR1", "team": "platform"}
+    assert registry.get_sample_value("syncd_key_result_progress_ratio", kr) == 0.25
+    assert registry.get_sample_value("syncd_key_result_expected_progress_ratio", kr) == 0.5
+    assert (
+        registry.get_sample_value("syncd_key_result_work", kr | {"weighting": "story_points"})
+        == 3.0
+    )
+    window = {"team": "platform", "window": "30d"}
+    assert registry.get_sample_value("syncd_classification_coverage_ratio", window) == 0.8
+    assert (
+        registry.get_sample_value("syncd_unclassified_work", window | {"weighting": "issues"})
+        == 1.0
+    )
+    assert (
+        registry.get_sample_value("syncd_unclassified_work", window | {"weighting": "time_spent"})
+        is None
+    )
+    assert (
+        registry.get_sample_value(
+            "syncd_weighting_disagreement_ratio",
+            {"team": "platform", "work_class": "technology", "window": "30d"},
+        )
+        == 0.16
+    )
+    integrity = {
+        kind: registry.get_sample_value("syncd_integrity_problems", {"kind": kind})
+        for kind in INTEGRITY_KINDS
+    }
+    assert integrity == dict.fromkeys(INTEGRITY_KINDS, 0.0) | {"key_result_without_work": 3.0}
+    assert registry.get_sample_value("syncd_snapshot_timestamp_seconds") == COMPUTED_AT.timestamp()
+
+
+def test_registration_does_not_read_the_snapshot_and_each_scrape_reads_it_again() -> None:
+    """``describe()`` spares the callable; every scrape calls it once and builds fresh series."""
+    calls: list[int] = []
+    current = [snapshot(row())]
+
+    def latest() -> Snapshot:
+        calls.append(1)
+        return current[0]
+
+    registry = CollectorRegistry()
+    registry.register(SnapshotCollector(latest))
+    assert calls == []
+    assert registry.get_sample_value("syncd_work_share_ratio", _TECH) == 0.25
+    current[0] = snapshot(row(share=0.4))
+    assert registry.get_sample_value("syncd_work_share_ratio", _TECH) == 0.4
+    assert len(calls) == 2
+
+
+def test_no_snapshot_yet_exports_nothing() -> None:
+    """Before the first cycle there is nothing to say, so nothing is said."""
+    assert generate_latest(_registry(None)) == b""
