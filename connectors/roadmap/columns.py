@@ -132,7 +132,9 @@ def resolve_header(
     positions: dict[str, tuple[int, ...]] = {}
     used: set[int] = set()
     warnings: list[str] = []
-    for name in FIELDS:
+    # Configured columns are claimed first, so an alias never takes a column mapped elsewhere.
+    order = sorted(FIELDS, key=lambda name: getattr(overrides, name) is None)
+    for name in order:
         configured = getattr(overrides, name)
         candidates = (normalise(configured),) if configured else aliases.get(name, ())
         looked_for[name] = (configured,) if configured else candidates

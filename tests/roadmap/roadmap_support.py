@@ -14,7 +14,9 @@ PRODUCTBOARD_HEADER = (
 )
 
 
-def config(path: Path, export_format: str = "productboard_csv", **extra: Any) -> RoadmapSourceConfig:
+def config(
+    path: Path, export_format: str = "productboard_csv", **extra: Any
+) -> RoadmapSourceConfig:
     """A roadmap source configuration reading *path*."""
     return RoadmapSourceConfig.model_validate(
         {"name": "roadmap", "format": export_format, "path": path, **extra}

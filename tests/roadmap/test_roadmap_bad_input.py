@@ -89,7 +89,9 @@ def test_reordered_columns_read_the_same_items(tmp_path: Path) -> None:
     rows = [PRODUCTBOARD_HEADER, GOOD, OTHER]
     reversed_rows = [",".join(reversed(row.split(","))) for row in rows]
     straight = poll_bytes(tmp_path, productboard(*rows[1:]).encode())
-    flipped = poll_bytes(tmp_path, productboard(*reversed_rows[1:], header=reversed_rows[0]).encode())
+    flipped = poll_bytes(
+        tmp_path, productboard(*reversed_rows[1:], header=reversed_rows[0]).encode()
+    )
     assert flipped.items == straight.items
     assert len(flipped.items) == 2
 
@@ -144,7 +146,7 @@ def test_formula_cells_are_kept_as_text_and_never_evaluated(tmp_path: Path) -> N
     """=, +, - and @ cells stay literal; Jira keys are read from a HYPERLINK formula's text."""
     link = '"=HYPERLINK(""https://acme.atlassian.net/browse/SHOP-12"",""SHOP-12"")"'
     rows = (
-        f'pb-1,=1+1,feature,,Planned,,,checkout,{link},,,',
+        f"pb-1,=1+1,feature,,Planned,,,checkout,{link},,,",
         'pb-2,+cmd|calc,feature,,Planned,,,checkout,"@SUM(A1:A2), SHOP-13",,,',
         "pb-3,-2+3,feature,,Planned,,,checkout,,,,",
     )
@@ -234,9 +236,7 @@ def test_deeply_nested_json_is_fatal_not_a_crash(tmp_path: Path) -> None:
 def test_generic_json_bad_records_are_quarantined_by_position(tmp_path: Path) -> None:
     """Non-objects and records without a title are quarantined as records[N]."""
     content = b'[{"k": "A", "t": "Good"}, 7, {"k": "B"}, {"k": "A", "t": "Again"}]'
-    snapshot = poll_bytes(
-        tmp_path, content, "generic_json", columns={"id": "k", "title": "t"}
-    )
+    snapshot = poll_bytes(tmp_path, content, "generic_json", columns={"id": "k", "title": "t"})
     assert _ids(snapshot) == ["A"]
     assert reasons(snapshot) == [
         ("records[1]", "the record is a int, not an object"),
