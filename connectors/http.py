@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import random
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ Action = Literal["retry", "fail"]
 _log = structlog.get_logger("connectors.http")
 _MESSAGE_LIMIT: Final = 300
 _MAX_BACKOFF_SECONDS: Final = 60.0
+_HTTP_DATE: Final = re.compile(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT")
 
 OUTCOMES: Final[Mapping[int, tuple[Action, str]]] = {
     400: ("fail", "bad_request"),
@@ -191,18 +194,28 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date.
 
     ``None`` when absent or unreadable (the caller then backs off on its own); never negative.
+    A header sent twice arrives joined by commas (``"2, 0"``): the longest wait wins.
     """
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
+    waits = [_until(moment, now) for moment in _HTTP_DATE.findall(value)]
+    for part in _HTTP_DATE.sub("", value).split(","):
+        try:
+            seconds = float(part)
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            waits.append(max(0.0, seconds))
+    if not waits:
+        try:
+            waits.append(_until(value.strip(), now))
+        except (TypeError, ValueError, IndexError):
+            return None
+    return max(waits)
+
+
+def _until(http_date: str, now: datetime) -> float:
+    moment = parsedate_to_datetime(http_date)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - now).total_seconds())

@@ -131,6 +131,8 @@ def connect_client(
             config.request_timeout_seconds,
         ),
         "options": {"check_update": False},
+        # The package logs whole response bodies at ERROR on a bad body; ours logs the retry.
+        "logging": False,
     }
     kwargs.update(_auth(config, secret))
     api = policy.call(lambda: _translated(lambda: _build(factory, kwargs)), "connecting")

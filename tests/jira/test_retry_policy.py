@@ -212,7 +212,19 @@ def test_secrets_are_redacted_from_messages(
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("12", 12.0), ("1.5", 1.5), ("-4", 0.0), ("soon", None), ("", None), (None, None)],
+    [
+        ("12", 12.0),
+        ("1.5", 1.5),
+        ("-4", 0.0),
+        ("2, 0", 2.0),
+        ("Sat, 01 Mar 2025 12:00:40 GMT", 40.0),
+        ("Sat, 01 Mar 2025 12:00:40 GMT, 0", 40.0),
+        ("Saturday, 01-Mar-25 12:01:00 GMT", 60.0),
+        ("inf", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_retry_after_values(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value, NOW) == expected
