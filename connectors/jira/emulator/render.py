@@ -7,6 +7,8 @@ time zone; the hierarchy and custom fields follow docs/demo-organisation.md per 
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,13 +29,27 @@ from connectors.jira.emulator.records import IssueRecord, Sprint
 
 __all__ = ["FieldSelection", "Renderer", "format_duration", "format_stamp"]
 
+_Builder = Callable[[IssueRecord, str], Any]
 _EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
 
 def format_stamp(ms: int, zone: ZoneInfo) -> str:
     """Jira's timestamp form, e.g. ``2026-03-01T10:15:30.123-0800``."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=zone)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}{moment:%z}"
+    seconds, millis = divmod(ms, 1000)
+    offset = _offset_seconds(zone, seconds // 3600)
+    t = time.gmtime(seconds + offset)
+    sign, rest = ("-", -offset) if offset < 0 else ("+", offset)
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:"
+        f"{t.tm_sec:02d}.{millis:03d}{sign}{rest // 3600:02d}{rest % 3600 // 60:02d}"
+    )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _offset_seconds(zone: ZoneInfo, hour: int) -> int:
+    # offsets change on whole hours (DST, zone rules), so one lookup per zone-hour suffices
+    offset = datetime.fromtimestamp(hour * 3600, tz=zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 def format_duration(seconds: int) -> str:
@@ -101,14 +117,14 @@ class Renderer:
         self._custom = custom_fields(mode)
         self.catalogue = field_catalogue(mode)
         self._fields = self._field_table()
+        self._selected: dict[FieldSelection, list[tuple[str, _Builder]]] = {}
+        self._memos: dict[tuple[str, str, str], Any] = {}
 
     def issue(self, record: IssueRecord, selection: FieldSelection, base: str) -> dict[str, Any]:
         """One issue as search or ``GET /issue`` returns it."""
         if self.mode == "cloud" and selection.id_only and "key" not in selection.ids:
             return {"id": str(record.id)}
-        fields = {
-            fid: build(record, base) for fid, build in self._fields.items() if selection.wants(fid)
-        }
+        fields = {fid: build(record, base) for fid, build in self._builders(selection)}
         return {
             "expand": _EXPAND,
             "id": str(record.id),
@@ -116,6 +132,22 @@ class Renderer:
             "key": record.key,
             "fields": fields,
         }
+
+    def _builders(self, selection: FieldSelection) -> list[tuple[str, _Builder]]:
+        builders = self._selected.get(selection)
+        if builders is None:
+            builders = [(fid, b) for fid, b in self._fields.items() if selection.wants(fid)]
+            self._selected[selection] = builders
+        return builders
+
+    def _memo(self, kind: str, key: str, base: str, build: Callable[[], Any]) -> Any:
+        # status, priority, type and project objects repeat on every issue: build them once
+        memo_key = (kind, key, base)
+        value = self._memos.get(memo_key)
+        if value is None:
+            value = build()
+            self._memos[memo_key] = value
+        return value
 
     def names(self, selection: FieldSelection) -> dict[str, str]:
         """The ``names`` expansion: field id to display name."""
@@ -129,9 +161,9 @@ class Renderer:
         """A timestamp in the instance zone, or None."""
         return None if ms is None else format_stamp(ms, self.zone)
 
-    def _field_table(self) -> dict[str, Callable[[IssueRecord, str], Any]]:
+    def _field_table(self) -> dict[str, _Builder]:
         c = self._custom
-        table: dict[str, Callable[[IssueRecord, str], Any]] = {
+        table: dict[str, _Builder] = {
             "summary": lambda r, b: r.summary,
             "issuetype": lambda r, b: self._issue_type(r.issue_type, b),
             "parent": self._parent,
@@ -161,6 +193,9 @@ class Renderer:
         return table
 
     def _issue_type(self, name: str, base: str) -> dict[str, Any]:
+        return self._memo("type", name, base, lambda: self._build_type(name, base))  # type: ignore[no-any-return]
+
+    def _build_type(self, name: str, base: str) -> dict[str, Any]:
         kind = ISSUE_TYPES[name]
         value: dict[str, Any] = {
             "self": f"{base}/issuetype/{kind.id}",
@@ -175,6 +210,10 @@ class Renderer:
         return value
 
     def _status(self, name: str, base: str) -> dict[str, Any]:
+        return self._memo("status", name, base, lambda: self._build_status(name, base))  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _build_status(name: str, base: str) -> dict[str, Any]:
         status = STATUSES[name]
         return {
             "self": f"{base}/status/{status.id}",
@@ -185,8 +224,11 @@ class Renderer:
             "statusCategory": CATEGORIES[status.category].render(base),
         }
 
+    def _priority(self, name: str, base: str) -> dict[str, Any]:
+        return self._memo("priority", name, base, lambda: self._build_priority(name, base))  # type: ignore[no-any-return]
+
     @staticmethod
-    def _priority(name: str, base: str) -> dict[str, Any]:
+    def _build_priority(name: str, base: str) -> dict[str, Any]:
         ident = PRIORITIES[name]
         return {
             "self": f"{base}/priority/{ident}",
@@ -208,11 +250,15 @@ class Renderer:
         }
 
     def _project(self, record: IssueRecord, base: str) -> dict[str, Any]:
-        ident, name = self._projects[record.project]
+        key = record.project
+        return self._memo("project", key, base, lambda: self._build_project(key, base))  # type: ignore[no-any-return]
+
+    def _build_project(self, key: str, base: str) -> dict[str, Any]:
+        ident, name = self._projects[key]
         value: dict[str, Any] = {
             "self": f"{base}/project/{ident}",
             "id": str(ident),
-            "key": record.project,
+            "key": key,
             "name": name,
             "projectTypeKey": "software",
         }
@@ -276,10 +322,16 @@ class Renderer:
     def _sprint_value(self, record: IssueRecord, base: str) -> list[Any] | None:
         if not record.sprint_ids:
             return None
-        sprints = [self._sprints[i] for i in record.sprint_ids]
+        return [
+            self._memo("sprint", str(i), "", functools.partial(self._sprint_json, i))
+            for i in record.sprint_ids
+        ]
+
+    def _sprint_json(self, sprint_id: int) -> Any:
+        sprint = self._sprints[sprint_id]
         if self.mode == "cloud":
-            return [self._cloud_sprint(s) for s in sprints]
-        return [self._dc_sprint(s) for s in sprints]
+            return self._cloud_sprint(sprint)
+        return self._dc_sprint(sprint)
 
     @staticmethod
     def _cloud_sprint(sprint: Sprint) -> dict[str, Any]:

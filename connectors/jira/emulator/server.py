@@ -253,6 +253,7 @@ def _handler_for(emulator: JiraEmulator) -> type[BaseHTTPRequestHandler]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small answers otherwise wait ~40 ms for delayed ACKs
     owner: JiraEmulator
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -343,13 +344,16 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(response.body, separators=(",", ":")).encode("utf-8")
         if fault is not None and fault.kind == "truncated":
             payload = payload[: len(payload) // 2]
-        self.send_response(response.status)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        reason = self.responses.get(response.status, ("",))[0]
+        head = [
+            f"{self.protocol_version} {response.status} {reason}",
+            f"Date: {self.date_time_string()}",
+            "Content-Type: application/json;charset=UTF-8",
+            f"Content-Length: {len(payload)}",
+            *(f"{name}: {value}" for name, value in response.headers.items()),
+        ]
+        # one write for head and body: a single segment per answer on keep-alive connections
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
 
     def _reset(self) -> None:
         # SO_LINGER with a zero timeout makes close() send RST: a real connection reset
