@@ -38,9 +38,9 @@ class Verdict:
         return self.rule_id is not None
 
 
-def first_match(facts: Facts, rules: tuple[CompiledRule, ...]) -> CompiledRule | None:
+def first_match(facts: Facts, rule_set: RuleSet) -> CompiledRule | None:
     """The first rule whose condition holds for *facts* (first match wins), or ``None``."""
-    for rule in rules:
+    for rule in rule_set.candidates(facts.labels):
         if rule.matches(facts):
             return rule
     return None
@@ -54,7 +54,7 @@ def classify(
     The key result is the matching rule's, else the first ``kr:`` label's. With
     *key_results* given, an unknown key result is kept and a note says it is unknown.
     """
-    rule = first_match(facts, rule_set.rules)
+    rule = first_match(facts, rule_set)
     label_result = facts.key_result_labels[0] if facts.key_result_labels else None
     if rule is None:
         return Verdict(

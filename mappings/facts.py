@@ -8,6 +8,7 @@ every rule over them keeps classification of 200,000 issues within a few seconds
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from syncd.domain import Issue, RoadmapItem
 
@@ -52,14 +53,23 @@ def facts_of(
         issue=issue,
         project=issue.project.upper(),
         issue_type=issue.issue_type.casefold(),
-        labels=frozenset(label.casefold() for label in issue.labels),
-        components=frozenset(component.casefold() for component in issue.components),
+        labels=_folded_set(issue.labels),
+        components=_folded_set(issue.components),
         priority=issue.priority.casefold() if issue.priority else None,
         team=_folded(team if team is not None else issue.team),
         status_category=issue.status_category.value,
-        key_result_labels=key_result_ids(issue.labels, key_result_prefix),
+        key_result_labels=_key_result_ids(issue.labels, key_result_prefix),
         roadmap=roadmap,
     )
+
+
+@lru_cache(maxsize=65536)
+def _folded_set(values: tuple[str, ...]) -> frozenset[str]:
+    # label and component sets repeat across issues: fold each distinct one once
+    return frozenset(value.casefold() for value in values)
+
+
+_key_result_ids = lru_cache(maxsize=65536)(key_result_ids)
 
 
 def _folded(text: str | None) -> str | None:

@@ -90,7 +90,9 @@ class Decider:
 
     def facts(self, issue: Issue) -> Facts:
         """The facts rules see for *issue*."""
-        team = resolve_team(issue, self._teams) if self._teams is not None else None
+        team = None
+        if self._teams is not None and self.rule_set.uses_team:
+            team = resolve_team(issue, self._teams)
         prefix = self.rule_set.settings.key_result_label_prefix
         return facts_of(issue, self._roadmap.get(issue.key), team, prefix)
 

@@ -32,12 +32,17 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """A rule ready to run: ``matches`` is the whole ``when``; ``checks`` its top-level parts."""
+    """A rule ready to run: ``matches`` is the whole ``when``; ``checks`` its top-level parts.
+
+    ``label_gate`` (from a top-level ``labels: {any: ...}``) is a necessary condition: an issue
+    with none of these labels cannot match, so whole groups of rules are skipped per label set.
+    """
 
     rule: Rule
     position: int
     checks: tuple[Check, ...]
     matches: Predicate
+    label_gate: frozenset[str] | None = None
 
     @property
     def rule_id(self) -> str:
@@ -48,7 +53,9 @@ class CompiledRule:
 def compile_rule(rule: Rule, position: int) -> CompiledRule:
     """Compile *rule* (at *position* in its file, 0-based) once."""
     checks = tuple(compile_condition(rule.when))
-    return CompiledRule(rule, position, checks, _all_of([check.test for check in checks]))
+    labels = rule.when.labels
+    gate = frozenset(v.casefold() for v in labels.any_of) if labels and labels.any_of else None
+    return CompiledRule(rule, position, checks, _all_of([c.test for c in checks]), gate)
 
 
 def compile_condition(condition: Condition) -> Iterator[Check]:
@@ -75,6 +82,17 @@ def _all_of(tests: list[Predicate]) -> Predicate:
     return test
 
 
+def _any_of(tests: list[Predicate]) -> Predicate:
+    # specialised for the common small groups: a generator per call costs more than the tests
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda facts: first(facts) or second(facts)
+    frozen = tuple(tests)
+    return lambda facts: any(part(facts) for part in frozen)
+
+
 def _always(facts: Facts) -> bool:
     return True
 
@@ -97,11 +115,7 @@ def _group_all(conditions: tuple[Condition, ...]) -> Iterator[Check]:
 
 def _group_any(conditions: tuple[Condition, ...]) -> Iterator[Check]:
     parts = [_nested(condition) for condition in conditions]
-    tests = tuple(part.test for part in parts)
-
-    def test(facts: Facts) -> bool:
-        return any(part(facts) for part in tests)
-
+    test = _any_of([part.test for part in parts])
     text = "any of (" + " | ".join(part.description for part in parts) + ")"
     yield Check(text, test, _nested_actual(parts))
 

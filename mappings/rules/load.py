@@ -8,12 +8,12 @@ never match, unknown key results) and every problem is reported with its line. I
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappings._files import content_version, parse_model, read_text
 from mappings.rules.compile import CompiledRule, compile_rule
-from mappings.rules.model import Rule, RuleFile, Settings
+from mappings.rules.model import Condition, Rule, RuleFile, Settings
 from syncd.errors import Problem, RuleSetError
 from syncd.yamlfile import LineIndex
 
@@ -30,6 +30,24 @@ class RuleSet:
     rules: tuple[CompiledRule, ...]
     categories: dict[str, tuple[str, ...]] | None
     filename: str
+    uses_team: bool = True
+    _gated: dict[frozenset[str], tuple[CompiledRule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def candidates(self, labels: frozenset[str]) -> tuple[CompiledRule, ...]:
+        """The rules an issue with (case-folded) *labels* can still match, in order.
+
+        Label sets repeat across issues, so each distinct one is worked out once; rules whose
+        ``label_gate`` the labels miss are skipped without running their predicates.
+        """
+        found = self._gated.get(labels)
+        if found is None:
+            found = tuple(
+                r for r in self.rules if r.label_gate is None or not r.label_gate.isdisjoint(labels)
+            )
+            self._gated[labels] = found
+        return found
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The compiled rule with *rule_id*; ``KeyError`` when there is none."""
@@ -89,7 +107,19 @@ def _parse(
         else None
     )
     version = content_version(data)
-    return RuleSet(parsed.name, version, parsed.settings, rules, categories, filename), []
+    uses_team = any(_tests_team(rule.when) for rule in parsed.rules)
+    rule_set = RuleSet(
+        parsed.name, version, parsed.settings, rules, categories, filename, uses_team
+    )
+    return rule_set, []
+
+
+def _tests_team(condition: Condition) -> bool:
+    """True when *condition* (at any depth) tests the issue's team, which costs a resolution."""
+    nested = [*(condition.all_of or ()), *(condition.any_of or ())]
+    if condition.not_ is not None:
+        nested.append(condition.not_)
+    return condition.team is not None or any(_tests_team(inner) for inner in nested)
 
 
 def _cross_checks(
