@@ -254,6 +254,7 @@ class MappingsConfig(_Model):
     rules: Path | None = None
     okrs: Path | None = None
     agreements: Path | None = None
+    teams: Path | None = None
 
 
 class Config(_Model):

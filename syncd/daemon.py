@@ -78,7 +78,7 @@ class Daemon:
         engine: SyncEngine,
         jobs: Sequence[SourceJob],
         *,
-        refresh: Callable[[Sequence[RunReport]], None],
+        refresh: Callable[[Sequence[RunReport]], object],
         follow: Callable[[], None],
         lock: WriterLock,
         stop: threading.Event,
@@ -110,6 +110,13 @@ class Daemon:
             if self._lock.held:
                 self._lock.release()
             _log.info("daemon_stopped")
+
+    def run_once(self) -> None:
+        """One cycle (sync, census and refresh when leading), then return; for ``--once`` runs."""
+        self._cycle()
+        self.state.first_cycle_done = True
+        if self._lock.held:
+            self._lock.release()
 
     def _cycle(self) -> None:
         try:

@@ -52,6 +52,10 @@ def register(commands: Any) -> None:
     )
     sync.set_defaults(handler=_sync)
 
+    run = commands.add_parser("run", help="run the service: sync on intervals, serve /metrics")
+    add_config_option(run)
+    run.set_defaults(handler=_run)
+
     status = commands.add_parser("status", help="what the store holds, per source")
     add_config_option(status)
     status.add_argument("--format", choices=["table", "json"], default="table")
@@ -87,6 +91,12 @@ def _sync(args: argparse.Namespace) -> int:
                 reports.append(engine.census(source))
             failed = failed or any(report.outcome == "failure" for report in reports)
     return 1 if failed else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from syncd.cli.service_run import build_service, serve
+
+    return serve(build_service(config_from(args)))
 
 
 def _status(args: argparse.Namespace) -> int:

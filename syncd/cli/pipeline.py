@@ -1,0 +1,211 @@
+"""What runs after syncs: roadmap polling, decisions, integrity checks and the analytics snapshot.
+
+The daemon calls ``Pipeline.refresh`` on the writer replica and ``Pipeline.follow`` on the
+others; ``/metrics`` serves ``Pipeline.latest`` (an in-memory snapshot, never a query at
+scrape time). Every step reads the store, so changed rules, OKRs or agreements re-decide all
+stored issues without polling Jira again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import structlog
+
+from connectors.roadmap import RoadmapSnapshot, RoadmapSource, join_okrs
+from mappings import (
+    AgreementSet,
+    OkrSet,
+    RuleSet,
+    TeamConfig,
+    decide_all,
+    load_agreements,
+    load_okrs,
+    load_rule_set,
+    load_teams,
+    parse_rule_set,
+    resolve_team,
+)
+from syncd.analytics import Snapshot, WorkItem, compute_snapshot
+from syncd.config import Config
+from syncd.domain import Decision, Issue, KeyResult
+from syncd.errors import Problem, RuleSetError, SourceError
+from syncd.integrity import check_integrity
+from syncd.store import Store
+from syncd.sync import RunReport
+
+__all__ = ["MappingFiles", "Pipeline", "load_mapping_files"]
+
+_log = structlog.get_logger("syncd.pipeline")
+_NO_RULES = "format: 1\nname: none\nrules: []\n"
+_Loaded = TypeVar("_Loaded")
+
+
+@dataclass(frozen=True, slots=True)
+class MappingFiles:
+    """The configured rule set, OKRs, agreements and team resolution, validated."""
+
+    rule_set: RuleSet
+    okrs: OkrSet | None
+    agreements: AgreementSet | None
+    teams: TeamConfig | None
+
+
+def load_mapping_files(config: Config) -> MappingFiles:
+    """Load every mapping file named in *config*; ``RuleSetError`` lists all their problems.
+
+    Without a rule set every issue is ``unclassified`` (a normal decision, shown as such).
+    """
+    files = config.mappings
+    problems: list[Problem] = []
+    okrs = _attempt(load_okrs, config, files.okrs, problems)
+    known = okrs.key_result_ids if okrs is not None else None
+    rules = (
+        _attempt(lambda path: load_rule_set(path, known), config, files.rules, problems)
+        if files.rules is not None
+        else parse_rule_set(_NO_RULES, "<no rules>")
+    )
+    agreements = _attempt(load_agreements, config, files.agreements, problems)
+    teams = _attempt(load_teams, config, files.teams, problems)
+    if problems or rules is None:
+        raise RuleSetError("the mapping files are invalid", problems)
+    return MappingFiles(rules, okrs, agreements, teams)
+
+
+def _attempt(
+    loader: Callable[[Path], _Loaded], config: Config, path: Path | None, problems: list[Problem]
+) -> _Loaded | None:
+    if path is None:
+        return None
+    try:
+        return loader(config.resolve(path))
+    except RuleSetError as error:
+        problems.extend(error.problems)
+        return None
+
+
+class Pipeline:
+    """Turns stored issues into decisions and an analytics snapshot."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        files: MappingFiles,
+        roadmaps: Sequence[RoadmapSource] = (),
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._files = files
+        self._roadmaps = list(roadmaps)
+        self._roadmap_snapshots: dict[str, RoadmapSnapshot] = {}
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.latest: Snapshot | None = None
+
+    def refresh(self, reports: Sequence[RunReport] = ()) -> Snapshot:
+        """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot."""
+        self._poll_roadmaps()
+        issues = list(self._store.iter_issues())
+        items = list(self._store.iter_roadmap_items())
+        key_results = self._okr_model()
+        rule_set = self._files.rule_set
+        decisions = decide_all(
+            issues, items, rule_set, self._files.teams, {k.key_result_id for k in key_results}
+        )
+        counts = self._store.replace_decisions(decisions.values())
+        integrity = check_integrity(issues, items, key_results, decisions.values())
+        snapshot = compute_snapshot(
+            self._work_items(issues, decisions),
+            self._files.agreements.agreements if self._files.agreements else (),
+            key_results,
+            integrity.counts(),
+            self._config.analytics,
+            self._clock(),
+        )
+        self._store.save_snapshot(
+            snapshot.computed_at, snapshot.to_dict(), keep=self._config.analytics.snapshot_keep
+        )
+        with self._lock:
+            self.latest = snapshot
+        _log.info(
+            "refreshed",
+            issues=len(issues),
+            roadmap_items=len(items),
+            decisions_changed=counts.changed,
+            ruleset=rule_set.version,
+            integrity=integrity.counts(),
+        )
+        return snapshot
+
+    def follow(self) -> None:
+        """Serve the snapshot the writer last saved (replicas that do not write)."""
+        stored = self._store.latest_snapshot()
+        if stored is not None:
+            with self._lock:
+                self.latest = Snapshot.from_dict(stored[1])
+
+    def current(self) -> Snapshot | None:
+        """The snapshot ``/metrics`` serves."""
+        with self._lock:
+            return self.latest
+
+    def _okr_model(self) -> list[KeyResult]:
+        okrs = self._files.okrs
+        joined = join_okrs(
+            okrs.objectives if okrs else (),
+            okrs.key_results if okrs else (),
+            self._roadmap_snapshots.values(),
+        )
+        for conflict in joined.conflicts:
+            _log.warning("okr_conflict", conflict=str(conflict))
+        self._store.replace_okrs(joined.objectives, joined.key_results)
+        if self._files.agreements is not None:
+            self._store.replace_agreements(self._files.agreements.agreements)
+        return list(joined.key_results)
+
+    def _work_items(
+        self, issues: list[Issue], decisions: dict[tuple[str, int], Decision]
+    ) -> list[WorkItem]:
+        teams = self._files.teams
+        return [
+            WorkItem(
+                issue,
+                decisions[(issue.source, issue.issue_id)],
+                resolve_team(issue, teams) if teams is not None else (issue.team or issue.project),
+            )
+            for issue in issues
+        ]
+
+    def _poll_roadmaps(self) -> None:
+        for source in self._roadmaps:
+            previous = self._roadmap_snapshots.get(source.name)
+            try:
+                snapshot = source.poll(previous.content_hash if previous else None)
+            except SourceError as error:
+                _log.warning("roadmap_unreachable", source=source.name, error=str(error))
+                continue
+            if snapshot is None:
+                continue
+            for warning in snapshot.warnings:
+                _log.warning("roadmap_warning", source=source.name, warning=warning)
+            if not snapshot.ok:
+                _log.error("roadmap_refused", source=source.name, problem=snapshot.fatal)
+                continue
+            self._store.replace_roadmap_items(
+                source.name, snapshot.items, snapshot.rejected, snapshot.content_hash
+            )
+            self._roadmap_snapshots[source.name] = snapshot
+            _log.info(
+                "roadmap_loaded",
+                source=source.name,
+                items=len(snapshot.items),
+                rejected=len(snapshot.rejected),
+            )

@@ -1,0 +1,170 @@
+"""``syncd run``: the daemon with its endpoints, metrics and single-writer election."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import structlog
+from prometheus_client import CollectorRegistry
+
+from connectors.roadmap import RoadmapSource
+from syncd import __version__
+from syncd.cli.pipeline import Pipeline, load_mapping_files
+from syncd.cli.wiring import jira_sources, open_store
+from syncd.config import Config
+from syncd.daemon import Daemon, SourceJob
+from syncd.domain import Source
+from syncd.endpoints import Endpoints
+from syncd.metrics import ServiceMetrics, SnapshotCollector
+from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
+from syncd.store import Store, WriterLock
+from syncd.sync import RunReport, SyncEngine
+
+__all__ = ["Service", "build_service", "serve"]
+
+_log = structlog.get_logger("syncd.service")
+_CATALOGUE_REASON = {
+    "rate_limited": "rate_limited",
+    "timeout": "timeout",
+    "connection": "connection",
+}
+
+
+class _RequestMetrics:
+    """Counts connector requests and retries in the catalogue's label sets."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def request(self, source: str, status_class: str) -> None:
+        self._metrics.request(source, status_class if status_class in STATUS_CLASSES else "error")
+
+    def retry(self, source: str, reason: str) -> None:
+        catalogued = _CATALOGUE_REASON.get(reason, "server_error")
+        self._metrics.retry(source, catalogued if catalogued in RETRY_REASONS else "server_error")
+
+
+class _RunMetrics:
+    """Records every finished run in the health metrics."""
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def run_finished(self, report: RunReport) -> None:
+        self._metrics.run_finished(
+            report.source, report.outcome, report.duration_seconds, report.finished_at
+        )
+        for reason, count in report.rejected_reasons.items():
+            self._metrics.rejected(report.source, _reason_code(reason), count)
+
+
+def _reason_code(reason: str) -> str:
+    code = "".join(ch if ch.isalnum() else "_" for ch in reason.lower()).strip("_")[:60]
+    return code if code and code[0].isalpha() else "malformed_record"
+
+
+@dataclass
+class Service:
+    """Every concrete part of a running syncd, wired."""
+
+    config: Config
+    store: Store
+    pipeline: Pipeline
+    daemon: Daemon
+    endpoints: Endpoints
+    stop: threading.Event
+
+
+def build_service(config: Config, *, stop: threading.Event | None = None) -> Service:
+    """Wire the store, sources, pipeline, daemon and endpoints described by *config*."""
+    stop = stop or threading.Event()
+    files = load_mapping_files(config)
+    store = open_store(config)
+    registry = CollectorRegistry(auto_describe=True)
+    names = [s.name for s in config.sources.jira]
+    metrics = ServiceMetrics(registry, names, __version__)
+    sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
+    base = config.path.parent if config.path is not None else None
+    roadmaps = [RoadmapSource(c, base_dir=base) for c in config.sources.roadmaps]
+    pipeline = Pipeline(config, store, files, roadmaps)
+    pipeline.follow()
+    registry.register(SnapshotCollector(pipeline.current))
+    jobs = [
+        _job(store, source, c.interval_seconds, c.sweep_interval_seconds)
+        for source, c in zip(sources, config.sources.jira, strict=True)
+    ]
+    daemon = Daemon(
+        SyncEngine(store, stop=stop, observer=_RunMetrics(metrics)),
+        jobs,
+        refresh=pipeline.refresh,
+        follow=pipeline.follow,
+        lock=WriterLock(store.engine),
+        stop=stop,
+        on_leader_change=metrics.set_leader,
+    )
+    max_age = max(300.0, 3 * max((c.interval_seconds for c in config.sources.jira), default=60.0))
+    endpoints = Endpoints(
+        registry,
+        alive=lambda: (
+            time.monotonic() - daemon.state.heartbeat < max_age or not daemon.state.first_cycle_done
+        ),
+        ready=lambda: _not_ready(store, daemon),
+        host=config.service.host,
+        port=config.service.port,
+    )
+    return Service(config, store, pipeline, daemon, endpoints, stop)
+
+
+def _job(store: Store, source: Source, interval: float, census_interval: float) -> SourceJob:
+    """A schedule that continues the census rhythm across restarts."""
+    job = SourceJob(source, interval, census_interval)
+    progress = store.sync_progress(source.name)
+    if progress is not None and progress.last_census_at is not None:
+        since = (datetime.now(UTC) - progress.last_census_at).total_seconds()
+        job.next_census = time.monotonic() + max(0.0, census_interval - since)
+    return job
+
+
+def _not_ready(store: Store, daemon: Daemon) -> str | None:
+    if not daemon.state.first_cycle_done:
+        return "first cycle not done"
+    if not store.ping():
+        return "store unreachable"
+    return None
+
+
+def serve(service: Service, *, on_ready: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT; the run in progress ends between pages within the grace period."""
+    _install_signal_handlers(service.stop)
+    service.endpoints.start()
+    _log.info(
+        "serving", metrics=f"http://{service.config.service.host}:{service.endpoints.port}/metrics"
+    )
+    if on_ready is not None:
+        on_ready.set()
+    worker = threading.Thread(target=service.daemon.run, name="syncd-daemon", daemon=True)
+    worker.start()
+    while worker.is_alive() and not service.stop.wait(0.5):
+        pass
+    worker.join(service.config.service.grace_seconds)
+    service.endpoints.stop()
+    if worker.is_alive():
+        _log.error("shutdown_timed_out", grace_seconds=service.config.service.grace_seconds)
+        return 1
+    return 0
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _handle(signum: int, _frame: object) -> None:
+        _log.info("stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
