@@ -1,11 +1,144 @@
-"""Commands about decisions and drift: explain, rules check/diff, report."""
+"""Commands about decisions and drift: explain, rules check/diff, refresh, report."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from mappings import check_rule_file, diff_rule_sets, explain, load_rule_set
+from syncd.analytics import Snapshot
+from syncd.cli.options import add_config_option, config_from
+from syncd.cli.pipeline import MappingFiles, Pipeline, load_mapping_files
+from syncd.cli.wiring import open_store
+from syncd.report import render_report
 
 __all__ = ["register"]
 
 
 def register(commands: Any) -> None:
     """Add this module's commands to the ``syncd`` parser."""
+    explain_cmd = commands.add_parser("explain", help="why an issue got its decision")
+    explain_cmd.add_argument("key", help="the issue key, e.g. SHOP-12")
+    explain_cmd.add_argument("--source", default=None, help="the source, when several hold the key")
+    add_config_option(explain_cmd)
+    explain_cmd.set_defaults(handler=_explain)
+
+    rules = commands.add_parser("rules", help="check a rule file, or preview its effect")
+    actions = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    check = actions.add_parser(
+        "check", help="every problem in a rule file with its line; exit 2 if any"
+    )
+    check.add_argument("file", type=Path)
+    add_config_option(check)
+    check.set_defaults(handler=_rules_check)
+    diff = actions.add_parser(
+        "diff", help="dry run: what a new rule file would change, per team and window"
+    )
+    diff.add_argument("file", type=Path)
+    diff.add_argument("--limit", type=int, default=50, help="changed issues to list")
+    add_config_option(diff)
+    diff.set_defaults(handler=_rules_diff)
+
+    refresh = commands.add_parser(
+        "refresh", help="re-decide stored issues and recompute the snapshot (no polling)"
+    )
+    add_config_option(refresh)
+    refresh.set_defaults(handler=_refresh)
+
+    report = commands.add_parser(
+        "report", help="are we keeping our agreement? shares against bands, per team"
+    )
+    report.add_argument("--team", default=None)
+    report.add_argument("--window", default=None)
+    report.add_argument("--format", choices=["table", "json"], default="table")
+    add_config_option(report)
+    report.set_defaults(handler=_report)
+
+
+def _explain(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    files = load_mapping_files(config)
+    store = open_store(config, upgrade=False)
+    try:
+        answer = explain(
+            args.key,
+            store.iter_issues(),
+            store.iter_roadmap_items(),
+            files.rule_set,
+            teams=files.teams,
+            key_results=_known(files),
+            source=args.source,
+        )
+    except LookupError:
+        print(f"syncd: no stored issue has the key {args.key}", file=sys.stderr)
+        return 1
+    print(answer.render())
+    return 0
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    known = None
+    if args.config is not None:
+        known = _known(load_mapping_files(config_from(args)))
+    problems = check_rule_file(args.file, known)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 2
+    rule_set = load_rule_set(args.file, known)
+    print(f"{args.file}: valid ({len(rule_set.rules)} rules, version {rule_set.version})")
+    return 0
+
+
+def _rules_diff(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    files = load_mapping_files(config)
+    new = load_rule_set(args.file, _known(files))
+    store = open_store(config, upgrade=False)
+    diff = diff_rule_sets(
+        files.rule_set,
+        new,
+        store.iter_issues(),
+        store.iter_roadmap_items(),
+        datetime.now(UTC).date(),
+        teams=files.teams,
+        key_results=_known(files),
+    )
+    print(diff.render(limit=args.limit))
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    pipeline = Pipeline(config, open_store(config), load_mapping_files(config))
+    snapshot = pipeline.refresh()
+    moment = snapshot.computed_at.isoformat(timespec="seconds")
+    print(f"re-decided stored issues; snapshot of {moment} saved")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    stored = open_store(config, upgrade=False).latest_snapshot()
+    if stored is None:
+        print(
+            "syncd: no snapshot yet: run `syncd sync --once` or the service first", file=sys.stderr
+        )
+        return 1
+    try:
+        print(
+            render_report(
+                Snapshot.from_dict(stored[1]), team=args.team, window=args.window, fmt=args.format
+            )
+        )
+    except ValueError as error:
+        print(f"syncd: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _known(files: MappingFiles) -> frozenset[str] | None:
+    return files.okrs.key_result_ids if files.okrs is not None else None

@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from syncd.cli.options import add_config_option, config_from
+from syncd.cli.pipeline import Pipeline, load_mapping_files
 from syncd.cli.progress import page_progress
-from syncd.cli.wiring import jira_sources, open_store
+from syncd.cli.wiring import jira_sources, open_store, roadmap_sources
 from syncd.store import SourceStatus, create_store_engine, display_url, upgrade
 from syncd.sync import SyncEngine
 
@@ -82,6 +83,7 @@ def _sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     wanted = set(args.source or [])
     sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
+    pipeline = Pipeline(config, store, load_mapping_files(config), roadmap_sources(config))
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)
@@ -90,6 +92,7 @@ def _sync(args: argparse.Namespace) -> int:
             if args.census:
                 reports.append(engine.census(source))
             failed = failed or any(report.outcome == "failure" for report in reports)
+    pipeline.refresh()
     return 1 if failed else 0
 
 

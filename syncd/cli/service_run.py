@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 import structlog
 from prometheus_client import CollectorRegistry
 
-from connectors.roadmap import RoadmapSource
 from syncd import __version__
 from syncd.cli.pipeline import Pipeline, load_mapping_files
-from syncd.cli.wiring import jira_sources, open_store
+from syncd.cli.wiring import jira_sources, open_store, roadmap_sources
 from syncd.config import Config
 from syncd.daemon import Daemon, SourceJob
 from syncd.domain import Source
@@ -88,9 +87,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
     names = [s.name for s in config.sources.jira]
     metrics = ServiceMetrics(registry, names, __version__)
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
-    base = config.path.parent if config.path is not None else None
-    roadmaps = [RoadmapSource(c, base_dir=base) for c in config.sources.roadmaps]
-    pipeline = Pipeline(config, store, files, roadmaps)
+    pipeline = Pipeline(config, store, files, roadmap_sources(config))
     pipeline.follow()
     registry.register(SnapshotCollector(pipeline.current))
     jobs = [

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from connectors.http import RequestObserver
 from connectors.jira.source import JiraSource
+from connectors.roadmap import RoadmapSource
 from syncd.config import Config
 from syncd.logs import register_secret
 from syncd.store import Store, create_store_engine, ensure_current
 
-__all__ = ["jira_sources", "open_store"]
+__all__ = ["jira_sources", "open_store", "roadmap_sources"]
 
 
 def open_store(config: Config, *, upgrade: bool | None = None) -> Store:
@@ -40,3 +41,9 @@ def jira_sources(
             register_secret(secret.get_secret_value())
         sources.append(JiraSource(source_config, secret, stop_event=stop, observer=observer))
     return sources
+
+
+def roadmap_sources(config: Config) -> list[RoadmapSource]:
+    """One ``RoadmapSource`` per configured export; relative paths resolve against the file."""
+    base = config.path.parent if config.path is not None else None
+    return [RoadmapSource(source, base_dir=base) for source in config.sources.roadmaps]
