@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import requests
@@ -37,3 +38,7 @@ def cloud_sweep(
         assert token not in seen_tokens
         seen_tokens.add(token)
         params["nextPageToken"] = token
+
+
+running = contextmanager(serve)
+"""``with running(org, "dc", ...) as (emulator, url):`` — :func:`serve` as a context manager."""

@@ -9,7 +9,7 @@ import requests
 from connectors.jira.emulator import JiraEmulator, Organisation
 from connectors.jira.emulator.api import REMOVED_MESSAGE
 from connectors.jira.emulator.search import UNBOUNDED_MESSAGE
-from tests.emulator.emulator_support import cloud_sweep, serve
+from tests.emulator.emulator_support import cloud_sweep, running
 
 Served = tuple[JiraEmulator, str]
 
@@ -33,7 +33,7 @@ def test_cloud_token_loop_collects_every_issue_exactly_once(
 def test_cloud_clamps_full_pages_to_100_and_id_pages_to_the_id_cap(
     org: Organisation, http: requests.Session
 ) -> None:
-    for emulator, url in serve(org, "cloud", cloud_id_max_results=300):
+    with running(org, "cloud", cloud_id_max_results=300) as (emulator, url):
         jql = 'project = "SHOP" ORDER BY key ASC'
         full = http.get(
             f"{url}/rest/api/2/search/jql",
