@@ -13,9 +13,10 @@ __all__ = ["DATASOURCE", "Json", "dashboard", "dashed", "panel", "templating"]
 Json = dict[str, Any]
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+_TEAMS_ONLY = "/^(?!all$).+$/"
 
 
-def _variable(name: str, label: str, metric: str, *, multi: bool) -> Json:
+def _variable(name: str, label: str, metric: str, *, multi: bool, regex: str = "") -> Json:
     query = f"label_values({metric}, {name})"
     return {
         "name": name,
@@ -24,6 +25,7 @@ def _variable(name: str, label: str, metric: str, *, multi: bool) -> Json:
         "datasource": DATASOURCE,
         "query": {"query": query, "refId": f"{name}-values"},
         "definition": query,
+        "regex": regex,
         "refresh": 2,
         "sort": 1,
         "multi": multi,
@@ -36,7 +38,11 @@ def _variable(name: str, label: str, metric: str, *, multi: bool) -> Json:
 
 
 def templating(team_metric: str, *, multi_team: bool) -> Json:
-    """The data source, team (values of *team_metric*), window and weighting variables."""
+    """The data source, team (values of *team_metric*), window and weighting variables.
+
+    A single-team dashboard hides ``team="all"``: the organisation is not a team to drill
+    into, and has no key results of its own.
+    """
     datasource = {
         "name": "datasource",
         "label": "Data source",
@@ -48,7 +54,13 @@ def templating(team_metric: str, *, multi_team: bool) -> Json:
     return {
         "list": [
             datasource,
-            _variable("team", "Team", team_metric, multi=multi_team),
+            _variable(
+                "team",
+                "Team",
+                team_metric,
+                multi=multi_team,
+                regex="" if multi_team else _TEAMS_ONLY,
+            ),
             _variable("window", "Window", "syncd_work_share_ratio", multi=False),
             _variable("weighting", "Weighting", "syncd_work_share_ratio", multi=False),
         ]
