@@ -19,7 +19,8 @@ import pytest
 from deploy_support import DEPLOY
 from kustomize_render import render
 
-from syncd.config import parse_config
+from syncd.cli.pipeline import load_mapping_files
+from syncd.config import load_config, parse_config
 
 KUSTOMIZATIONS = {
     "base": DEPLOY / "kubernetes" / "base",
@@ -213,7 +214,8 @@ def test_configuration_and_mapping_files_are_mounted_together(kustomization: str
     )
     assert Path(mounts[config_volume]) == config_path.parent
     assert config_path.name in data
-    for path in (config.mappings.rules, config.mappings.okrs, config.mappings.agreements):
+    files = config.mappings
+    for path in (files.rules, files.okrs, files.agreements, files.teams):
         assert path is not None
         assert not path.is_absolute()
         assert path.name in data
@@ -232,6 +234,18 @@ def test_secrets_come_from_a_secret_reference_never_the_manifests(kustomization:
     assert token["valueFrom"]["secretKeyRef"]["name"] == "syncd-credentials"
     assert "value" not in env["SYNCD_STORE_URL"]
     assert not [r for r in resources if r["kind"] == "Secret"]
+
+
+def test_mounted_configuration_loads_with_its_mapping_files(tmp_path: Path) -> None:
+    """What syncd reads at start in the pod: the config and every mapping file it names."""
+    data, _ = _config(_resources("base"))
+    for name, text in data.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "config.yaml", {"SYNCD_JIRA_TOKEN": "x"})
+    files = load_mapping_files(config)
+    assert files.okrs is not None
+    assert files.agreements is not None
+    assert files.teams is not None
 
 
 def test_base_keeps_one_sqlite_writer_on_a_persistent_volume() -> None:

@@ -100,7 +100,19 @@ def scrape_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("syncd-demo")
     with (workdir / "demo.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [_syncd(), "demo", "--port", str(port)], cwd=workdir, stdout=log, stderr=log
+            [
+                _syncd(),
+                "demo",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workdir",
+                str(workdir),
+            ],
+            cwd=workdir,
+            stdout=log,
+            stderr=log,
         )
     try:
         _wait_for(f"http://127.0.0.1:{port}/readyz", process, "syncd demo")
