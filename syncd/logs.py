@@ -105,4 +105,3 @@ def _quiet(names: Iterable[str]) -> None:
     # Client libraries log request details at DEBUG/INFO; syncd logs what matters itself.
     for name in names:
         logging.getLogger(name).setLevel(logging.WARNING)
-
