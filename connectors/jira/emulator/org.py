@@ -133,7 +133,7 @@ def generate_organisation(issues: int, seed: int, now: datetime) -> Organisation
     rng = random.Random(seed)
     teams, projects = _structure()
     quarters = _quarters(now)
-    objectives, key_results = _okrs(rng, quarters[1:])
+    objectives, key_results = _okrs(quarters[1:])
     window_start = to_ms(quarters[0].start)
     sprints = sprint_calendar(projects, window_start, to_ms(now))
     factory = IssueFactory(
@@ -181,9 +181,18 @@ def _quarters(now: datetime) -> tuple[Quarter, ...]:
     return tuple(result)
 
 
-def _okrs(
-    rng: random.Random, quarters: tuple[Quarter, ...]
-) -> tuple[tuple[Objective, ...], tuple[KeyResult, ...]]:
+# Key results per project for the previous and the current quarter, as in the bundled
+# mappings/examples/okrs.yaml, so that every kr: label the demo writes names a known one.
+_KEY_RESULTS_PER_QUARTER = {
+    "SHOP": (2, 3),
+    "GROW": (2, 2),
+    "MOB": (2, 2),
+    "PLAT": (3, 3),
+    "DATA": (2, 3),
+}
+
+
+def _okrs(quarters: tuple[Quarter, ...]) -> tuple[tuple[Objective, ...], tuple[KeyResult, ...]]:
     objectives: list[Objective] = []
     key_results: list[KeyResult] = []
     for team, key, _name, _kind, _components, _share in PROJECT_LAYOUT:
@@ -191,7 +200,7 @@ def _okrs(
         number = 0
         for quarter_index, quarter in enumerate(quarters):
             ids = []
-            for measure in measures[: rng.choice((2, 3))]:
+            for measure in measures[: _KEY_RESULTS_PER_QUARTER[key][quarter_index]]:
                 number += 1
                 kr_id = f"{key}-KR{number}"
                 ids.append(kr_id)
