@@ -68,8 +68,7 @@ def _demo(args: argparse.Namespace) -> int:
             snapshot = service.pipeline.current()
             print(render_report(snapshot, fmt="table") if snapshot else "no snapshot")
             return 0
-        _banner(jira_url, path, args)
-        return serve(service)
+        return serve(service, announce=lambda base: _banner(base, jira_url, path, args))
     finally:
         emulator.stop()
 
@@ -124,8 +123,8 @@ def _fresh(workdir: Path) -> None:
     workdir.mkdir(parents=True)
 
 
-def _banner(jira_url: str, path: Path, args: argparse.Namespace) -> None:
-    where = f"http://{args.host}:{args.port}"
+def _banner(where: str, jira_url: str, path: Path, args: argparse.Namespace) -> None:
+    # Printed once the endpoints are bound: *where* carries the real port, even for --port 0.
     print(
         f"syncd demo: {args.issues} issues, Jira {args.mode} emulator at {jira_url}\n"
         f"  metrics:  {where}/metrics   health: {where}/healthz   ready: {where}/readyz\n"

@@ -15,8 +15,9 @@ from syncd.cli.options import add_config_option, config_from
 from syncd.cli.pipeline import Pipeline, load_mapping_files
 from syncd.cli.progress import page_progress
 from syncd.cli.wiring import jira_sources, open_store, roadmap_sources
+from syncd.logs import redact
 from syncd.store import SourceStatus, create_store_engine, display_url, upgrade
-from syncd.sync import SyncEngine
+from syncd.sync import RunReport, SyncEngine
 
 __all__ = ["register"]
 
@@ -91,9 +92,20 @@ def _sync(args: argparse.Namespace) -> int:
             reports = [engine.sync(source, full=args.full)]
             if args.census:
                 reports.append(engine.census(source))
-            failed = failed or any(report.outcome == "failure" for report in reports)
+            for report in reports:
+                if report.outcome == "failure":
+                    failed = True
+                    _say_failed(report)
     pipeline.refresh()
     return 1 if failed else 0
+
+
+def _say_failed(report: RunReport) -> None:
+    # The log lines are for machines; a person running the command gets one plain line.
+    print(
+        f"syncd: {report.kind} run #{report.run_id} failed: {redact(report.error or 'no reason')}",
+        file=sys.stderr,
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -134,13 +135,24 @@ def _not_ready(store: Store, daemon: Daemon) -> str | None:
     return None
 
 
-def serve(service: Service, *, on_ready: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT; the run in progress ends between pages within the grace period."""
+def serve(
+    service: Service,
+    *,
+    on_ready: threading.Event | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> int:
+    """Run until SIGTERM/SIGINT; the run in progress ends between pages within the grace period.
+
+    Once the endpoints are bound, the ``serving`` event logs their base URL with the bound
+    port (configured port 0 picks a free one) and *announce* receives that URL.
+    """
     _install_signal_handlers(service.stop)
     service.endpoints.start()
-    _log.info(
-        "serving", metrics=f"http://{service.config.service.host}:{service.endpoints.port}/metrics"
-    )
+    port = service.endpoints.port
+    base = f"http://{service.config.service.host}:{port}"
+    _log.info("serving", url=base, port=port, metrics=f"{base}/metrics")
+    if announce is not None:
+        announce(base)
     if on_ready is not None:
         on_ready.set()
     worker = threading.Thread(target=service.daemon.run, name="syncd-daemon", daemon=True)
