@@ -42,7 +42,16 @@ from syncd.sync import RunReport
 __all__ = ["MappingFiles", "Pipeline", "load_mapping_files"]
 
 _log = structlog.get_logger("syncd.pipeline")
-_NO_RULES = "format: 1\nname: none\nrules: []\n"
+# The mapping layer refuses an empty rule list, so "no rules" is one rule that can never match
+# (a parent and no parent at once) with inheritance off: every issue stays unclassified.
+_NO_RULES = """format: 1
+name: none
+settings: {inheritance: {enabled: false}}
+rules:
+  - id: no-rules-configured
+    when: {has_parent: true, not: {has_parent: true}}
+    then: {work_class: product}
+"""
 _Loaded = TypeVar("_Loaded")
 
 
