@@ -14,9 +14,9 @@ from rich.table import Table
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.pipeline import Pipeline, load_mapping_files
 from syncd.cli.progress import page_progress
-from syncd.cli.wiring import jira_sources, open_store, roadmap_sources
+from syncd.cli.wiring import jira_sources, migrate_store, open_store, roadmap_sources
 from syncd.logs import redact
-from syncd.store import SourceStatus, create_store_engine, display_url, upgrade
+from syncd.store import SourceStatus, create_store_engine, display_url
 from syncd.sync import RunReport, SyncEngine
 
 __all__ = ["register"]
@@ -73,7 +73,7 @@ def _check_config(args: argparse.Namespace) -> int:
 def _db_upgrade(args: argparse.Namespace) -> int:
     config = config_from(args)
     engine = create_store_engine(config.store_url())
-    upgrade(engine)
+    migrate_store(engine)
     print(f"store at {display_url(engine.url)} is up to date")
     return 0
 

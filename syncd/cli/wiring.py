@@ -5,23 +5,54 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
 from connectors.http import RequestObserver
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
 from syncd.config import Config
+from syncd.errors import StoreError
 from syncd.logs import register_secret
-from syncd.store import Store, create_store_engine, ensure_current
+from syncd.store import (
+    Store,
+    WriterLock,
+    create_store_engine,
+    current_revision,
+    display_url,
+    ensure_current,
+    head_revision,
+)
 
-__all__ = ["jira_sources", "open_store", "roadmap_sources"]
+__all__ = ["jira_sources", "migrate_store", "open_store", "roadmap_sources"]
+
+_MIGRATION_WAIT_SECONDS = 120.0
 
 
 def open_store(config: Config, *, upgrade: bool | None = None) -> Store:
     """Connect to the configured store, upgrading its schema or refusing with a clear message."""
     engine = create_store_engine(config.store_url())
-    ensure_current(
-        engine, upgrade_if_behind=config.store.upgrade_on_start if upgrade is None else upgrade
-    )
+    migrate_store(engine, config.store.upgrade_on_start if upgrade is None else upgrade)
     return Store(engine)
+
+
+def migrate_store(engine: Engine, upgrade_if_behind: bool = True) -> None:
+    """``ensure_current`` for one process at a time: replicas that start together on an empty
+    store would otherwise run the same migration twice and the second would fail.
+
+    A store already at head is not locked at all (the common start).
+    """
+    if current_revision(engine) == head_revision():
+        return
+    lock = WriterLock(engine, "migrate")
+    if not lock.acquire_within(_MIGRATION_WAIT_SECONDS):
+        raise StoreError(
+            f"another syncd has been migrating the store at {display_url(engine.url)} for "
+            f"{_MIGRATION_WAIT_SECONDS:.0f} s; try again when it is done"
+        )
+    try:
+        ensure_current(engine, upgrade_if_behind=upgrade_if_behind)
+    finally:
+        lock.release()
 
 
 def jira_sources(

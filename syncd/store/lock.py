@@ -14,6 +14,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -62,6 +64,21 @@ class WriterLock:
         if self._engine.dialect.name == "postgresql":
             return self._acquire_advisory()
         return self._acquire_file()
+
+    def acquire_within(
+        self,
+        timeout_seconds: float,
+        *,
+        poll_seconds: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> bool:
+        """Retry ``acquire()`` until it succeeds or *timeout_seconds* pass; whether it is held."""
+        deadline = time.monotonic() + timeout_seconds
+        while not self.acquire():
+            if time.monotonic() >= deadline:
+                return False
+            sleep(poll_seconds)
+        return True
 
     def release(self) -> None:
         """Give the lock up (a no-op when not held)."""

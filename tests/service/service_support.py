@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,12 +26,16 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 import mappings.examples
+from connectors.jira.emulator import JiraEmulator
 
 __all__ = [
     "BUNDLED",
     "PROJECTS",
+    "SHARE_SERIES",
+    "TARGET_SERIES",
     "Samples",
     "SyncdProcess",
+    "emulator_issue_count",
     "free_port",
     "http_get",
     "matched_snapshot",
@@ -111,7 +115,9 @@ def write_config(
         "store": {"url": store_url},
         "service": {"host": "127.0.0.1", "port": port, "grace_seconds": grace_seconds},
         "sources": {"jira": [jira]},
-        "mappings": {m: str(BUNDLED / f"{m}.yaml") for m in ("rules", "okrs", "agreements", "teams")},
+        "mappings": {
+            kind: str(BUNDLED / f"{kind}.yaml") for kind in ("rules", "okrs", "agreements", "teams")
+        },
     }
     path = folder / name
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
@@ -350,6 +356,12 @@ def matched_snapshot(
     return wait_until(attempt, timeout, "a scrape and a report of the same snapshot")
 
 
-def lines(text: str) -> Iterator[str]:
-    """Non-empty lines of *text*."""
-    return (line for line in text.splitlines() if line.strip())
+def emulator_issue_count(emulator: JiraEmulator) -> int:
+    """How many issues the emulator's search can see (what a complete sync stores)."""
+    state = emulator.state
+    return sum(
+        1
+        for project in state.visible_projects()
+        for issue_id in state.project_ids(project.key)
+        if state.get(issue_id) is not None
+    )
