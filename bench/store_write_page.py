@@ -1,0 +1,131 @@
+"""Throughput of ``Store.write_page``: 100k issues in pages of 1000, insert then update.
+
+Run: ``.venv/bin/python bench/store_write_page.py [--issues N] [--page N] [--postgres DSN]``.
+SQLite uses a fresh file in a temporary folder; PostgreSQL a fresh database created on the
+server of ``--postgres`` (an admin libpq DSN) and dropped afterwards. Prints rows/s per pass:
+``insert`` (all new), ``update`` (every issue newer), ``replay`` (the same page again).
+
+Measured on the 2-core development VM (SQLite 3.40 file, PostgreSQL 15 on loopback, both
+sharing the machine), each row an issue with a ~700-byte raw payload plus its history row:
+SQLite insert ~8,000 / update ~7,700 / replay ~75,000 rows/s; PostgreSQL insert ~4,800 /
+update ~2,500 / replay ~6,800 rows/s. Jira delivers 10-100 issues/s, so the store is never
+the bottleneck. On PostgreSQL the first bulk load runs before autovacuum has analysed
+``issues``; until then the planner may pick the (source, deleted_at) index for the page's
+id lookup, which costs tens of milliseconds per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+from syncd.domain import Issue, Page, StatusCategory
+from syncd.store import Store, create_store_engine, upgrade
+
+_T0 = datetime(2025, 1, 1, tzinfo=UTC)
+_LABELS = ("feature", "tech-debt", "kr:SHOP-KR1")
+
+
+def _issue(issue_id: int, version: int) -> Issue:
+    project = ("SHOP", "GROW", "MOB", "PLAT", "DATA")[issue_id % 5]
+    fields = {
+        "summary": f"Make checkout step {issue_id} faster for returning customers",
+        "issuetype": {"name": "Story", "subtask": False},
+        "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+        "labels": list(_LABELS),
+        "customfield_10016": 3.0,
+        "updated": (_T0 + timedelta(minutes=version)).isoformat(),
+        "description": "x" * 200,
+    }
+    return Issue(
+        source="jira",
+        issue_id=issue_id,
+        key=f"{project}-{issue_id}",
+        project=project,
+        issue_type="Story",
+        summary=fields["summary"],
+        status="In Progress",
+        status_category=StatusCategory.IN_PROGRESS,
+        created=_T0 - timedelta(days=90),
+        updated=_T0 + timedelta(minutes=version, seconds=issue_id % 60),
+        labels=_LABELS,
+        components=("Cart",),
+        story_points=3.0,
+        sprints=("Sprint 12",),
+        team="checkout",
+        custom={"customfield_10016": 3.0},
+        raw={"id": str(issue_id), "key": f"{project}-{issue_id}", "fields": fields},
+    )
+
+
+def _pages(total: int, size: int, version: int) -> Iterator[Page]:
+    for number, start in enumerate(range(0, total, size)):
+        issues = tuple(_issue(i, version) for i in range(start, min(start + size, total)))
+        yield Page("ALL", number, issues)
+
+
+def _measure(url: str, total: int, size: int) -> list[tuple[str, float]]:
+    engine = create_store_engine(url)
+    upgrade(engine)
+    store = Store(engine)
+    results = []
+    try:
+        for label, version in (("insert", 0), ("update", 1), ("replay", 1)):
+            pages = list(_pages(total, size, version))  # build outside the timed loop
+            run = store.begin_run("jira", "full")
+            started = time.perf_counter()
+            for page in pages:
+                store.write_page("jira", run, page)
+            elapsed = time.perf_counter() - started
+            store.finish_run(run, "success", watermark=datetime.now(UTC))
+            results.append((label, total / elapsed))
+    finally:
+        engine.dispose()
+    return results
+
+
+@contextmanager
+def _postgres_database(admin_dsn: str, url_template: str) -> Iterator[str]:
+    name = f"syncd_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url_template.format(database=name)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    """Measure both backends and print a table of rows/s."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres dbname=test")
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+    )
+    args = parser.parse_args()
+    rows: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        measured = _measure(url, args.issues, args.page)
+        rows += [("sqlite", label, rate) for label, rate in measured]
+    with _postgres_database(args.postgres, args.postgres_url) as url:
+        measured = _measure(url, args.issues, args.page)
+        rows += [("postgresql", label, rate) for label, rate in measured]
+    print(f"write_page, {args.issues} issues in pages of {args.page}")
+    for backend, label, rate in rows:
+        print(f"  {backend:<11} {label:<7} {rate:>10,.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
