@@ -89,9 +89,10 @@ def test_a_failing_quarantine_insert_rolls_back_rows_and_progress(
     store: Store, engine: Engine
 ) -> None:
     run = store.begin_run(SOURCE, "incremental")
-    broken = RejectedRecord(SOURCE, "SHOP-3", None, "{}")  # type: ignore[arg-type]
-    with pytest.raises(StoreError, match="cannot write a page"):
+    broken = RejectedRecord(SOURCE, "SHOP-3", None, "excerpt-value-7f3a")  # type: ignore[arg-type]
+    with pytest.raises(StoreError, match="cannot write a page") as raised:
         store.write_page(SOURCE, run, page_of(make_issue(1), rejected=(broken,)))
+    assert "excerpt-value-7f3a" not in str(raised.value)  # no bound values in the message
     _assert_nothing_written(store, engine)
 
 
