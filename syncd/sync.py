@@ -152,12 +152,11 @@ class SyncEngine:
         clock_start = time.monotonic()
         try:
             report, stable = self._pull(source, since, report)
-            stopped = self._stop.is_set()
-            outcome = "success" if stable and not stopped else "partial"
-            report = replace(report, outcome=outcome)
-            watermark = started if outcome == "success" else None
-        except SourceError as error:
-            report, watermark = replace(report, outcome="failure", error=str(error)), None
+            if report.outcome != "failure":
+                stopped = self._stop.is_set()
+                outcome = "success" if stable and not stopped else "partial"
+                report = replace(report, outcome=outcome)
+            watermark = started if report.outcome == "success" else None
         finally:
             structlog.contextvars.unbind_contextvars("source", "run_id")
         return self._finish(report, watermark, time.monotonic() - clock_start)
@@ -189,27 +188,35 @@ class SyncEngine:
     ) -> tuple[RunReport, bool]:
         stable = True
         reasons: dict[str, int] = {}
-        for page in source.pages(since):
-            counts = self._store.write_page(source.name, report.run_id, page)
-            stable = stable and page.stable
-            for rejected in page.rejected:
-                reasons[rejected.reason] = reasons.get(rejected.reason, 0) + 1
-            report = replace(
-                report,
-                pages=report.pages + 1,
-                fetched=report.fetched + len(page.issues) + len(page.rejected),
-                inserted=report.inserted + counts.inserted,
-                updated=report.updated + counts.updated,
-                unchanged=report.unchanged + counts.unchanged,
-                rejected=report.rejected + counts.rejected,
-            )
-            if self._on_page is not None:
-                self._on_page(
-                    PageProgress(source.name, page.partition, report.pages, report.fetched)
-                )
-            if self._stop.is_set():
-                break
+        try:
+            for page in source.pages(since):
+                report = self._commit(source, report, page, reasons)
+                stable = stable and page.stable
+                if self._stop.is_set():
+                    break
+        except SourceError as error:
+            # The pages committed before the failure stay counted: they are in the store.
+            report = replace(report, outcome="failure", error=str(error))
         return replace(report, rejected_reasons=reasons), stable
+
+    def _commit(
+        self, source: Source, report: RunReport, page: Page, reasons: dict[str, int]
+    ) -> RunReport:
+        counts = self._store.write_page(source.name, report.run_id, page)
+        for rejected in page.rejected:
+            reasons[rejected.reason] = reasons.get(rejected.reason, 0) + 1
+        report = replace(
+            report,
+            pages=report.pages + 1,
+            fetched=report.fetched + len(page.issues) + len(page.rejected),
+            inserted=report.inserted + counts.inserted,
+            updated=report.updated + counts.updated,
+            unchanged=report.unchanged + counts.unchanged,
+            rejected=report.rejected + counts.rejected,
+        )
+        if self._on_page is not None:
+            self._on_page(PageProgress(source.name, page.partition, report.pages, report.fetched))
+        return report
 
     def _finish(self, report: RunReport, watermark: datetime | None, elapsed: float) -> RunReport:
         finished = report.started_at + _seconds(elapsed)

@@ -2,8 +2,10 @@
 
 Both loops refuse to spin: a repeated token or an offset that does not advance is a
 ``PermanentSourceError``. Data Center steps by the ``maxResults`` the server echoes (it clamps
-silently), treats a short page before ``total`` as a gap rather than the end, and marks pages
-unstable when ``total`` changes mid-query. A 2xx body without the promised keys is a
+silently); after a short page before ``total`` it goes on from the first position the page
+did not return, since stepping over it would skip issues no later page lists (re-read issues
+are deduplicated by id downstream); it marks pages unstable when ``total`` changes mid-query
+or a page before ``total`` comes back empty. A 2xx body without the promised keys is a
 ``MalformedResponseError`` (transient: truncated bodies happen).
 """
 
@@ -75,9 +77,11 @@ def datacenter_pages(fetch: DataCenterFetch, *, source: str, partition: str) -> 
         step = _count(body, "maxResults")
         if first_total is None:
             first_total = total
-        stable = stable and total == first_total
-        yield RawPage(number, _issues(body), stable)
-        following = start + step
+        issues = _issues(body)
+        # An empty page before the end hides issues no later page will list.
+        stable = stable and total == first_total and (bool(issues) or start >= total)
+        yield RawPage(number, issues, stable)
+        following = start + _advance(step, len(issues), total - start)
         if following >= total:
             return
         if following <= start:
@@ -88,6 +92,12 @@ def datacenter_pages(fetch: DataCenterFetch, *, source: str, partition: str) -> 
             )
         start = following
         number += 1
+
+
+def _advance(step: int, returned: int, remaining: int) -> int:
+    """How far the next offset moves: the echoed step, or what a short page returned."""
+    expected = min(step, remaining)
+    return returned if 0 < returned < expected else step
 
 
 def check_cloud_body(body: Any) -> Mapping[str, Any]:

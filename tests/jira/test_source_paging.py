@@ -111,9 +111,10 @@ def _dc_search(mock: responses.RequestsMock, answer: Callable[[int], dict[str, A
 def test_data_center_steps_by_the_echoed_max_results_and_reads_past_a_short_page(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
-    """The server clamps 100 to 3; the page at 3 is short (a hidden issue) but not the end."""
+    """The server clamps 100 to 3; the page at 3 is short but not the end: paging goes on
+    from the first position it did not return (5), so nothing it skipped is lost."""
     bootstrap(mocked, deployment="Server")
-    keys = {0: [1, 2, 3], 3: [4, 6], 6: [7]}
+    keys = {0: [1, 2, 3], 3: [4, 5], 5: [6, 7]}
     _dc_search(
         mocked,
         lambda start: {
@@ -124,9 +125,9 @@ def test_data_center_steps_by_the_echoed_max_results_and_reads_past_a_short_page
         },
     )
     pages = list(build_source(make_config(page_size=100), sleeps).pages(None))
-    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["3"], ["6"]]
+    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["3"], ["5"]]
     assert [s["maxResults"] for s in _searches(mocked)] == [["100"]] * 3
-    assert [i.key for p in pages for i in p.issues] == [f"SHOP-{n}" for n in (1, 2, 3, 4, 6, 7)]
+    assert [i.key for p in pages for i in p.issues] == [f"SHOP-{n}" for n in range(1, 8)]
     assert all(page.stable for page in pages)
 
 
@@ -141,7 +142,7 @@ def test_a_data_center_total_that_changes_mid_query_marks_pages_unstable(
             "startAt": start,
             "maxResults": 2,
             "total": totals[start],
-            "issues": [issue(start + 1)],
+            "issues": [issue(n) for n in range(start + 1, min(start + 2, totals[start]) + 1)],
         },
     )
     pages = list(build_source(make_config(), sleeps).pages(None))
