@@ -144,12 +144,18 @@ class Daemon:
             now = time.monotonic()
             if self._stop.is_set():
                 break
+            # Scheduled even when the run raises (the store is away): the next attempt comes
+            # one interval later, not in a tight loop of failures.
             if now >= job.next_sync:
-                reports.append(self._engine.sync(job.source))
-                job.schedule_sync(time.monotonic(), self._rng)
+                try:
+                    reports.append(self._engine.sync(job.source))
+                finally:
+                    job.schedule_sync(time.monotonic(), self._rng)
             if now >= job.next_census and not self._stop.is_set():
-                reports.append(self._engine.census(job.source))
-                job.schedule_census(time.monotonic(), self._rng)
+                try:
+                    reports.append(self._engine.census(job.source))
+                finally:
+                    job.schedule_census(time.monotonic(), self._rng)
         if reports or not self.state.first_cycle_done:
             self._refresh(reports)
 
