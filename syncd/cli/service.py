@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.pipeline import Pipeline, load_mapping_files
 from syncd.cli.progress import page_progress
+from syncd.cli.status import add_status_options, show_status
 from syncd.cli.wiring import jira_sources, migrate_store, open_store, roadmap_sources
 from syncd.logs import redact
-from syncd.store import SourceStatus, create_store_engine, display_url
+from syncd.store import create_store_engine, display_url
 from syncd.sync import RunReport, SyncEngine
 
 __all__ = ["register"]
@@ -60,8 +57,8 @@ def register(commands: Any) -> None:
 
     status = commands.add_parser("status", help="what the store holds, per source")
     add_config_option(status)
-    status.add_argument("--format", choices=["table", "json"], default="table")
-    status.set_defaults(handler=_status)
+    add_status_options(status)
+    status.set_defaults(handler=show_status)
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -112,39 +109,3 @@ def _run(args: argparse.Namespace) -> int:
     from syncd.cli.service_run import build_service, serve
 
     return serve(build_service(config_from(args)))
-
-
-def _status(args: argparse.Namespace) -> int:
-    config = config_from(args)
-    statuses = open_store(config, upgrade=False).status()
-    if args.format == "json":
-        print(json.dumps({"sources": [status.to_dict() for status in statuses]}, indent=2))
-    else:
-        _print_status_table(statuses)
-    return 0
-
-
-def _print_status_table(statuses: list[SourceStatus]) -> None:
-    table = Table(title="syncd status")
-    for column in (
-        "source",
-        "issues",
-        "deleted",
-        "quarantined",
-        "watermark",
-        "last run",
-        "outcome",
-    ):
-        table.add_column(column)
-    for status in statuses:
-        run = status.last_run
-        table.add_row(
-            status.source,
-            str(status.issues_stored),
-            str(status.issues_deleted),
-            str(status.quarantined),
-            status.watermark.isoformat(timespec="seconds") if status.watermark else "-",
-            f"{run.kind} #{run.run_id}" if run else "-",
-            (run.outcome + (f": {run.error}" if run.error else "")) if run else "-",
-        )
-    Console(file=sys.stdout).print(table)

@@ -27,7 +27,7 @@ from syncd.store.lock import WriterLock
 from syncd.store.migrate import current_revision, ensure_current, head_revision, upgrade
 from syncd.store.runs import RunCounts, RunKind, RunOutcome, SyncProgress
 from syncd.store.schema import metadata
-from syncd.store.status import RunSummary, SourceStatus
+from syncd.store.status import QuarantinedRecord, RoadmapStatus, RunSummary, SourceStatus
 from syncd.store.store import Store
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "DecisionCounts",
     "DecisionRecord",
     "PageCounts",
+    "QuarantinedRecord",
+    "RoadmapStatus",
     "RunCounts",
     "RunKind",
     "RunOutcome",

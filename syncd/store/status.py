@@ -9,9 +9,18 @@ from typing import Any
 from sqlalchemy import Row, func, select, union
 from sqlalchemy.engine import Connection
 
-from syncd.store.schema import issues, rejected_records, sync_runs, sync_state
+from syncd.store.schema import issues, rejected_records, roadmap_sources, sync_runs, sync_state
 
-__all__ = ["RunSummary", "SourceStatus", "recent_runs", "source_statuses"]
+__all__ = [
+    "QuarantinedRecord",
+    "RoadmapStatus",
+    "RunSummary",
+    "SourceStatus",
+    "quarantined_records",
+    "recent_runs",
+    "roadmap_statuses",
+    "source_statuses",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +132,61 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapStatus:
+    """The last good state of one roadmap export: when it loaded, its items and bad rows."""
+
+    source: str
+    items: int
+    rejected: int
+    content_hash: str
+    loaded_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (timestamps as ISO 8601 strings)."""
+        return dict(_jsonable(asdict(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedRecord:
+    """One record kept out of the data: where it came from (``reference``: an issue id or an
+    export's line) and why, with a bounded excerpt."""
+
+    source: str
+    run_id: int | None
+    reference: str
+    reason: str
+    excerpt: str
+    recorded_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (timestamps as ISO 8601 strings)."""
+        return dict(_jsonable(asdict(self)))
+
+
+def roadmap_statuses(connection: Connection) -> list[RoadmapStatus]:
+    """One status per roadmap export that ever loaded, ordered by source name."""
+    rows = connection.execute(select(roadmap_sources).order_by(roadmap_sources.c.source))
+    return [
+        RoadmapStatus(
+            row.source, row.item_count, row.rejected_count, row.content_hash, row.loaded_at
+        )
+        for row in rows
+    ]
+
+
+def quarantined_records(
+    connection: Connection, source: str | None, limit: int
+) -> list[QuarantinedRecord]:
+    """The *limit* most recently quarantined records, newest first."""
+    statement = select(rejected_records).order_by(rejected_records.c.id.desc()).limit(limit)
+    if source is not None:
+        statement = statement.where(rejected_records.c.source == source)
+    return [
+        QuarantinedRecord(
+            row.source, row.run_id, row.reference, row.reason, row.excerpt, row.recorded_at
+        )
+        for row in connection.execute(statement)
+    ]

@@ -29,7 +29,16 @@ from syncd.domain import (
 from syncd.errors import StoreError
 from syncd.store import census, decisions, issues, okrs, roadmap, runs, snapshots
 from syncd.store.engine import display_url
-from syncd.store.status import RunSummary, SourceStatus, recent_runs, source_statuses
+from syncd.store.status import (
+    QuarantinedRecord,
+    RoadmapStatus,
+    RunSummary,
+    SourceStatus,
+    quarantined_records,
+    recent_runs,
+    roadmap_statuses,
+    source_statuses,
+)
 
 __all__ = ["Clock", "Store"]
 
@@ -215,6 +224,16 @@ class Store:
         """Per-source counts, watermark, last run and quarantine size."""
         with self._reading("read the status") as connection:
             return source_statuses(connection)
+
+    def roadmap_status(self) -> list[RoadmapStatus]:
+        """Per roadmap export: items and quarantined rows of its last good state."""
+        with self._reading("read the roadmap status") as connection:
+            return roadmap_statuses(connection)
+
+    def quarantined(self, source: str | None = None, limit: int = 50) -> list[QuarantinedRecord]:
+        """The most recently quarantined records (issues and export rows), newest first."""
+        with self._reading("read quarantined records") as connection:
+            return quarantined_records(connection, source, limit)
 
     def recent_runs(self, source: str | None = None, limit: int = 20) -> list[RunSummary]:
         """The most recent runs, newest first."""
