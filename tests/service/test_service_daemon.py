@@ -27,11 +27,15 @@ from syncd.store import Store, create_store_engine
 GRACE_SECONDS = 10.0
 
 
+def _small_organisation() -> JiraEmulator:
+    org = generate_organisation(issues=200, seed=5, now=datetime.now(UTC))
+    return JiraEmulator(org, "cloud")
+
+
 @pytest.fixture
 def emulator() -> Iterator[JiraEmulator]:
     """A small Cloud organisation on real time, served over loopback."""
-    org = generate_organisation(issues=200, seed=5, now=datetime.now(UTC))
-    emulator = JiraEmulator(org, "cloud")
+    emulator = _small_organisation()
     emulator.start()
     try:
         yield emulator
@@ -39,13 +43,21 @@ def emulator() -> Iterator[JiraEmulator]:
         emulator.stop()
 
 
-@pytest.fixture
-def running(tmp_path: Path, emulator: JiraEmulator) -> Iterator[tuple[SyncdProcess, Path]]:
-    """``syncd run`` on a 2 s interval with the configured port 0, ready; killed after."""
-    config = write_config(tmp_path, emulator.url, f"sqlite:///{tmp_path / 'syncd.db'}")
-    with SyncdProcess(["run", "--config", str(config)], tmp_path) as syncd:
-        syncd.wait_ready()
-        yield syncd, config
+@pytest.fixture(scope="module")
+def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncdProcess, Path]]:
+    """``syncd run`` with the configured port 0, ready after its first cycle, on an interval
+    long enough that the snapshot it serves stays the same while the tests read it."""
+    folder = tmp_path_factory.mktemp("steady")
+    emulator = _small_organisation()
+    emulator.start()
+    store_url = f"sqlite:///{folder / 'syncd.db'}"
+    config = write_config(folder, emulator.url, store_url, interval_seconds=120)
+    try:
+        with SyncdProcess(["run", "--config", str(config)], folder) as syncd:
+            syncd.wait_ready()
+            yield syncd, config
+    finally:
+        emulator.stop()
 
 
 def _technology_done_this_quarter(samples: Samples) -> float:
@@ -62,10 +74,10 @@ def _technology_done_this_quarter(samples: Samples) -> float:
 
 
 def test_port_zero_binds_a_free_port_that_the_serving_event_reports(
-    running: tuple[SyncdProcess, Path],
+    steady: tuple[SyncdProcess, Path],
 ) -> None:
     """The `serving` log event carries the bound port, and the endpoints answer there."""
-    syncd, _ = running
+    syncd, _ = steady
     serving = syncd.events("serving")[0]
     assert serving["port"] != 0
     assert serving["url"] == f"http://127.0.0.1:{serving['port']}"
@@ -75,11 +87,11 @@ def test_port_zero_binds_a_free_port_that_the_serving_event_reports(
 
 
 def test_metrics_serve_the_same_shares_bands_and_drifts_as_the_report(
-    running: tuple[SyncdProcess, Path], tmp_path: Path
+    steady: tuple[SyncdProcess, Path], tmp_path: Path
 ) -> None:
     """For one snapshot, every share, band edge and drift of `syncd report` is on /metrics
     with the same value, and /metrics has none the report lacks for those subjects."""
-    syncd, config = running
+    syncd, config = steady
     samples, report = matched_snapshot(syncd.scrape, config, tmp_path)
     expected = report_series(report)
     served = snapshot_series(samples, report)
@@ -94,10 +106,10 @@ def test_metrics_serve_the_same_shares_bands_and_drifts_as_the_report(
 
 
 def test_health_metrics_show_the_sources_successful_runs(
-    running: tuple[SyncdProcess, Path],
+    steady: tuple[SyncdProcess, Path],
 ) -> None:
     """After the first cycle: a success timestamp, successful runs, no failure, leadership."""
-    syncd, _ = running
+    syncd, _ = steady
     samples = syncd.scrape()
     runs = syncd.events("sync_run")
 
@@ -110,11 +122,17 @@ def test_health_metrics_show_the_sources_successful_runs(
 
 
 def test_an_issue_completed_in_jira_shows_in_the_metrics_after_the_next_interval(
-    running: tuple[SyncdProcess, Path], emulator: JiraEmulator
+    tmp_path: Path, emulator: JiraEmulator
 ) -> None:
     """A security task created and done in the emulator adds one to the organisation's
-    completed technology work this quarter once the next incremental sync has run."""
-    syncd, _ = running
+    completed technology work this quarter once the next incremental sync (2 s) has run."""
+    config = write_config(tmp_path, emulator.url, f"sqlite:///{tmp_path / 'syncd.db'}")
+    with SyncdProcess(["run", "--config", str(config)], tmp_path) as syncd:
+        syncd.wait_ready()
+        _count_the_new_issue(syncd, emulator)
+
+
+def _count_the_new_issue(syncd: SyncdProcess, emulator: JiraEmulator) -> None:
     before = _technology_done_this_quarter(syncd.scrape())
 
     emulator.create(

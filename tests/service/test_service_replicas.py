@@ -49,7 +49,8 @@ def replicas(
     tmp_path: Path, postgres_url: str, emulator: JiraEmulator
 ) -> Iterator[tuple[SyncdProcess, SyncdProcess]]:
     """Two replicas started at the same moment on a fresh PostgreSQL database, both ready."""
-    config = write_config(tmp_path, emulator.url, postgres_url, interval_seconds=2)
+    # 10 s: the writer's snapshot outlives the follower's 5 s re-read, so both serve it.
+    config = write_config(tmp_path, emulator.url, postgres_url, interval_seconds=10)
     args = ["run", "--config", str(config)]
     with (
         SyncdProcess(args, tmp_path, tag="-a") as first,
@@ -128,6 +129,8 @@ def test_killing_the_writer_hands_the_lock_to_the_follower_which_keeps_syncing(
 
     writer.kill()
     killed_at = time.monotonic()
+    # Created while nobody writes: the new writer's first sync must bring it in.
+    emulator.create("DATA", "Task", summary="Backfill the events table", status="Done")
     wait_until(
         lambda: _leader(follower.scrape()) == 1.0,
         FAILOVER_BOUND_SECONDS,
@@ -136,7 +139,6 @@ def test_killing_the_writer_hands_the_lock_to_the_follower_which_keeps_syncing(
     failover = time.monotonic() - killed_at
     print(f"failover after SIGKILL of the writer: {failover:.2f} s")
 
-    emulator.create("DATA", "Task", summary="Backfill the events table", status="Done")
     wait_until(
         lambda: store.status()[0].issues_stored == emulator_issue_count(emulator),
         20,
