@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from service_support import (
     BUNDLED,
+    SyncdProcess,
     emulator_issue_count,
     free_port,
     run_syncd,
@@ -21,7 +23,13 @@ from service_support import (
 )
 
 from connectors.jira.emulator import JiraEmulator, generate_organisation
-from syncd.store import Store, create_store_engine, current_revision, head_revision
+from syncd.store import (
+    Store,
+    WriterLock,
+    create_store_engine,
+    current_revision,
+    head_revision,
+)
 
 
 @dataclass(frozen=True)
@@ -309,3 +317,18 @@ def test_db_upgrade_migrates_a_fresh_sqlite_file_that_status_refused(tmp_path: P
     status = run_syncd("status", "--config", str(config), "--format", "json", cwd=tmp_path)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["sources"] == []
+
+
+def test_db_upgrade_waits_while_another_process_holds_the_migration_lock(tmp_path: Path) -> None:
+    """Replicas starting together migrate one at a time: while the migration lock is held
+    elsewhere `syncd db upgrade` leaves the store alone, and it migrates once the lock frees."""
+    store_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    config = write_config(tmp_path, "http://127.0.0.1:9", store_url)
+    engine = create_store_engine(store_url)
+    with WriterLock(engine, "migrate"):
+        waiting = SyncdProcess(["db", "upgrade", "--config", str(config)], tmp_path)
+        time.sleep(2.0)  # ample for an unguarded upgrade to have run (it takes well under 1 s)
+        assert waiting.process.poll() is None, waiting.stderr()
+        assert current_revision(engine) is None
+    assert waiting.process.wait(timeout=30) == 0, waiting.stderr()
+    assert current_revision(engine) == head_revision()
