@@ -6,8 +6,10 @@ line or an error message through SQLAlchemy.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
@@ -37,7 +39,14 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
     PostgreSQL: connections are pinged before use, so a restarted server costs no failed run.
     """
     parsed = make_url(url)
-    options: dict[str, Any] = {"hide_parameters": True, "echo": echo, "future": True}
+    options: dict[str, Any] = {
+        "hide_parameters": True,
+        "echo": echo,
+        "future": True,
+        # Raw payloads are most of what a page writes and what re-deciding reads back.
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
+    }
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"check_same_thread": False}
         engine = create_engine(parsed, **options)
@@ -47,6 +56,17 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
         options["pool_pre_ping"] = True
         options["connect_args"] = {"connect_timeout": 10, "application_name": "syncd"}
     return create_engine(parsed, **options)
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON text for a JSON column: orjson (several times faster), else the standard module.
+
+    The standard module is the fallback for what orjson refuses (integers past 64 bits).
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -12,10 +12,11 @@ from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, select
+from sqlalchemy import Engine, Row, bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from syncd.domain import Issue, Page, RejectedRecord, StatusCategory
+from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.runs import RunCounts, record_page
 from syncd.store.schema import issue_history, issues, rejected_records
@@ -36,6 +37,40 @@ _KEY_COLUMNS = ("source", "issue_id")
 # first_seen_at keeps the value of the first insert; every other column follows the source.
 _UPDATED_COLUMNS = tuple(
     column.name for column in issues.columns if column.name not in {*_KEY_COLUMNS, "first_seen_at"}
+)
+_HISTORY_COLUMNS = (
+    "source",
+    "issue_id",
+    "key",
+    "project",
+    "status_category",
+    "updated_at",
+    "resolved_at",
+    "story_points",
+    "change",
+    "recorded_at",
+    "run_id",
+)
+# Built once per dialect: the page loop is the sync's hot path (see syncd.store.bulk).
+_ISSUE_UPSERT = BulkStatement(
+    issues,
+    [column.name for column in issues.columns],
+    lambda connection: upsert(
+        connection,
+        issues,
+        _KEY_COLUMNS,
+        _UPDATED_COLUMNS,
+        where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
+    ),
+)
+_STORED_VERSIONS = select(
+    issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project
+).where(
+    issues.c.source == bindparam("source_"),
+    issues.c.issue_id.in_(bindparam("ids_", expanding=True)),
+)
+_HISTORY_INSERT = BulkStatement(
+    issue_history, _HISTORY_COLUMNS, lambda connection: issue_history.insert()
 )
 
 
@@ -87,7 +122,7 @@ def write_page(
         rows = [(_issue_row(issue, run_id, now), change) for issue, change in writes]
         _upsert_issues(connection, [row for row, _ in rows])
         history = [history_row(row, change, run_id, now) for row, change in rows]
-        connection.execute(issue_history.insert(), history)
+        _HISTORY_INSERT.execute(connection, history)
     quarantine(connection, page.rejected, run_id, now)
     return counts
 
@@ -200,10 +235,8 @@ def _stored_versions(
     connection: Connection, source: str, issue_ids: Iterable[int]
 ) -> dict[int, _Stored]:
     found: dict[int, _Stored] = {}
-    columns = (issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project)
     for batch in chunked(issue_ids, _IN_LIMIT):
-        statement = select(*columns).where(issues.c.source == source, issues.c.issue_id.in_(batch))
-        for row in connection.execute(statement):
+        for row in connection.execute(_STORED_VERSIONS, {"source_": source, "ids_": batch}):
             found[row.issue_id] = _Stored(row.updated_at, row.deleted_at, row.project)
     return found
 
@@ -222,14 +255,8 @@ def _change_kind(stored: _Stored | None, incoming: Issue) -> str | None:
 
 
 def _upsert_issues(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    statement = upsert(
-        connection,
-        issues,
-        _KEY_COLUMNS,
-        _UPDATED_COLUMNS,
-        where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
-    )
-    connection.execute(statement, rows)
+    # Guarded in SQL too: a stored version newer than the incoming one stays.
+    _ISSUE_UPSERT.execute(connection, rows)
 
 
 def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:

@@ -7,11 +7,12 @@ epoch, so a run that was overtaken by a newer one (a stale writer) cannot move t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import case, literal, or_, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.errors import StoreError
@@ -136,24 +137,38 @@ def record_page(
     Raises ``StoreError`` when *run_id* is not the source's current run, so a stale writer's
     page is rolled back with everything else it wrote.
     """
-    state = sync_state.c
-    progress: dict[str, object] = {"pages_committed": state.pages_committed + 1}
-    if max_updated is not None:
-        newest = literal(max_updated, UtcDateTime())
-        progress["max_updated_seen"] = case(
-            (or_(state.max_updated_seen.is_(None), state.max_updated_seen < newest), newest),
-            else_=state.max_updated_seen,
-        )
-    claimed = connection.execute(
-        update(sync_state).where(state.source == source, state.run_id == run_id).values(progress)
-    )
+    newest = {"source_": source, "run_": run_id, "newest_": max_updated}
+    claimed = connection.execute(_PAGE_PROGRESS, newest)
     if claimed.rowcount != 1:
         raise StoreError(_not_current(source, run_id))
+    added = {f"add_{name}": value for name, value in asdict(counts).items()}
+    connection.execute(_RUN_PROGRESS, {"run_": run_id, **added})
+
+
+def _page_progress() -> Any:
+    # A NULL newest (an empty page) leaves max_updated_seen as it is: both branches keep it.
+    state = sync_state.c
+    newest = bindparam("newest_", type_=UtcDateTime())
+    return (
+        update(sync_state)
+        .where(state.source == bindparam("source_"), state.run_id == bindparam("run_"))
+        .values(
+            pages_committed=state.pages_committed + 1,
+            max_updated_seen=case(
+                (or_(state.max_updated_seen.is_(None), state.max_updated_seen < newest), newest),
+                else_=state.max_updated_seen,
+            ),
+        )
+    )
+
+
+def _run_progress() -> Any:
     runs = sync_runs.c
-    connection.execute(
+    names = [field.name for field in fields(RunCounts)]
+    return (
         update(sync_runs)
-        .where(runs.run_id == run_id)
-        .values({name: runs[name] + value for name, value in asdict(counts).items()})
+        .where(runs.run_id == bindparam("run_"))
+        .values({name: runs[name] + bindparam(f"add_{name}") for name in names})
     )
 
 
@@ -225,3 +240,8 @@ def _not_current(source: str, run_id: int) -> str:
         f"sync run {run_id} is no longer the current run of {source!r}: "
         "another writer began a newer run, so this one may not write"
     )
+
+
+# Built once: record_page runs for every page of every sync.
+_PAGE_PROGRESS = _page_progress()
+_RUN_PROGRESS = _run_progress()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,23 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         moment = ensure_utc(value)
         return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, one step to the stored text (the sync binds several per issue).
+
+        The text is exactly what SQLAlchemy's SQLite ``DATETIME`` stores
+        (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC); other backends keep the generic path.
+        """
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            naive = ensure_utc(value).replace(tzinfo=None)
+            return naive.isoformat(" ", "microseconds")
+
+        return process
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return an aware UTC datetime whatever the driver handed back."""

@@ -2,6 +2,16 @@
 
     python -m connectors.jira.emulator --mode cloud --issues 10000 --seed 7 --port 8080 \\
         --user-timezone America/Los_Angeles --latency-ms 0
+
+``--ready-file PATH`` also writes the URL to *PATH* once serving (for a parent process
+that does not read stdout). ``--control`` reads commands from stdin, one a line, and answers
+each on stdout, so a driving process (the benchmarks) can change issues between syncs:
+
+* ``edit FRACTION`` edits the summary of every ``1/FRACTION``-th issue by id (``edit 0.01``
+  edits 1%), bumping their ``updated``; answers ``edited N``.
+* ``latency MS`` sets the per-page latency; answers ``latency MS``.
+
+End of input stops the emulator, as a signal does.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 from connectors.jira.emulator.org import generate_organisation
@@ -40,6 +51,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--token", default=None, help="require this API token")
     parser.add_argument("--dc-max-results", type=int, default=1000)
+    parser.add_argument("--ready-file", default=None, help="write the URL here once serving")
+    parser.add_argument(
+        "--control", action="store_true", help="read edit/latency commands from stdin"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,8 +82,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     with emulator.serve(args.port) as url:
         sys.stdout.write(f"{url}\n")
         sys.stdout.flush()
+        if args.ready_file:
+            Path(args.ready_file).write_text(f"{url}\n", encoding="utf-8")
+        if args.control:
+            threading.Thread(target=_control, args=(emulator, stop), daemon=True).start()
         stop.wait()
     return 0
+
+
+def _control(emulator: JiraEmulator, stop: threading.Event) -> None:
+    for line in sys.stdin:
+        verb, _, value = line.strip().partition(" ")
+        if verb == "edit":
+            answer = f"edited {_edit_fraction(emulator, float(value))}"
+        elif verb == "latency":
+            emulator.faults.latency_seconds = float(value) / 1000
+            answer = f"latency {value}"
+        else:
+            answer = f"unknown command {verb!r}"
+        sys.stdout.write(f"{answer}\n")
+        sys.stdout.flush()
+    stop.set()
+
+
+def _edit_fraction(emulator: JiraEmulator, fraction: float) -> int:
+    # Evenly spread over ids, so every project (partition) sees its share of the changes.
+    ids = sorted(record.id for record in emulator.state.org.issues)
+    step = max(1, round(1 / fraction)) if fraction > 0 else len(ids) + 1
+    chosen = ids[::step]
+    for issue_id in chosen:
+        record = emulator.state.get(issue_id)
+        if record is not None:
+            emulator.edit(issue_id, summary=f"{record.summary} (edited)")
+    return len(chosen)
 
 
 if __name__ == "__main__":
