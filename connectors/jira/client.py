@@ -9,6 +9,7 @@ headers, so it is never shown. A ``requests.Session`` is not shared between thre
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +22,7 @@ from connectors.http import HttpStatusError, MalformedResponseError, RetryPolicy
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
 from syncd.config import JiraSourceConfig
 
-__all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client"]
+__all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client", "credential_forms"]
 
 T = TypeVar("T")
 Deployment = Literal["cloud", "datacenter"]
@@ -162,6 +163,21 @@ def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     except KeyError as error:
         # The package indexes serverInfo["versionNumbers"] without checking it is there.
         raise MalformedResponseError(f"serverInfo is unusable ({type(error).__name__})") from None
+
+
+def credential_forms(config: JiraSourceConfig, secret: SecretStr | None) -> tuple[str, ...]:
+    """Every form in which the credential travels, each to be masked wherever it might show.
+
+    Basic auth sends ``base64(user:token)``: a server or proxy that echoes the Authorization
+    header back in an error body shows the token in that form, not as itself.
+    """
+    if secret is None or not secret.get_secret_value():
+        return ()
+    token = secret.get_secret_value()
+    if config.auth.method in ("cloud_token", "basic"):
+        pair = f"{config.auth.user or ''}:{token}".encode()
+        return (token, base64.b64encode(pair).decode("ascii"))
+    return (token,)
 
 
 def _auth(config: JiraSourceConfig, secret: SecretStr | None) -> dict[str, Any]:

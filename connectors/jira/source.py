@@ -18,7 +18,12 @@ import jira
 from pydantic import SecretStr
 
 from connectors.http import RequestObserver, RetryPolicy
-from connectors.jira.client import CENSUS_PAGE_SIZE, JiraClient, connect_client
+from connectors.jira.client import (
+    CENSUS_PAGE_SIZE,
+    JiraClient,
+    connect_client,
+    credential_forms,
+)
 from connectors.jira.fanout import fan_out
 from connectors.jira.fields import FieldIds, discover_fields, field_name_map
 from connectors.jira.jql import Partition, census_partitions, check_jql, sync_partitions
@@ -61,7 +66,7 @@ class JiraSource:
         self._secret = secret
         self._stop = stop_event or threading.Event()
         self._api_factory = api_factory
-        secrets = (secret.get_secret_value(),) if secret is not None else ()
+        secrets = credential_forms(config, secret)
         self._policy = RetryPolicy(
             config.name,
             max_attempts=config.max_attempts,

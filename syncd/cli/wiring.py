@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from connectors.http import RequestObserver
+from connectors.jira.client import credential_forms
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
 from syncd.config import Config
@@ -68,8 +69,8 @@ def jira_sources(
         if not only(source_config.name):
             continue
         secret = source_config.auth.secret()
-        if secret is not None:
-            register_secret(secret.get_secret_value())
+        for form in credential_forms(source_config, secret):
+            register_secret(form)
         sources.append(JiraSource(source_config, secret, stop_event=stop, observer=observer))
     return sources
 

@@ -30,7 +30,8 @@ class Fault:
 
     ``kind`` is ``status`` (answer HTTP ``code`` with a Jira error body and an optional
     ``Retry-After``), ``timeout`` (stall *seconds*, then answer normally), ``reset`` (drop
-    the connection with no answer) or ``truncated`` (cut the normal JSON body in half).
+    the connection with no answer), ``truncated`` (cut the normal JSON body in half) or
+    ``echo`` (answer ``code`` with the request's Authorization header in the error message).
     """
 
     kind: str
@@ -58,6 +59,12 @@ class Fault:
     def truncated_json(cls) -> Fault:
         """Answer 200 with the first half of the real JSON body."""
         return cls("truncated")
+
+    @classmethod
+    def echo_authorization(cls, code: int = 500) -> Fault:
+        """Answer HTTP *code* with an error message quoting the request's Authorization header,
+        as careless proxies and debug pages do (secret-leak tests)."""
+        return cls("echo", code)
 
     @classmethod
     def retry_after_date(cls, status: int = 429, when: datetime | None = None) -> Fault:

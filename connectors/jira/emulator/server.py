@@ -313,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
             return None, None
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.seconds)
+        if fault is not None and fault.kind == "echo":
+            said = f"Request failed; it carried Authorization: {self.headers.get('Authorization')}"
+            return _error(fault.code, said, owner.rate_headers()), fault
         if fault is not None and fault.kind == "status":
             seconds = fault.retry_after or ""
             limited = fault.code == 429 and seconds.isdigit()
