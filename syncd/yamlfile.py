@@ -58,9 +58,7 @@ def read_yaml(text: str, filename: str) -> YamlDocument:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        detail = getattr(error, "problem", None) or str(error)
+        line, detail = _place_of(error, text)
         problem = Problem(filename, "", f"not valid YAML: {detail}", line)
         return YamlDocument(None, LineIndex(filename), (problem,))
     lines: dict[KeyPath, int] = {}
@@ -68,6 +66,17 @@ def read_yaml(text: str, filename: str) -> YamlDocument:
     if node is not None:
         _index(node, (), lines, problems, filename)
     return YamlDocument(data, LineIndex(filename, lines), tuple(problems))
+
+
+def _place_of(error: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """The line and a one-line description of a YAML error."""
+    if isinstance(error, yaml.reader.ReaderError):
+        # A character YAML refuses: the reader knows its position, not its line.
+        line = text.count("\n", 0, max(0, error.position)) + 1
+        return line, f"character {chr(error.character)!r} is not allowed ({error.reason})"
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    detail = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return (mark.line + 1 if mark is not None else None), str(detail)
 
 
 def problems_from(error: ValidationError, index: LineIndex, prefix: KeyPath = ()) -> list[Problem]:
