@@ -180,7 +180,7 @@ class SyncEngine:
                 lost=tuple(sorted(census.lost)),
             )
         except SourceError as error:
-            report = replace(report, outcome="failure", error=str(error))
+            report = self._failed(report, error)
         return self._finish(report, None, time.monotonic() - clock_start)
 
     def _pull(
@@ -196,8 +196,14 @@ class SyncEngine:
                     break
         except SourceError as error:
             # The pages committed before the failure stay counted: they are in the store.
-            report = replace(report, outcome="failure", error=str(error))
+            report = self._failed(report, error)
         return replace(report, rejected_reasons=reasons), stable
+
+    def _failed(self, report: RunReport, error: SourceError) -> RunReport:
+        # A shutdown that interrupts a request is a stop, not a failure of the source: a
+        # rolling restart must not raise sync-failure alerts.
+        outcome = "partial" if self._stop.is_set() else "failure"
+        return replace(report, outcome=outcome, error=str(error))
 
     def _commit(
         self, source: Source, report: RunReport, page: Page, reasons: dict[str, int]

@@ -80,7 +80,12 @@ class SyncProgress:
 
 
 def begin_run(connection: Connection, source: str, kind: RunKind, now: datetime) -> int:
-    """Record a new running run and make it the source's current run; return its id."""
+    """Record a new running run and make it the source's current run; return its id.
+
+    A run of the same source still marked ``running`` has been overtaken (its process died,
+    or it lost the writer lock): it is closed as a failure now, so that no run stays
+    ``running`` for good, and its own late ``finish_run`` changes nothing.
+    """
     inserted = connection.execute(
         sync_runs.insert().values(
             source=source,
@@ -112,6 +117,15 @@ def begin_run(connection: Connection, source: str, kind: RunKind, now: datetime)
         .returning(sync_state.c.epoch)
     ).scalar_one()
     connection.execute(update(sync_runs).where(sync_runs.c.run_id == run_id).values(epoch=epoch))
+    connection.execute(
+        update(sync_runs)
+        .where(
+            sync_runs.c.source == source,
+            sync_runs.c.outcome == RunOutcome.RUNNING.value,
+            sync_runs.c.run_id != run_id,
+        )
+        .values(outcome=RunOutcome.FAILURE.value, finished_at=now, error=_overtaken(int(run_id)))
+    )
     return int(run_id)
 
 
@@ -190,13 +204,15 @@ def finish_run(
     if RunOutcome(outcome) is RunOutcome.RUNNING:
         raise ValueError("finish_run needs a final outcome, not 'running'")
     row = connection.execute(
-        select(sync_runs.c.source, sync_runs.c.epoch, sync_runs.c.outcome).where(
+        select(sync_runs.c.source, sync_runs.c.epoch, sync_runs.c.outcome, sync_runs.c.error).where(
             sync_runs.c.run_id == run_id
         )
     ).one_or_none()
     if row is None:
         raise StoreError(f"sync run {run_id} does not exist")
     if row.outcome != RunOutcome.RUNNING:
+        if (row.error or "").startswith(_OVERTAKEN):
+            return False  # closed when a newer run began; the late result is not recorded
         raise StoreError(f"sync run {run_id} already finished ({row.outcome})")
     values: dict[str, object] = {
         "finished_at": now,
@@ -233,6 +249,13 @@ def sync_progress(connection: Connection, source: str) -> SyncProgress | None:
     """*source*'s cursor row, or ``None`` when it never ran."""
     row = connection.execute(select(sync_state).where(sync_state.c.source == source)).one_or_none()
     return None if row is None else SyncProgress(**row._asdict())
+
+
+_OVERTAKEN = "overtaken by run "
+
+
+def _overtaken(run_id: int) -> str:
+    return f"{_OVERTAKEN}{run_id}: its process ended or lost the writer lock before finishing"
 
 
 def _not_current(source: str, run_id: int) -> str:
