@@ -64,7 +64,7 @@ def read_yaml(text: str, filename: str) -> YamlDocument:
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
-        _index(node, (), lines, problems, filename)
+        _index(node, (), lines, problems, filename, visited=set())
     return YamlDocument(data, LineIndex(filename, lines), tuple(problems))
 
 
@@ -109,8 +109,15 @@ def _index(
     lines: dict[KeyPath, int],
     problems: list[Problem],
     filename: str,
+    *,
+    visited: set[int],
 ) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    # An alias shares its anchor's node: index each node once, or a self-referencing anchor
+    # recurses forever and nested aliases ("billion laughs") take exponential time.
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -122,7 +129,7 @@ def _index(
                 )
             seen.add(key)
             lines[(*path, key)] = key_line
-            _index(value_node, (*path, key), lines, problems, filename)
+            _index(value_node, (*path, key), lines, problems, filename, visited=visited)
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
-            _index(item, (*path, position), lines, problems, filename)
+            _index(item, (*path, position), lines, problems, filename, visited=visited)

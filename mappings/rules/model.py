@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from mappings._files import StrictModel
 from syncd.domain import StatusCategory
@@ -48,7 +55,14 @@ def _status_name(value: Any) -> Any:
     return value
 
 
-StrList = Annotated[tuple[str, ...], BeforeValidator(_as_list)]
+def _some_values(values: tuple[str, ...]) -> tuple[str, ...]:
+    # An empty list would be a condition nothing can meet, and says nothing to explain.
+    if not values:
+        raise ValueError("give at least one value")
+    return values
+
+
+StrList = Annotated[tuple[str, ...], BeforeValidator(_as_list), AfterValidator(_some_values)]
 Status = Annotated[StatusCategory, BeforeValidator(_status_name)]
 
 
