@@ -47,7 +47,9 @@ class Endpoints:
 
     Port 0 binds a free port; ``port`` tells which after ``start()``. A probe callable that
     raises counts as "not healthy" / "not ready"; its message is not echoed (it might hold a
-    connection string), only the exception's type.
+    connection string), only the exception's type. *rendered*, when given, returns exposition
+    bytes appended to the registry's on every scrape (``True`` asks for OpenMetrics): series
+    that change only with the analytics snapshot are formatted once, not per scrape.
     """
 
     def __init__(
@@ -57,8 +59,11 @@ class Endpoints:
         ready: Callable[[], str | None],
         host: str = "127.0.0.1",
         port: int = 0,
+        *,
+        rendered: Callable[[bool], bytes] | None = None,
     ) -> None:
         self._registry = registry
+        self._rendered = rendered
         self._alive = alive
         self._ready = ready
         self._address = (host, port)
@@ -110,7 +115,7 @@ class Endpoints:
         route = path.split("?", 1)[0]
         if route == "/metrics":
             encoder, content_type = choose_encoder(accept or "")
-            return 200, content_type, encoder(self._registry)
+            return 200, content_type, self._metrics(encoder, content_type)
         if route == "/healthz":
             healthy, reason = _probe(lambda: None if self._alive() else "main loop stalled")
             return _json(200 if healthy else 503, {"alive": healthy, "reason": reason})
@@ -118,6 +123,20 @@ class Endpoints:
             ready, reason = _probe(self._ready)
             return _json(200 if ready else 503, {"ready": ready, "reason": reason})
         return _json(404, {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz"]})
+
+    def _metrics(self, encoder: Callable[[CollectorRegistry], bytes], content_type: str) -> bytes:
+        live = encoder(self._registry)
+        if self._rendered is None:
+            return live
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        cached = self._rendered(openmetrics)
+        if openmetrics:
+            # OpenMetrics ends with one "# EOF" line: the pre-rendered series go before it.
+            return live.removesuffix(_EOF) + cached + _EOF
+        return live + cached
+
+
+_EOF = b"# EOF\n"
 
 
 def _probe(check: Callable[[], str | None]) -> tuple[bool, str | None]:

@@ -90,7 +90,8 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
     pipeline = Pipeline(config, store, files, roadmap_sources(config))
     pipeline.follow()
-    registry.register(SnapshotCollector(pipeline.current))
+    # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.
+    snapshot_series = SnapshotCollector(pipeline.current)
     jobs = [
         _job(store, source, c.interval_seconds, c.sweep_interval_seconds)
         for source, c in zip(sources, config.sources.jira, strict=True)
@@ -113,6 +114,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
         ready=lambda: _not_ready(store, daemon),
         host=config.service.host,
         port=config.service.port,
+        rendered=snapshot_series.exposition,
     )
     return Service(config, store, pipeline, daemon, endpoints, stop)
 

@@ -45,8 +45,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            naive = ensure_utc(value).replace(tzinfo=None)
-            return naive.isoformat(" ", "microseconds")
+            if value.tzinfo is not UTC:  # parsed times are UTC already: skip the conversion
+                value = ensure_utc(value)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
         return process
 
