@@ -1,0 +1,50 @@
+"""Re-deciding stored issues as ``Pipeline.refresh`` does, with its phases timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["refresh_phases"]
+
+_R = TypeVar("_R")
+
+
+def refresh_phases(config_path: Path) -> dict[str, Any]:
+    """Time one ``Pipeline.refresh`` under *config_path*'s rules: total, decide, snapshot.
+
+    ``decide_all`` and ``compute_snapshot`` are timed where the pipeline calls them, so the
+    figures are parts of the same refresh, not separate runs.
+    """
+    import syncd.cli.pipeline as pipeline_module
+    from syncd.cli.pipeline import Pipeline, load_mapping_files
+    from syncd.cli.wiring import open_store
+    from syncd.config import load_config
+    from syncd.logs import configure_logging
+
+    configure_logging("warning")
+    config = load_config(config_path)
+    store = open_store(config)
+    phases: dict[str, float] = {}
+    pipeline_module.decide_all = _timed(pipeline_module.decide_all, "decide_seconds", phases)  # type: ignore[attr-defined]
+    pipeline_module.compute_snapshot = _timed(  # type: ignore[attr-defined]
+        pipeline_module.compute_snapshot, "snapshot_seconds", phases
+    )
+    pipeline = Pipeline(config, store, load_mapping_files(config))
+    started = time.perf_counter()
+    pipeline.refresh()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, **phases}
+
+
+def _timed(function: Callable[..., _R], name: str, into: dict[str, float]) -> Callable[..., _R]:
+    def timed(*args: Any, **kwargs: Any) -> _R:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            into[name] = into.get(name, 0.0) + time.perf_counter() - started
+
+    return timed

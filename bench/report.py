@@ -1,0 +1,252 @@
+"""Rendering measured outcomes as ``docs/benchmarks.md``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.machine import describe_machine, describe_versions
+from bench.plan import Outcome
+from bench.runner import Samples
+
+__all__ = ["render"]
+
+_HOW_TO_READ = """\
+## How to read this
+
+Every figure is the median of the repetitions stated in the command line, measured on the
+machine above. Each contender ran in its own process (so *peak RSS* is that process's
+`VmHWM` alone), and the emulated Jira ran in another process, on loopback, so its work does
+not count against any contender's. Within one organisation the contenders ran interleaved
+(raw, syncd, raw, syncd, ...), and every ratio compares figures from the same run, never
+from different days. *Raw-fetch ceiling*: the same pages syncd asks for (same JQL per
+project, same fields, same page size), fetched sequentially with `requests` and decoded, and
+nothing else; it is the floor of any sync's wall time, and mostly measures the emulator.
+*Naive baseline*: the `jira` package's `search_issues(maxResults=False)` over all projects,
+then one SQLAlchemy ORM `Session.merge` per issue and one commit. *syncd*: `SyncEngine.sync`
+through the real wiring (config file, SQLite store in WAL mode, 5 fetch threads, one
+transaction per page), from an empty store. "OK"/"missed" compares the median with the
+target. The machine is shared: absolute times move with its load; ratios are the figures
+to compare.
+"""
+
+
+def render(
+    outcomes: Sequence[Outcome], command: str, repeats: str, profile_tops: dict[str, str]
+) -> str:
+    """The whole results document."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` ({repeats}).",
+        "Regenerate with `make bench` (all sizes) or `python -m bench --quick` (a smoke run).",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in describe_machine()),
+        "",
+        "| software | version |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in describe_versions()),
+        "",
+        _HOW_TO_READ,
+    ]
+    lines += _full_sync(outcomes)
+    lines += _naive(outcomes)
+    lines += _latency(outcomes)
+    lines += _incremental(outcomes)
+    lines += _redecide(outcomes)
+    lines += _scrape(outcomes)
+    notes = [note for outcome in outcomes for note in outcome.notes]
+    if notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in notes), ""]
+    for title, text in profile_tops.items():
+        lines += [f"## Profile: {title}", "", "```", text.rstrip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _verdict(ok: bool) -> str:
+    return "OK" if ok else "missed"
+
+
+def _get(outcome: Outcome, name: str) -> Samples | None:
+    return outcome.samples.get(name)
+
+
+def _full_sync(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for o in outcomes:
+        raw, syncd = _get(o, "raw"), _get(o, "syncd")
+        if raw is None or syncd is None:
+            continue
+        ratio = syncd.median / raw.median
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {o.page_size} | {raw.median:.2f} | {syncd.median:.2f} "
+            f"| {o.issues / syncd.median:,.0f} | {ratio:.2f} ({_verdict(ratio <= 1.3)}) "
+            f"| {syncd.median_of('cpu_seconds'):.2f} | {raw.rss:.0f} "
+            f"| {syncd.rss:.0f} ({_verdict(syncd.rss <= 250)}) |"
+        )
+    return [
+        "## Full sync, no added latency",
+        "",
+        "Targets: syncd ≤ 1.3x the raw-fetch ceiling; peak RSS ≤ 250 MB and flat as the "
+        "organisation grows.",
+        "",
+        "| mode | issues | page | raw ceiling s | syncd s | syncd issues/s | syncd / raw "
+        "| syncd CPU s | raw RSS MB | syncd RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _naive(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    measured: dict[str, Outcome] = {}
+    for o in outcomes:
+        syncd, naive = _get(o, "syncd"), _get(o, "naive")
+        if syncd is None:
+            continue
+        if naive is not None:
+            measured[o.mode] = o
+            seconds, rss, how = naive.median, naive.rss, "measured"
+        elif o.mode in measured:
+            base = measured[o.mode]
+            scale = o.issues / base.issues
+            reference = base.samples["naive"]
+            seconds, rss, how = reference.median * scale, _scaled_rss(base, scale), "extrapolated"
+        else:
+            continue
+        speedup, share = seconds / syncd.median, syncd.rss / rss
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {how} | {seconds:.1f} | {syncd.median:.2f} "
+            f"| {speedup:.1f}x ({_verdict(speedup >= 10)}) | {rss:.0f} | {syncd.rss:.0f} "
+            f"| {share:.2f} ({_verdict(share <= 0.2)}) |"
+        )
+    return [
+        "## Against the naive baseline",
+        "",
+        "Targets: syncd ≥ 10x faster, at ≤ 1/5 of the baseline's peak memory. Extrapolated rows "
+        "scale the largest measured run linearly (time by issues; memory by the part above the "
+        "interpreter's own ~60 MB), and are marked so.",
+        "",
+        "| mode | issues | naive | naive s | syncd s | speed-up | naive RSS MB | syncd RSS MB "
+        "| syncd / naive RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _scaled_rss(base: Outcome, scale: float) -> float:
+    floor = 60.0  # a bare interpreter with the packages imported
+    return floor + (base.samples["naive"].rss - floor) * scale
+
+
+def _latency(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for o in outcomes:
+        raw, syncd = _get(o, "raw_latency"), _get(o, "syncd_latency")
+        if raw is None or syncd is None:
+            continue
+        speedup = raw.median / syncd.median
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {raw.extra['pages'][0]:.0f} | {raw.median:.1f} "
+            f"| {syncd.median:.1f} | {speedup:.1f}x ({_verdict(speedup >= 3)}) "
+            f"| {len(syncd.seconds)} |"
+        )
+    return [
+        "## Full sync with 100 ms per page",
+        "",
+        "The emulator adds 100 ms to every search page (a realistic Cloud round trip). Target: "
+        "syncd (5 fetch threads, one per project partition, honouring rate-limit answers) "
+        "≥ 3x faster than the sequential raw fetch.",
+        "",
+        "| mode | issues | pages | sequential raw s | syncd s | speed-up | runs |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _incremental(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for o in outcomes:
+        incremental, full = _get(o, "incremental"), _get(o, "syncd")
+        if incremental is None or full is None:
+            continue
+        share = incremental.median / full.median
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {o.edited:,} | {incremental.median:.2f} "
+            f"| {full.median:.2f} | {100 * share:.1f}% ({_verdict(share <= 0.05)}) "
+            f"| {incremental.rss:.0f} |"
+        )
+    return [
+        "## Incremental sync after 1% changed",
+        "",
+        "1% of the issues are edited in the emulator, then syncd syncs from its watermark "
+        "(the query re-reads a 10-minute overlap). Target: ≤ 5% of a full sync.",
+        "",
+        "| mode | issues | changed | incremental s | full s | share | RSS MB |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _redecide(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for o in outcomes:
+        redecide = _get(o, "redecide")
+        if redecide is None:
+            continue
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {redecide.median:.2f} "
+            f"({_verdict(redecide.median <= 10)}) | {redecide.median_of('decide_seconds'):.2f} "
+            f"| {redecide.median_of('snapshot_seconds'):.2f} | {redecide.rss:.0f} |"
+        )
+    return [
+        "## Re-deciding every stored issue after a rules change",
+        "",
+        "One `Pipeline.refresh` after the rule set changed (one rule's decision flipped): read "
+        "every stored issue, decide all, write the changed decisions, check integrity, compute "
+        "and save the analytics snapshot. Target: ≤ 10 s at 200k issues.",
+        "",
+        "| mode | issues | refresh s | of which decide s | of which snapshot s | RSS MB |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _scrape(outcomes: Sequence[Outcome]) -> list[str]:
+    rows = []
+    for o in outcomes:
+        s = o.scrape
+        if not s:
+            continue
+        rows.append(
+            f"| {o.mode} | {o.issues:,} | {s['median_ms']:.1f} | {s['p99_ms']:.1f} "
+            f"({_verdict(s['p99_ms'] <= 50)}) | {s['series']:,} | {s['bytes']:,} "
+            f"| {s['service_rss_mb']:.0f} ({_verdict(s['service_rss_mb'] <= 250)}) |"
+        )
+    return [
+        "## `/metrics` scrape",
+        "",
+        "`syncd run` serving the stored organisation (after its first cycle); `/metrics` "
+        "fetched repeatedly over one connection. The collector serves a precomputed snapshot, "
+        "so a scrape does no store query. Target: p99 ≤ 50 ms and flat as the organisation "
+        "grows. The service's peak RSS covers its first cycle (incremental sync and refresh).",
+        "",
+        "| mode | issues | median ms | p99 ms | series | bytes | service peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def profile_top(path: Path, lines: int = 40) -> str:
+    """The first *lines* lines of a pyinstrument text profile, blank lines dropped."""
+    text = [line for line in path.read_text().splitlines() if line.strip()]
+    return "\n".join(text[:lines])
