@@ -122,7 +122,7 @@ class Pipeline:
     def refresh(self, reports: Sequence[RunReport] = ()) -> Snapshot:
         """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot."""
         self._poll_roadmaps()
-        issues = list(self._store.iter_issues())
+        issues = list(self._store.iter_issues(with_raw=False))
         items = list(self._store.iter_roadmap_items())
         key_results = self._okr_model()
         rule_set = self._files.rule_set

@@ -163,10 +163,11 @@ def history_row(
 
 
 def iter_issues(
-    engine: Engine, source: str | None, include_deleted: bool, chunk: int
+    engine: Engine, source: str | None, include_deleted: bool, chunk: int, *, with_raw: bool = True
 ) -> Iterator[Issue]:
     """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time."""
-    statement = select(issues).order_by(issues.c.source, issues.c.issue_id)
+    columns = issues.c if with_raw else [c for c in issues.c if c.name != "raw"]
+    statement = select(*columns).order_by(issues.c.source, issues.c.issue_id)
     if source is not None:
         statement = statement.where(issues.c.source == source)
     if not include_deleted:
@@ -313,5 +314,5 @@ def _to_issue(row: Row[Any]) -> Issue:
         sprints=tuple(row.sprints),
         team=row.team,
         custom=row.custom,
-        raw=row.raw,
+        raw=row.raw if "raw" in row._fields else {},
     )

@@ -113,10 +113,17 @@ class Store:
 
     # -- issues ---------------------------------------------------------------------------
     def iter_issues(
-        self, source: str | None = None, include_deleted: bool = False, chunk: int = 5000
+        self,
+        source: str | None = None,
+        include_deleted: bool = False,
+        chunk: int = 5000,
+        *,
+        with_raw: bool = True,
     ) -> Iterator[Issue]:
-        """Stream stored issues with their raw payloads, *chunk* rows at a time."""
-        return issues.iter_issues(self.engine, source, include_deleted, chunk)
+        """Stream stored issues, *chunk* rows at a time; with ``with_raw=False`` the raw
+        payloads stay in the store (``Issue.raw`` is empty), which keeps a pass over every
+        issue small in memory."""
+        return issues.iter_issues(self.engine, source, include_deleted, chunk, with_raw=with_raw)
 
     def get_issue_by_key(self, key: str, source: str | None = None) -> Issue | None:
         """The issue known as *key*, now or before a move; ``None`` when unknown."""
