@@ -34,6 +34,10 @@ class WriterLock(Protocol):
 
     def release(self) -> None: ...
 
+    def check(self) -> bool:
+        """Whether a held lock is still held (its PostgreSQL session may have died)."""
+        ...
+
     @property
     def held(self) -> bool: ...
 
@@ -130,13 +134,28 @@ class Daemon:
             _log.exception("cycle_failed")
 
     def _elect(self) -> bool:
-        leader = self._lock.held or self._lock.acquire()
+        # ``held`` only says this process took the lock once: a PostgreSQL session that died
+        # (network cut, server restart) released it, and another replica may be writing now.
+        leader = (self._lock.held and self._lock.check()) or self._lock.acquire()
+        self._set_leader(leader)
+        return leader
+
+    def _still_leading(self) -> bool:
+        """Re-check the lock before each step that writes: a replica that lost it stops."""
+        if not self.state.leader:
+            return False
+        if self._lock.check():
+            return True
+        _log.warning("writer_lock_lost")
+        self._set_leader(False)
+        return False
+
+    def _set_leader(self, leader: bool) -> None:
         if leader != self.state.leader:
             self.state.leader = leader
             _log.info("leadership_changed", leader=leader)
             if self._on_leader_change is not None:
                 self._on_leader_change(leader)
-        return leader
 
     def _lead(self) -> None:
         reports: list[RunReport] = []
@@ -146,17 +165,17 @@ class Daemon:
                 break
             # Scheduled even when the run raises (the store is away): the next attempt comes
             # one interval later, not in a tight loop of failures.
-            if now >= job.next_sync:
+            if now >= job.next_sync and self._still_leading():
                 try:
                     reports.append(self._engine.sync(job.source))
                 finally:
                     job.schedule_sync(time.monotonic(), self._rng)
-            if now >= job.next_census and not self._stop.is_set():
+            if now >= job.next_census and not self._stop.is_set() and self._still_leading():
                 try:
                     reports.append(self._engine.census(job.source))
                 finally:
                     job.schedule_census(time.monotonic(), self._rng)
-        if reports or not self.state.first_cycle_done:
+        if (reports or not self.state.first_cycle_done) and self._still_leading():
             self._refresh(reports)
 
     def _wait_seconds(self) -> float:
