@@ -90,6 +90,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
     pipeline = Pipeline(config, store, files, roadmap_sources(config))
     pipeline.follow()
+    _restore_health(store, metrics, names)
     # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.
     snapshot_series = SnapshotCollector(pipeline.current)
     jobs = [
@@ -100,7 +101,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
         SyncEngine(store, stop=stop, observer=_RunMetrics(metrics)),
         jobs,
         refresh=pipeline.refresh,
-        follow=pipeline.follow,
+        follow=lambda: _follow(pipeline, store, metrics, names),
         lock=WriterLock(store.engine),
         stop=stop,
         on_leader_change=metrics.set_leader,
@@ -117,6 +118,21 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
         rendered=snapshot_series.exposition,
     )
     return Service(config, store, pipeline, daemon, endpoints, stop)
+
+
+def _follow(pipeline: Pipeline, store: Store, metrics: ServiceMetrics, names: list[str]) -> None:
+    """A follower serves the writer's snapshot and the writer's sync times."""
+    pipeline.follow()
+    _restore_health(store, metrics, names)
+
+
+def _restore_health(store: Store, metrics: ServiceMetrics, names: list[str]) -> None:
+    """Seed the last success and attempt times of the configured sources from the store."""
+    for status in store.status():
+        if status.source in names:
+            last_run = status.last_run
+            finished = last_run.finished_at if last_run is not None else None
+            metrics.restore(status.source, status.last_success_at, finished)
 
 
 def _job(store: Store, source: Source, interval: float, census_interval: float) -> SourceJob:

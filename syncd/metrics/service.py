@@ -78,6 +78,24 @@ class ServiceMetrics:
             if outcome == "success":
                 self._last_success[source] = moment
 
+    def restore(
+        self, source: str, last_success: datetime | None, last_attempt: datetime | None
+    ) -> None:
+        """Carry the store's record of *source*'s runs into the series, forward only.
+
+        The store knows runs this process did not see: the writer replica's (on a follower)
+        and this process's own before a restart. Without them a follower or a restarted
+        replica exports 0, which the staleness alert reads as decades without a sync.
+        """
+        self._check_source(source)
+        with self._lock:
+            for table, moment in (
+                (self._last_success, last_success),
+                (self._last_attempt, last_attempt),
+            ):
+                if moment is not None:
+                    table[source] = max(table[source], ensure_utc(moment).timestamp())
+
     def request(self, source: str, status_class: str) -> None:
         """Count one HTTP request to *source* (see ``status_class()`` for the label)."""
         self._check(source, status_class, STATUS_CLASSES)
