@@ -33,6 +33,17 @@ __all__ = [
 _CHUNK = 5000
 _OUTCOME = ("work_class", "category", "key_result", "rule_id", "path", "reason")
 _VALUE_COLUMNS = (*_OUTCOME, "ruleset_version", "decided_at")
+_BATCH = (
+    decisions.c.source == bindparam("source_"),
+    decisions.c.issue_id.in_(bindparam("ids_", expanding=True)),
+)
+_STORED = select(
+    decisions.c.source,
+    decisions.c.issue_id,
+    *(decisions.c[name] for name in _OUTCOME),
+    decisions.c.ruleset_version,
+).where(*_BATCH)
+_RESTAMP = update(decisions).where(*_BATCH).values(ruleset_version=bindparam("version_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +74,14 @@ def replace_decisions(
     for batch in chunked(given, _CHUNK):
         current = _current(connection, batch)
         latest = list(_last_per_issue(batch))
-        rows, restamp = [], []
+        rows: list[dict[str, Any]] = []
+        restamp: dict[tuple[str, str], list[int]] = defaultdict(list)
         for decision in latest:
-            row = _row(decision, now)
             before = current.get((decision.source, decision.issue_id))
-            if before is None or any(before[name] != row[name] for name in _OUTCOME):
-                rows.append(row)
-            elif before["ruleset_version"] != row["ruleset_version"]:
-                restamp.append(row)
+            if before is None or before[:-1] != _outcome(decision):
+                rows.append(_row(decision, now))
+            elif before[-1] != decision.ruleset_version:
+                restamp[(decision.source, decision.ruleset_version)].append(decision.issue_id)
         changed += len(rows)
         unchanged += len(latest) - len(rows)
         _write(connection, rows, restamp)
@@ -114,49 +125,44 @@ def _last_per_issue(batch: list[Decision]) -> Iterator[Decision]:
     yield from {(decision.source, decision.issue_id): decision for decision in batch}.values()
 
 
+def _outcome(decision: Decision) -> tuple[Any, ...]:
+    # In _OUTCOME's order, as the stored row reads back (the path is a JSON list).
+    return (
+        WorkClass(decision.work_class).value,
+        decision.category,
+        decision.key_result,
+        decision.rule_id,
+        list(decision.path),
+        decision.reason,
+    )
+
+
 def _current(
     connection: Connection, batch: list[Decision]
-) -> dict[tuple[str, int], Mapping[str, Any]]:
+) -> dict[tuple[str, int], tuple[Any, ...]]:
+    """The stored outcome of each decision in *batch*, then its ruleset version, by issue."""
     by_source: dict[str, list[int]] = defaultdict(list)
     for decision in batch:
         by_source[decision.source].append(decision.issue_id)
-    found: dict[tuple[str, int], Mapping[str, Any]] = {}
+    found: dict[tuple[str, int], tuple[Any, ...]] = {}
     for source, ids in by_source.items():
-        statement = select(decisions).where(
-            decisions.c.source == source, decisions.c.issue_id.in_(ids)
-        )
-        for row in connection.execute(statement):
-            found[(row.source, row.issue_id)] = dict(row._mapping)
+        for row in connection.execute(_STORED, {"source_": source, "ids_": ids}):
+            found[(row[0], row[1])] = tuple(row[2:])
     return found
 
 
 def _write(
-    connection: Connection, rows: list[dict[str, Any]], restamp: list[dict[str, Any]]
+    connection: Connection,
+    rows: list[dict[str, Any]],
+    restamp: Mapping[tuple[str, str], list[int]],
 ) -> None:
     if rows:
         statement = upsert(connection, decisions, ("source", "issue_id"), _VALUE_COLUMNS)
         connection.execute(statement, rows)
         connection.execute(decision_history.insert(), rows)
-    if restamp:
-        statement = (
-            update(decisions)
-            .where(
-                decisions.c.source == bindparam("b_source"),
-                decisions.c.issue_id == bindparam("b_issue_id"),
-            )
-            .values(ruleset_version=bindparam("b_version"))
-        )
-        connection.execute(
-            statement,
-            [
-                {
-                    "b_source": r["source"],
-                    "b_issue_id": r["issue_id"],
-                    "b_version": r["ruleset_version"],
-                }
-                for r in restamp
-            ],
-        )
+    # One statement per source and version: a new rule set restamps most decisions at once.
+    for (source, version), ids in restamp.items():
+        connection.execute(_RESTAMP, {"source_": source, "ids_": ids, "version_": version})
 
 
 def _row(decision: Decision, now: datetime) -> dict[str, Any]:

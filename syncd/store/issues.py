@@ -63,6 +63,7 @@ _ISSUE_UPSERT = BulkStatement(
         where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
     ),
 )
+_WITHOUT_RAW = [column for column in issues.columns if column.name != "raw"]
 _STORED_VERSIONS = select(
     issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project
 ).where(
@@ -165,8 +166,12 @@ def history_row(
 def iter_issues(
     engine: Engine, source: str | None, include_deleted: bool, chunk: int, *, with_raw: bool = True
 ) -> Iterator[Issue]:
-    """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time."""
-    columns = issues.c if with_raw else [c for c in issues.c if c.name != "raw"]
+    """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time.
+
+    Without *with_raw* the payload column is not read and ``Issue.raw`` is empty: the raw
+    payload is most of a stored issue's bytes, and deciding and aggregating never read it.
+    """
+    columns = issues.columns if with_raw else _WITHOUT_RAW
     statement = select(*columns).order_by(issues.c.source, issues.c.issue_id)
     if source is not None:
         statement = statement.where(issues.c.source == source)
@@ -175,7 +180,7 @@ def iter_issues(
     with engine.connect() as connection:
         result = connection.execution_options(yield_per=chunk).execute(statement)
         for row in result:
-            yield _to_issue(row)
+            yield _to_issue(row, with_raw)
 
 
 def get_issue_by_key(connection: Connection, key: str, source: str | None) -> Issue | None:
@@ -291,7 +296,7 @@ def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _to_issue(row: Row[Any]) -> Issue:
+def _to_issue(row: Row[Any], with_raw: bool = True) -> Issue:
     return Issue(
         source=row.source,
         issue_id=int(row.issue_id),
@@ -314,5 +319,5 @@ def _to_issue(row: Row[Any]) -> Issue:
         sprints=tuple(row.sprints),
         team=row.team,
         custom=row.custom,
-        raw=row.raw if "raw" in row._fields else {},
+        raw=row.raw if with_raw else {},
     )
