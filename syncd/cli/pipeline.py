@@ -9,7 +9,7 @@ stored issues without polling Jira again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from mappings import (
 )
 from syncd.analytics import Snapshot, WorkItem, compute_snapshot
 from syncd.config import Config
-from syncd.domain import Decision, Issue, KeyResult
+from syncd.domain import Decision, Issue, KeyResult, Objective
 from syncd.errors import Problem, RuleSetError, SourceError
 from syncd.integrity import check_integrity
 from syncd.store import Store
@@ -171,7 +171,7 @@ class Pipeline:
         joined = join_okrs(
             okrs.objectives if okrs else (),
             okrs.key_results if okrs else (),
-            self._roadmap_snapshots.values(),
+            [*self._roadmap_snapshots.values(), *self._stored_okrs()],
         )
         for conflict in joined.conflicts:
             _log.warning("okr_conflict", conflict=str(conflict))
@@ -179,6 +179,46 @@ class Pipeline:
         if self._files.agreements is not None:
             self._store.replace_agreements(self._files.agreements.agreements)
         return list(joined.key_results)
+
+    def _stored_okrs(self) -> list[RoadmapSnapshot]:
+        """The stored model's objectives and key results, while an export read before is unread.
+
+        Only good snapshots live in memory, so after a restart (or on a replica that just took
+        the lead) an export that is unreachable or broken would otherwise drop the key results
+        it brought, although its items stay stored: the last good state is kept instead. Listed
+        after the exports read now, which win; the OKR file wins over both.
+        """
+        unread = [
+            source.name
+            for source in self._roadmaps
+            if source.name not in self._roadmap_snapshots
+            and self._store.roadmap_source_hash(source.name) is not None
+        ]
+        if not unread:
+            return []
+        okrs = self._files.okrs
+        read: list[tuple[Iterable[Objective], Iterable[KeyResult]]] = [
+            (found.objectives, found.key_results) for found in self._roadmap_snapshots.values()
+        ]
+        if okrs is not None:
+            read.append((okrs.objectives, okrs.key_results))
+        objectives = {o.objective_id for found, _ in read for o in found}
+        results = {k.key_result_id for _, found in read for k in found}
+        return [
+            RoadmapSnapshot(
+                source=f"stored model (until {', '.join(unread)} is read again)",
+                content_hash="",
+                items=(),
+                objectives=tuple(
+                    o for o in self._store.objectives() if o.objective_id not in objectives
+                ),
+                key_results=tuple(
+                    k for k in self._store.key_results() if k.key_result_id not in results
+                ),
+                rejected=(),
+                fatal=None,
+            )
+        ]
 
     def _work_items(
         self, issues: list[Issue], decisions: dict[tuple[str, int], Decision]
