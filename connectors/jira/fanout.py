@@ -47,7 +47,9 @@ def fan_out(
 ) -> Iterator[R]:
     """Run ``worker(halt)(partition)`` for every partition on up to *concurrency* threads."""
     threads = max(1, min(concurrency, len(partitions)))
-    results: queue.Queue[_Item[R]] = queue.Queue(maxsize=queue_size or 2 * threads)
+    # One waiting result per thread: when the consumer is the slower side (it usually is:
+    # it writes), deeper queues only hold more pages in memory (Data Center pages hold 1000).
+    results: queue.Queue[_Item[R]] = queue.Queue(maxsize=queue_size or threads)
     todo: queue.SimpleQueue[P] = queue.SimpleQueue()
     for partition in partitions:
         todo.put(partition)

@@ -6,8 +6,9 @@ construct per page, as SQLite spent storing the rows. :class:`BulkStatement` bui
 statement once per dialect, compiles it once, looks up each column's bind processor once and,
 on drivers with positional parameters (SQLite), passes plain tuples to the driver's
 ``executemany``. The processors are the ones SQLAlchemy itself would apply, so stored values
-are identical. Drivers with named parameters (psycopg) keep SQLAlchemy's own path, which
-already batches well there; they still reuse the cached statement.
+are identical; values are processed a column at a time. Drivers with named parameters
+(psycopg) keep SQLAlchemy's own path, which already batches well there; they still reuse the
+cached statement.
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ class _Compiled:
     statement: Any
     sql: str | None  # driver SQL when the driver takes positional parameters
     columns: tuple[tuple[str, _Processor], ...]
+
+
+def _bound(values: list[Any], process: _Processor) -> list[Any]:
+    """*values* of one column through its processor, column-wise (``map`` runs in C).
+
+    A column holding one value throughout (the run id, the time of the page) is processed
+    once.
+    """
+    if process is None:
+        return values
+    first = values[0]
+    # Containers are skipped: comparing payloads would cost more than encoding them.
+    if not isinstance(first, dict | list) and values.count(first) == len(values):
+        return [process(first)] * len(values)
+    return list(map(process, values))
 
 
 class BulkStatement:
@@ -55,14 +71,10 @@ class BulkStatement:
         if compiled.sql is None:
             connection.execute(compiled.statement, list(rows))
             return
-        processors = compiled.columns
-        values = [
-            tuple(
-                row[name] if process is None else process(row[name]) for name, process in processors
-            )
-            for row in rows
+        columns = [
+            _bound([row[name] for row in rows], process) for name, process in compiled.columns
         ]
-        connection.exec_driver_sql(compiled.sql, values)
+        connection.exec_driver_sql(compiled.sql, list(zip(*columns, strict=True)))
 
     def _for(self, connection: Connection) -> _Compiled:
         dialect = connection.dialect
