@@ -107,13 +107,17 @@ class Daemon:
         try:
             while not self._stop.is_set():
                 self._cycle()
-                self.state.heartbeat = time.monotonic()
+                self.beat()
                 self.state.first_cycle_done = True
                 self._stop.wait(self._wait_seconds())
         finally:
             if self._lock.held:
                 self._lock.release()
             _log.info("daemon_stopped")
+
+    def beat(self) -> None:
+        """Record that the loop is alive (called between cycles and on every committed page)."""
+        self.state.heartbeat = time.monotonic()
 
     def run_once(self) -> None:
         """One cycle (sync, census and refresh when leading), then return; for ``--once`` runs."""

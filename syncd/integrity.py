@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from syncd.domain import Decision, Issue, KeyResult, RoadmapItem
@@ -85,18 +86,24 @@ def check_integrity(
     roadmap_items: Iterable[RoadmapItem],
     key_results: Iterable[KeyResult],
     decisions: Iterable[Decision] | None = None,
+    today: date | None = None,
 ) -> IntegrityReport:
-    """Every broken link between *roadmap_items*, *issues* and *key_results*."""
+    """Every broken link between *roadmap_items*, *issues* and *key_results*.
+
+    With *today*, only key results whose period includes it can be "without work": a past
+    quarter's key result is not a problem to fix now, though links to it still resolve.
+    """
     issue_list = list(issues)
     items = list(roadmap_items)
     results = list(key_results)
+    current = [k for k in results if today is None or k.period_start <= today <= k.period_end]
     known_keys = {issue.key for issue in issue_list}
     decided = _decided_key_results(issue_list, decisions or ())
     problems = [
         *_items_without_link(items),
         *_unknown_links(items, known_keys, {_fold(k.key_result_id) for k in results}),
         *_orphan_epics(issue_list, items, decided),
-        *_key_results_without_work(results, issue_list, items, known_keys, decided),
+        *_key_results_without_work(current, issue_list, items, known_keys, decided),
     ]
     return IntegrityReport(tuple(sorted(problems)))
 

@@ -86,6 +86,23 @@ def load_mapping_files(config: Config) -> MappingFiles:
     return MappingFiles(rules, okrs, agreements, teams)
 
 
+def _fingerprint(config: Config) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of every configured mapping file (-1 when missing)."""
+    files = config.mappings
+    marks = []
+    for path in (files.rules, files.okrs, files.agreements, files.teams):
+        if path is None:
+            continue
+        resolved = config.resolve(path)
+        try:
+            stat = resolved.stat()
+        except OSError:
+            marks.append((str(resolved), -1, -1))
+        else:
+            marks.append((str(resolved), stat.st_mtime_ns, stat.st_size))
+    return tuple(marks)
+
+
 def _attempt(
     loader: Callable[[Path], _Loaded], config: Config, path: Path | None, problems: list[Problem]
 ) -> _Loaded | None:
@@ -113,6 +130,7 @@ class Pipeline:
         self._config = config
         self._store = store
         self._files = files
+        self._fingerprint = _fingerprint(config)
         self._roadmaps = list(roadmaps)
         self._roadmap_snapshots: dict[str, RoadmapSnapshot] = {}
         self._clock = clock
@@ -120,7 +138,12 @@ class Pipeline:
         self.latest: Snapshot | None = None
 
     def refresh(self, reports: Sequence[RunReport] = ()) -> Snapshot:
-        """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot."""
+        """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
+
+        Mapping files edited since the last refresh are read again first; invalid ones are
+        reported and the previous valid set stays in use.
+        """
+        self._reload_mapping_files()
         self._poll_roadmaps()
         issues = list(self._store.iter_issues(with_raw=False))
         items = list(self._store.iter_roadmap_items())
@@ -130,7 +153,8 @@ class Pipeline:
             issues, items, rule_set, self._files.teams, {k.key_result_id for k in key_results}
         )
         counts = self._store.replace_decisions(decisions.values())
-        integrity = check_integrity(issues, items, key_results, decisions.values())
+        today = self._clock().date()
+        integrity = check_integrity(issues, items, key_results, decisions.values(), today)
         snapshot = compute_snapshot(
             self._work_items(issues, decisions),
             self._files.agreements.agreements if self._files.agreements else (),
@@ -153,6 +177,22 @@ class Pipeline:
             integrity=integrity.counts(),
         )
         return snapshot
+
+    def _reload_mapping_files(self) -> None:
+        fingerprint = _fingerprint(self._config)
+        if fingerprint == self._fingerprint:
+            return
+        self._fingerprint = fingerprint
+        try:
+            files = load_mapping_files(self._config)
+        except RuleSetError as error:
+            problems = [str(problem) for problem in error.problems]
+            _log.error(
+                "mapping_files_invalid", problems=problems, keeping=self._files.rule_set.version
+            )
+            return
+        self._files = files
+        _log.info("mapping_files_reloaded", ruleset=files.rule_set.version)
 
     def follow(self) -> None:
         """Serve the snapshot the writer last saved (replicas that do not write)."""

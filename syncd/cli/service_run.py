@@ -97,8 +97,13 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
         _job(store, source, c.interval_seconds, c.sweep_interval_seconds)
         for source, c in zip(sources, config.sources.jira, strict=True)
     ]
+    # Each committed page proves the loop alive, so a long first sync or census is not
+    # mistaken for a hung process by the liveness probe.
+    engine = SyncEngine(
+        store, stop=stop, observer=_RunMetrics(metrics), on_page=lambda _: daemon.beat()
+    )
     daemon = Daemon(
-        SyncEngine(store, stop=stop, observer=_RunMetrics(metrics)),
+        engine,
         jobs,
         refresh=pipeline.refresh,
         follow=lambda: _follow(pipeline, store, metrics, names),

@@ -19,6 +19,7 @@ INTEGRITY_KINDS: tuple[str, ...] = (
     "epic_without_roadmap_item_or_key_result",
     "key_result_without_work",
     "link_to_unknown_jira_key",
+    "link_to_unknown_key_result",
 )
 """Integrity problem kinds always exported (at 0 when the snapshot has none of a kind)."""
 

@@ -100,3 +100,19 @@ def test_parent_cycle_in_roadmap_items_terminates() -> None:
     items = [_item("a", parent_id="b"), _item("b", parent_id="a")]
     report = check_integrity([], items, [])
     assert report.counts()["roadmap_item_without_jira_link"] == 2
+
+
+def test_only_key_results_of_the_current_period_can_be_without_work() -> None:
+    """A past quarter's key result with no work is history, not a problem to fix now; a
+    roadmap item linking to it still resolves (it is not an unknown key result)."""
+    past = KeyResult("OLD-KR1", "OLD", "Past", ("data",), date(2026, 4, 1), date(2026, 6, 30),
+                     Measure.ISSUE_COUNT, 5.0)  # fmt: skip
+    current = KeyResult("NOW-KR1", "NOW", "Now", ("data",), date(2026, 10, 1), date(2026, 12, 31),
+                        Measure.ISSUE_COUNT, 5.0)  # fmt: skip
+    item = _item("RM-1", key_result="OLD-KR1")
+
+    report = check_integrity([], [item], [past, current], today=date(2026, 11, 22))
+
+    without_work = {p.subject for p in report.of_kind(IntegrityKind.KEY_RESULT_WITHOUT_WORK)}
+    assert without_work == {"NOW-KR1"}
+    assert not report.of_kind(IntegrityKind.LINK_TO_UNKNOWN_KEY_RESULT)
