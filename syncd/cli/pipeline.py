@@ -153,15 +153,15 @@ class Pipeline:
             issues, items, rule_set, self._files.teams, {k.key_result_id for k in key_results}
         )
         counts = self._store.replace_decisions(decisions.values())
-        today = self._clock().date()
-        integrity = check_integrity(issues, items, key_results, decisions.values(), today)
+        now = self._clock()
+        integrity = check_integrity(issues, items, key_results, decisions.values(), now.date())
         snapshot = compute_snapshot(
             self._work_items(issues, decisions),
             self._files.agreements.agreements if self._files.agreements else (),
             key_results,
             integrity.counts(),
             self._config.analytics,
-            self._clock(),
+            now,
         )
         self._store.save_snapshot(
             snapshot.computed_at, snapshot.to_dict(), keep=self._config.analytics.snapshot_keep
