@@ -15,10 +15,13 @@ _R = TypeVar("_R")
 def refresh_phases(config_path: Path) -> dict[str, Any]:
     """Time one ``Pipeline.refresh`` under *config_path*'s rules: total, decide, snapshot.
 
-    ``decide_all`` and ``compute_snapshot`` are timed where the pipeline calls them, so the
-    figures are parts of the same refresh, not separate runs.
+    Deciding is the own verdicts taken while issues stream in (``LineageDecider.add``) plus
+    their resolution along inheritance links (``LineageDecider.decisions``, consumed as the
+    decisions are written); both are timed where the pipeline calls them, so the figures are
+    parts of the same refresh, not separate runs.
     """
     import syncd.cli.pipeline as pipeline_module
+    from mappings import LineageDecider
     from syncd.cli.pipeline import Pipeline, load_mapping_files
     from syncd.cli.wiring import open_store
     from syncd.config import load_config
@@ -28,7 +31,10 @@ def refresh_phases(config_path: Path) -> dict[str, Any]:
     config = load_config(config_path)
     store = open_store(config)
     phases: dict[str, float] = {}
-    pipeline_module.decide_all = _timed(pipeline_module.decide_all, "decide_seconds", phases)  # type: ignore[attr-defined]
+    LineageDecider.add = _timed(LineageDecider.add, "decide_seconds", phases)  # type: ignore[method-assign]
+    LineageDecider._decision = _timed(  # type: ignore[method-assign]
+        LineageDecider._decision, "decide_seconds", phases
+    )
     pipeline_module.compute_snapshot = _timed(  # type: ignore[attr-defined]
         pipeline_module.compute_snapshot, "snapshot_seconds", phases
     )

@@ -4,7 +4,8 @@ Pure logic over ``syncd.domain`` values; it never touches the store. The CLI fee
 and roadmap items and saves its decisions. Entry points:
 
 - ``load_rule_set`` / ``check_rule_file``: rule files (``syncd rules check``);
-- ``decide_all``: one ``Decision`` per issue, with rule, version and inheritance path;
+- ``decide_all``: one ``Decision`` per issue, with rule, version and inheritance path
+  (``LineageDecider`` does the same for a stream of issues, holding a small record each);
 - ``explain``: ``syncd explain KEY``;
 - ``diff_rule_sets`` / ``diff_decisions``: ``syncd rules diff``;
 - ``load_okrs``, ``load_agreements``, ``load_teams`` and ``resolve_team``.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from mappings.agreements import AgreementSet, load_agreements, parse_agreements
 from mappings.diff import RuleDiff, diff_decisions, diff_rule_sets
 from mappings.explain import Explanation, explain, explain_with
-from mappings.inherit import Decider, decide_all
+from mappings.inherit import Decider, LineageDecider, decide_all
 from mappings.okrs import OkrSet, load_okrs, parse_okrs
 from mappings.rules import RuleSet, check_rule_file, check_rule_text, load_rule_set, parse_rule_set
 from mappings.teams import TeamConfig, load_teams, parse_teams, resolve_team, team_source
@@ -24,6 +25,7 @@ __all__ = [
     "AgreementSet",
     "Decider",
     "Explanation",
+    "LineageDecider",
     "OkrSet",
     "RuleDiff",
     "RuleSet",

@@ -19,7 +19,7 @@ wins or it is explicit from a label; else, with ``key_result: true``, the neares
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from mappings.classify import Verdict, classify
@@ -28,7 +28,15 @@ from mappings.rules.load import RuleSet
 from mappings.teams import TeamConfig, resolve_team
 from syncd.domain import Decision, Issue, RoadmapItem, WorkClass
 
-__all__ = ["ROADMAP_DEFAULT_RULE", "ROADMAP_HINT_RULE", "Decider", "Link", "decide_all"]
+__all__ = [
+    "ROADMAP_DEFAULT_RULE",
+    "ROADMAP_HINT_RULE",
+    "Decider",
+    "Lineage",
+    "LineageDecider",
+    "Link",
+    "decide_all",
+]
 
 ROADMAP_HINT_RULE = "@roadmap-hint"
 ROADMAP_DEFAULT_RULE = "@roadmap-default"
@@ -36,11 +44,23 @@ _NodeKey = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
+class Lineage:
+    """What inheritance needs of one issue: who it is, the keys it links to, its own verdict."""
+
+    source: str
+    issue_id: int
+    key: str
+    parent_key: str | None
+    epic_key: str | None
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """An issue's next ancestor: a parent or epic issue, or a roadmap item; notes on gaps."""
 
     relation: str | None
-    issue: Issue | None
+    node: Lineage | None
     roadmap: RoadmapItem | None
     notes: tuple[str, ...]
 
@@ -55,24 +75,21 @@ class _Resolved:
     reason: str
 
 
-class Decider:
-    """Decides issues of one collection under one rule set; results are memoised.
+class _Inheritance:
+    """Own verdicts and their combination along lineage links, memoised, under one rule set.
 
-    *teams* resolves each issue's team for rules that test ``team`` (without it, the raw
-    Team field is used); *key_results* (known ids) makes unknown key results show in reasons.
+    Subclasses say how a ``(source, key)`` finds its ``Lineage`` and which resolved
+    decisions are worth remembering (those of issues that are someone's ancestor).
     """
 
     def __init__(
         self,
-        issues: Iterable[Issue],
         roadmap_items: Iterable[RoadmapItem],
         rule_set: RuleSet,
-        teams: TeamConfig | None = None,
-        key_results: Collection[str] | None = None,
+        teams: TeamConfig | None,
+        key_results: Collection[str] | None,
     ) -> None:
         self.rule_set = rule_set
-        self._all = list(issues)
-        self._issues = {(issue.source, issue.key): issue for issue in self._all}
         self._roadmap: dict[str, RoadmapItem] = {}
         for item in sorted(roadmap_items, key=lambda i: (i.source, i.item_id)):
             for key in item.jira_keys:
@@ -80,49 +97,55 @@ class Decider:
         self._teams = teams
         self._key_results = frozenset(key_results) if key_results is not None else None
         self._memo: dict[_NodeKey, _Resolved] = {}
+        self._verdicts: dict[Verdict, Verdict] = {}
 
-    def issue(self, key: str, source: str | None = None) -> Issue | None:
-        """The issue with *key* (in *source*, or the first source that has it), or ``None``."""
-        if source is not None:
-            return self._issues.get((source, key))
-        matches = sorted(s for (s, k) in self._issues if k == key)
-        return self._issues[(matches[0], key)] if matches else None
-
-    def facts(self, issue: Issue) -> Facts:
-        """The facts rules see for *issue*."""
-        team = None
-        if self._teams is not None and self.rule_set.uses_team:
+    def facts(self, issue: Issue, team: str | None = None) -> Facts:
+        """The facts rules see for *issue*; *team* is its resolved team when already known."""
+        if team is None and self._teams is not None and self.rule_set.uses_team:
             team = resolve_team(issue, self._teams)
         prefix = self.rule_set.settings.key_result_label_prefix
         return facts_of(issue, self._roadmap.get(issue.key), team, prefix)
 
-    def verdict(self, issue: Issue) -> Verdict:
+    def verdict(self, issue: Issue, team: str | None = None) -> Verdict:
         """The own verdict of *issue*, before inheritance."""
-        return classify(self.facts(issue), self.rule_set, self._key_results)
+        return classify(self.facts(issue, team), self.rule_set, self._key_results)
 
-    def link(self, issue: Issue) -> Link:
-        """The next ancestor of *issue* (see the module docstring), with notes on missing ones."""
+    def lineage(self, issue: Issue, team: str | None = None) -> Lineage:
+        """*issue* reduced to what inheritance needs (equal verdicts are shared, not copied)."""
+        verdict = self.verdict(issue, team)
+        verdict = self._verdicts.setdefault(verdict, verdict)
+        return Lineage(
+            issue.source, issue.issue_id, issue.key, issue.parent_key, issue.epic_key, verdict
+        )
+
+    def _node(self, source: str, key: str) -> Lineage | None:
+        raise NotImplementedError
+
+    def _keep(self, node: Lineage) -> bool:
+        return True
+
+    def link(self, node: Lineage) -> Link:
+        """The next ancestor of *node* (see the module docstring), with notes on missing ones."""
         notes: list[str] = []
         if not self.rule_set.settings.inheritance.enabled:
             return Link(None, None, None, ())
-        for relation, key in (("parent", issue.parent_key), ("epic", issue.epic_key)):
-            if key is None or (relation == "epic" and key == issue.parent_key):
+        for relation, key in (("parent", node.parent_key), ("epic", node.epic_key)):
+            if key is None or (relation == "epic" and key == node.parent_key):
                 continue
-            found = self._issues.get((issue.source, key))
+            found = self._node(node.source, key)
             if found is not None:
                 return Link(relation, found, None, tuple(notes))
             notes.append(f"{relation} {key} not found")
-        item = self._roadmap.get(issue.key)
+        item = self._roadmap.get(node.key)
         if item is not None:
             return Link("roadmap item", None, item, tuple(notes))
         return Link(None, None, None, tuple(notes))
 
-    def decide(self, issue: Issue) -> Decision:
-        """The decision for *issue* (which must belong to the collection)."""
-        resolved = self._resolve(issue)
+    def _decision(self, node: Lineage) -> Decision:
+        resolved = self._resolve(node)
         return Decision(
-            source=issue.source,
-            issue_id=issue.issue_id,
+            source=node.source,
+            issue_id=node.issue_id,
             work_class=resolved.work_class,
             category=resolved.category,
             key_result=resolved.key_result,
@@ -132,15 +155,11 @@ class Decider:
             reason=resolved.reason,
         )
 
-    def decide_all(self) -> dict[tuple[str, int], Decision]:
-        """Exactly one decision per issue of the collection, keyed by ``(source, issue_id)``."""
-        return {(i.source, i.issue_id): self.decide(i) for i in self._all}
-
-    def _resolve(self, start: Issue) -> _Resolved:
-        chain: list[Issue] = []
+    def _resolve(self, start: Lineage) -> _Resolved:
+        chain: list[Lineage] = []
         links: list[Link] = []
         positions: dict[_NodeKey, int] = {}
-        node: Issue | None = start
+        node: Lineage | None = start
         while node is not None and (node.source, node.issue_id) not in self._memo:
             node_key = (node.source, node.issue_id)
             if node_key in positions:
@@ -150,20 +169,25 @@ class Decider:
             positions[node_key] = len(chain)
             chain.append(node)
             links.append(self.link(node))
-            node = links[-1].issue
+            node = links[-1].node
+        resolved: _Resolved | None = None
         for member, link in zip(reversed(chain), reversed(links), strict=True):
-            self._memo[(member.source, member.issue_id)] = self._combine(member, link)
+            resolved = self._combine(member, link)
+            if self._keep(member):
+                self._memo[(member.source, member.issue_id)] = resolved
+        if chain and chain[0] is start and resolved is not None:
+            return resolved
         return self._memo[(start.source, start.issue_id)]
 
-    def _resolve_cycle(self, members: list[Issue]) -> None:
+    def _resolve_cycle(self, members: list[Lineage]) -> None:
         keys = " → ".join(member.key for member in (*members, members[0]))
         for member in members:
             note = Link(None, None, None, (f"inheritance cycle {keys} ignored",))
             self._memo[(member.source, member.issue_id)] = self._combine(member, note)
 
     def _inherited(self, link: Link) -> tuple[_Resolved | None, str]:
-        if link.issue is not None:
-            return self._memo[(link.issue.source, link.issue.issue_id)], link.issue.key
+        if link.node is not None:
+            return self._memo[(link.node.source, link.node.issue_id)], link.node.key
         if link.roadmap is not None:
             return self._roadmap_decision(link.roadmap), f"roadmap:{link.roadmap.item_id}"
         return None, ""
@@ -183,21 +207,21 @@ class Decider:
         path = (f"roadmap:{item.item_id}",)
         return _Resolved(WorkClass(work_class), None, item.key_result, rule_id, path, reason)
 
-    def _combine(self, issue: Issue, link: Link) -> _Resolved:
-        own = self.verdict(issue)
+    def _combine(self, node: Lineage, link: Link) -> _Resolved:
+        own = node.verdict
         inherited, via = self._inherited(link)
         notes = (*link.notes, *own.notes)
         classified = inherited is not None and inherited.work_class is not WorkClass.UNCLASSIFIED
         own_first = self.rule_set.settings.inheritance.precedence == "own"
         if own.matched and ((not own.fallback and own_first) or not classified):
-            return self._own(issue, own, inherited, via, notes)
+            return self._own(node, own, inherited, via, notes)
         if classified and inherited is not None:
-            return self._take_inherited(issue, own, inherited, link, notes)
-        return self._unclassified(issue, own, inherited, via, notes)
+            return self._take_inherited(node, own, inherited, link, notes)
+        return self._unclassified(node, own, inherited, via, notes)
 
     def _own(
         self,
-        issue: Issue,
+        node: Lineage,
         own: Verdict,
         inherited: _Resolved | None,
         via: str,
@@ -206,12 +230,10 @@ class Decider:
         key_result, kr_note = self._fill_key_result(own.key_result, inherited, via)
         kind = "fallback rule" if own.fallback else "rule"
         reason = _joined(f"{kind} {own.rule_id} matched", (*kr_note, *notes))
-        return _Resolved(
-            own.work_class, own.category, key_result, own.rule_id, (issue.key,), reason
-        )
+        return _Resolved(own.work_class, own.category, key_result, own.rule_id, (node.key,), reason)
 
     def _take_inherited(
-        self, issue: Issue, own: Verdict, inherited: _Resolved, link: Link, notes: tuple[str, ...]
+        self, node: Lineage, own: Verdict, inherited: _Resolved, link: Link, notes: tuple[str, ...]
     ) -> _Resolved:
         ancestor = inherited.path[0]
         key_result = inherited.key_result
@@ -227,13 +249,13 @@ class Decider:
             inherited.category,
             key_result,
             inherited.rule_id,
-            (issue.key, *inherited.path),
+            (node.key, *inherited.path),
             reason,
         )
 
     def _unclassified(
         self,
-        issue: Issue,
+        node: Lineage,
         own: Verdict,
         inherited: _Resolved | None,
         via: str,
@@ -242,7 +264,7 @@ class Decider:
         key_result, kr_note = self._fill_key_result(own.key_result, inherited, via)
         nothing = "nothing to inherit" if inherited is None else f"{via} is unclassified"
         reason = _joined("no rule matched", (nothing, *kr_note, *notes))
-        return _Resolved(WorkClass.UNCLASSIFIED, None, key_result, None, (issue.key,), reason)
+        return _Resolved(WorkClass.UNCLASSIFIED, None, key_result, None, (node.key,), reason)
 
     def _fill_key_result(
         self, own: str | None, inherited: _Resolved | None, via: str
@@ -252,6 +274,96 @@ class Decider:
         if not self.rule_set.settings.inheritance.key_result:
             return own, ()
         return inherited.key_result, (f"key result {inherited.key_result} from {via}",)
+
+
+class Decider(_Inheritance):
+    """Decides issues of one collection held in memory under one rule set; results are memoised.
+
+    *teams* resolves each issue's team for rules that test ``team`` (without it, the raw
+    Team field is used); *key_results* (known ids) makes unknown key results show in reasons.
+    Own verdicts are computed when first needed, so explaining one issue stays cheap.
+    """
+
+    def __init__(
+        self,
+        issues: Iterable[Issue],
+        roadmap_items: Iterable[RoadmapItem],
+        rule_set: RuleSet,
+        teams: TeamConfig | None = None,
+        key_results: Collection[str] | None = None,
+    ) -> None:
+        super().__init__(roadmap_items, rule_set, teams, key_results)
+        self._all = list(issues)
+        self._issues = {(issue.source, issue.key): issue for issue in self._all}
+        self._lineages: dict[tuple[str, str], Lineage] = {}
+
+    def issue(self, key: str, source: str | None = None) -> Issue | None:
+        """The issue with *key* (in *source*, or the first source that has it), or ``None``."""
+        if source is not None:
+            return self._issues.get((source, key))
+        matches = sorted(s for (s, k) in self._issues if k == key)
+        return self._issues[(matches[0], key)] if matches else None
+
+    def decide(self, issue: Issue) -> Decision:
+        """The decision for *issue* (which must belong to the collection)."""
+        node = self._node(issue.source, issue.key)
+        return self._decision(node if node is not None else self.lineage(issue))
+
+    def decide_all(self) -> dict[tuple[str, int], Decision]:
+        """Exactly one decision per issue of the collection, keyed by ``(source, issue_id)``."""
+        return {(i.source, i.issue_id): self.decide(i) for i in self._all}
+
+    def _node(self, source: str, key: str) -> Lineage | None:
+        found = self._lineages.get((source, key))
+        if found is None:
+            issue = self._issues.get((source, key))
+            if issue is None:
+                return None
+            found = self._lineages[(source, key)] = self.lineage(issue)
+        return found
+
+
+class LineageDecider(_Inheritance):
+    """Decides a stream of issues while holding only their ``Lineage``, never the issues.
+
+    ``add`` every issue first (in any order), then iterate ``decisions()``: one decision per
+    added issue, in the order added. Only the resolved decisions of issues that some other
+    issue names as parent or epic are remembered, so memory stays a small record per issue.
+    """
+
+    def __init__(
+        self,
+        roadmap_items: Iterable[RoadmapItem],
+        rule_set: RuleSet,
+        teams: TeamConfig | None = None,
+        key_results: Collection[str] | None = None,
+    ) -> None:
+        super().__init__(roadmap_items, rule_set, teams, key_results)
+        self._order: list[Lineage] = []
+        self._nodes: dict[str, dict[str, Lineage]] = {}
+        self._ancestors: dict[str, set[str]] = {}
+
+    def add(self, issue: Issue, team: str | None = None) -> None:
+        """Take *issue* (its resolved *team*, when known, saves resolving it again)."""
+        node = self.lineage(issue, team)
+        self._order.append(node)
+        self._nodes.setdefault(node.source, {})[node.key] = node
+        named = self._ancestors.setdefault(node.source, set())
+        if node.parent_key is not None:
+            named.add(node.parent_key)
+        if node.epic_key is not None:
+            named.add(node.epic_key)
+
+    def decisions(self) -> Iterator[Decision]:
+        """One decision per added issue, in the order added."""
+        for node in self._order:
+            yield self._decision(node)
+
+    def _node(self, source: str, key: str) -> Lineage | None:
+        return self._nodes.get(source, {}).get(key)
+
+    def _keep(self, node: Lineage) -> bool:
+        return node.key in self._ancestors.get(node.source, ())
 
 
 def decide_all(

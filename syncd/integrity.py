@@ -25,7 +25,14 @@ from enum import StrEnum
 
 from syncd.domain import Decision, Issue, KeyResult, RoadmapItem
 
-__all__ = ["IntegrityKind", "IntegrityProblem", "IntegrityReport", "check_integrity", "kr_label"]
+__all__ = [
+    "IntegrityCheck",
+    "IntegrityKind",
+    "IntegrityProblem",
+    "IntegrityReport",
+    "check_integrity",
+    "kr_label",
+]
 
 _KR_PREFIX = "kr:"
 _MAX_DEPTH = 32  # roadmap hierarchies are shallow; a deeper chain is a parent cycle
@@ -93,19 +100,80 @@ def check_integrity(
     With *today*, only key results whose period includes it can be "without work": a past
     quarter's key result is not a problem to fix now, though links to it still resolve.
     """
-    issue_list = list(issues)
-    items = list(roadmap_items)
-    results = list(key_results)
-    current = [k for k in results if today is None or k.period_start <= today <= k.period_end]
-    known_keys = {issue.key for issue in issue_list}
-    decided = _decided_key_results(issue_list, decisions or ())
-    problems = [
-        *_items_without_link(items),
-        *_unknown_links(items, known_keys, {_fold(k.key_result_id) for k in results}),
-        *_orphan_epics(issue_list, items, decided),
-        *_key_results_without_work(current, issue_list, items, known_keys, decided),
-    ]
-    return IntegrityReport(tuple(sorted(problems)))
+    check = IntegrityCheck(roadmap_items, key_results, today)
+    for issue in issues:
+        check.add_issue(issue)
+    for decision in decisions or ():
+        check.add_decision(decision)
+    return check.report()
+
+
+class IntegrityCheck:
+    """``check_integrity`` fed one issue, then one decision, at a time.
+
+    Holds the roadmap and key results, and per issue only what a verdict needs: the epics no
+    roadmap item links to and the ``kr:`` labels; so a whole organisation streams through.
+    Give each issue with ``add_issue`` before its decision with ``add_decision``.
+    """
+
+    def __init__(
+        self,
+        roadmap_items: Iterable[RoadmapItem],
+        key_results: Iterable[KeyResult],
+        today: date | None = None,
+    ) -> None:
+        self._items = list(roadmap_items)
+        self._results = list(key_results)
+        self._today = today
+        self._on_roadmap = {key for item in self._items for key in item.jira_keys}
+        self._found: set[str] = set()
+        self._labelled: dict[tuple[str, int], str] = {}
+        self._epics: dict[tuple[str, int], str] = {}
+        self._worked: set[str] = set()
+
+    def add_issue(self, issue: Issue) -> None:
+        """Take a live issue into account."""
+        identity = (issue.source, issue.issue_id)
+        if issue.key in self._on_roadmap:
+            self._found.add(issue.key)
+        elif issue.issue_type.casefold() == "epic":
+            self._epics[identity] = issue.key
+        for label in issue.labels:
+            named = kr_label(label)
+            if named is not None:
+                self._labelled.setdefault(identity, named)
+                break
+
+    def add_decision(self, decision: Decision) -> None:
+        """Take the decision of an issue already added (its key result wins over labels)."""
+        if not decision.key_result:
+            return
+        identity = (decision.source, decision.issue_id)
+        self._worked.add(_fold(decision.key_result))
+        self._labelled.pop(identity, None)
+        self._epics.pop(identity, None)
+
+    def report(self) -> IntegrityReport:
+        """Every problem found among what was added."""
+        today = self._today
+        current = [
+            k for k in self._results if today is None or k.period_start <= today <= k.period_end
+        ]
+        worked = self._worked | {_fold(named) for named in self._labelled.values()}
+        orphans = [
+            IntegrityProblem(IntegrityKind.EPIC_WITHOUT_ROADMAP_ITEM_OR_KEY_RESULT, key)
+            for identity, key in self._epics.items()
+            if identity not in self._labelled
+        ]
+        problems = [
+            *_items_without_link(self._items),
+            *_unknown_links(
+                self._items, self._found, {_fold(k.key_result_id) for k in self._results}
+            ),
+            *orphans,
+            *_key_results_without_work(current, self._items, self._found, worked),
+        ]
+        return IntegrityReport(tuple(sorted(problems)))
 
 
 def _fold(key_result_id: str) -> str:
@@ -114,22 +182,6 @@ def _fold(key_result_id: str) -> str:
 
 def _ref(item: RoadmapItem) -> str:
     return f"{item.source}:{item.item_id}"
-
-
-def _decided_key_results(issues: list[Issue], decisions: Iterable[Decision]) -> dict[str, str]:
-    """Issue key → key result id from ``kr:`` labels, then from decisions (which win)."""
-    by_key: dict[str, str] = {}
-    for issue in issues:
-        for label in issue.labels:
-            named = kr_label(label)
-            if named is not None:
-                by_key.setdefault(issue.key, named)
-    keys_by_id = {(issue.source, issue.issue_id): issue.key for issue in issues}
-    for decision in decisions:
-        key = keys_by_id.get((decision.source, decision.issue_id))
-        if key is not None and decision.key_result:
-            by_key[key] = decision.key_result
-    return by_key
 
 
 def _lineage(item: RoadmapItem, by_ref: Mapping[tuple[str, str], RoadmapItem]) -> list[RoadmapItem]:
@@ -174,27 +226,13 @@ def _unknown_links(
     return problems
 
 
-def _orphan_epics(
-    issues: list[Issue], items: list[RoadmapItem], decided: Mapping[str, str]
-) -> list[IntegrityProblem]:
-    on_roadmap = {key for item in items for key in item.jira_keys}
-    return [
-        IntegrityProblem(IntegrityKind.EPIC_WITHOUT_ROADMAP_ITEM_OR_KEY_RESULT, issue.key)
-        for issue in issues
-        if issue.issue_type.casefold() == "epic"
-        and issue.key not in on_roadmap
-        and issue.key not in decided
-    ]
-
-
 def _key_results_without_work(
     results: list[KeyResult],
-    issues: list[Issue],
     items: list[RoadmapItem],
     known_keys: set[str],
-    decided: Mapping[str, str],
+    worked: set[str],
 ) -> list[IntegrityProblem]:
-    worked = {_fold(result) for result in decided.values()}
+    worked = set(worked)
     by_ref = {(item.source, item.item_id): item for item in items}
     for item in items:
         if any(key in known_keys for key in item.jira_keys):

@@ -9,7 +9,7 @@ in docs/analytics.md.
 from __future__ import annotations
 
 from syncd.analytics.compute import compute_snapshot
-from syncd.analytics.items import WEIGHTINGS, WorkItem, weights_of
+from syncd.analytics.items import WEIGHTINGS, IssueState, WorkItem, weights_of
 from syncd.analytics.rows import (
     ALL_TEAMS,
     CoverageRow,
@@ -29,6 +29,7 @@ __all__ = [
     "AnalyticsConfig",
     "CoverageRow",
     "DisagreementRow",
+    "IssueState",
     "KeyResultRow",
     "ShareRow",
     "Snapshot",

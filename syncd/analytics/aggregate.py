@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from syncd.analytics.items import Weights, WorkItem, weights_of
+from syncd.analytics.items import Weights, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, Window
-from syncd.domain import Issue, StatusCategory, WorkClass
+from syncd.domain import StatusCategory, WorkClass
 
 __all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate"]
 
@@ -33,14 +33,14 @@ class Totals:
     ``completed`` is keyed by (team, window name, subject) and ``in_progress`` by
     (team, subject), both including the ``all`` team. ``subjects`` lists the classes and every
     (class, category) seen in a decision; ``teams`` the teams seen, sorted. ``linked`` holds,
-    per key result id, the done issues whose decision names it.
+    per key result id, the done items whose decision names it.
     """
 
     completed: Mapping[tuple[str, str, SubjectKey], Weights]
     in_progress: Mapping[tuple[str, SubjectKey], Weights]
     subjects: tuple[SubjectKey, ...]
     teams: tuple[str, ...]
-    linked: Mapping[str, tuple[Issue, ...]]
+    linked: Mapping[str, tuple[WorkItem, ...]]
 
     def completed_weight(self, team: str, window: str, subject: SubjectKey) -> Weights:
         """Completed weight of *subject* for *team* in *window*."""
@@ -61,27 +61,27 @@ def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
     groups: dict[_GroupKey, list[float]] = {}
     subjects: set[SubjectKey] = set()
     teams: set[str] = set()
-    linked: defaultdict[str, list[Issue]] = defaultdict(list)
+    linked: defaultdict[str, list[WorkItem]] = defaultdict(list)
     outside = (False,) * len(windows)
     for item in items:
         if item.deleted:
             continue
-        issue, decision = item.issue, item.decision
-        work_class = decision.work_class.value
+        state = item.state
+        work_class = item.work_class.value
         category = ""
-        if decision.work_class is not WorkClass.UNCLASSIFIED:
-            category = decision.category or ""
+        if item.work_class is not WorkClass.UNCLASSIFIED:
+            category = item.category or ""
         subjects.add((work_class, category))
         teams.add(item.team)
         membership = outside
-        if issue.status_category is StatusCategory.DONE and issue.resolved is not None:
-            resolved = issue.resolved
+        if state.status_category is StatusCategory.DONE and state.resolved is not None:
+            resolved = state.resolved
             membership = tuple(w.start <= resolved < w.end for w in windows)
-            if decision.key_result:
-                linked[decision.key_result].append(issue)
-        wip = issue.status_category is StatusCategory.IN_PROGRESS
+            if item.key_result:
+                linked[item.key_result].append(item)
+        wip = state.status_category is StatusCategory.IN_PROGRESS
         if wip or any(membership):
-            _add(groups, (item.team, work_class, category, membership, wip), weights_of(issue))
+            _add(groups, (item.team, work_class, category, membership, wip), state.weights)
     completed, in_progress = _expand(groups, windows)
     return Totals(
         completed=completed,

@@ -1,12 +1,20 @@
-"""What the analytics read: one issue with its decision and team, and its weight per weighting."""
+"""What the analytics read: an issue's state, weights and decision outcome, and its team.
+
+A ``WorkItem`` holds no ``Issue`` and no ``Decision``, only the handful of values the
+figures need, so a whole organisation's items stay a small record each.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
 
-from syncd.domain import Decision, Issue
+from syncd.domain import Decision, Issue, StatusCategory, WorkClass
 
-__all__ = ["WEIGHTINGS", "Weights", "WorkItem", "weights_of"]
+__all__ = ["WEIGHTINGS", "IssueState", "Weights", "WorkItem", "weights_of"]
 
 WEIGHTINGS: tuple[str, ...] = ("issues", "story_points", "time_spent")
 """Every weighting, in the order ``Weights`` holds them."""
@@ -14,19 +22,7 @@ WEIGHTINGS: tuple[str, ...] = ("issues", "story_points", "time_spent")
 Weights = tuple[float, float, float]
 """An issue's weight as (issue count, story points, hours spent)."""
 
-
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    """One issue as the analytics see it: its current state, its decision and its team.
-
-    ``team`` is the team the mapping layer resolved for the issue. A ``deleted`` issue (gone
-    from its source) is excluded from every figure.
-    """
-
-    issue: Issue
-    decision: Decision
-    team: str
-    deleted: bool = False
+_NO_CUSTOM: Mapping[str, Any] = MappingProxyType({})
 
 
 def weights_of(issue: Issue) -> Weights:
@@ -37,3 +33,52 @@ def weights_of(issue: Issue) -> Weights:
         float(issue.story_points or 0.0),
         (issue.time_spent_seconds or 0) / 3600.0,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class IssueState:
+    """What the analytics read of an issue itself.
+
+    ``custom`` holds the issue's custom field values, or only those named by *measured*
+    when built with it (the fields key results measure): nothing else reads them.
+    """
+
+    status_category: StatusCategory
+    resolved: datetime | None
+    weights: Weights
+    custom: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, issue: Issue, measured: Collection[str] | None = None) -> IssueState:
+        """The state of *issue*; with *measured*, only those custom fields are kept."""
+        custom = issue.custom
+        if measured is not None:
+            kept = {name: custom[name] for name in measured if name in custom}
+            custom = kept or _NO_CUSTOM
+        return cls(issue.status_category, issue.resolved, weights_of(issue), custom)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One issue as the analytics see it: its state, its decision's outcome and its team.
+
+    ``team`` is the team the mapping layer resolved for the issue. A ``deleted`` issue (gone
+    from its source) is excluded from every figure.
+    """
+
+    state: IssueState
+    work_class: WorkClass
+    category: str | None
+    key_result: str | None
+    team: str
+    deleted: bool = False
+
+    @classmethod
+    def of(
+        cls, issue: Issue | IssueState, decision: Decision, team: str, deleted: bool = False
+    ) -> WorkItem:
+        """The item of *issue* (or its state) as decided by *decision*."""
+        state = issue if isinstance(issue, IssueState) else IssueState.of(issue)
+        return cls(
+            state, decision.work_class, decision.category, decision.key_result, team, deleted
+        )

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
-from syncd.analytics.items import WEIGHTINGS, weights_of
+from syncd.analytics.items import WEIGHTINGS, IssueState, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, KeyResultRow
-from syncd.domain import Issue, KeyResult, Measure
+from syncd.domain import KeyResult, Measure
 
 __all__ = ["key_result_rows", "period_bounds"]
 
@@ -23,7 +23,7 @@ def period_bounds(key_result: KeyResult) -> tuple[datetime, datetime]:
 
 def key_result_rows(
     key_results: Iterable[KeyResult],
-    linked: Mapping[str, tuple[Issue, ...]],
+    linked: Mapping[str, tuple[WorkItem, ...]],
     weightings: tuple[str, ...],
     now: datetime,
 ) -> tuple[KeyResultRow, ...]:
@@ -41,12 +41,14 @@ def key_result_rows(
 
 def _row(
     key_result: KeyResult,
-    linked: tuple[Issue, ...],
+    linked: tuple[WorkItem, ...],
     weightings: tuple[str, ...],
     now: datetime,
 ) -> KeyResultRow:
     start, end = period_bounds(key_result)
-    done = [i for i in linked if i.resolved is not None and start <= i.resolved < end]
+    done = [
+        i.state for i in linked if i.state.resolved is not None and start <= i.state.resolved < end
+    ]
     value, unmeasurable = _measure(key_result, done)
     return KeyResultRow(
         key_result=key_result.key_result_id,
@@ -63,14 +65,14 @@ def _row(
     )
 
 
-def _measure(key_result: KeyResult, done: list[Issue]) -> tuple[float, int]:
+def _measure(key_result: KeyResult, done: list[IssueState]) -> tuple[float, int]:
     if key_result.measure is Measure.ISSUE_COUNT:
         return float(len(done)), 0
     if key_result.measure is Measure.STORY_POINTS:
-        return sum(float(issue.story_points or 0.0) for issue in done), 0
+        return sum(state.weights[1] for state in done), 0
     total, unmeasurable = 0.0, 0
-    for issue in done:
-        amount = _number(issue.custom.get(key_result.field)) if key_result.field else None
+    for state in done:
+        amount = _number(state.custom.get(key_result.field)) if key_result.field else None
         if amount is None:
             unmeasurable += 1
         else:
@@ -88,10 +90,10 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _work(done: list[Issue], weightings: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+def _work(done: list[IssueState], weightings: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     sums = [0.0, 0.0, 0.0]
-    for issue in done:
-        for index, weight in enumerate(weights_of(issue)):
+    for state in done:
+        for index, weight in enumerate(state.weights):
             sums[index] += weight
     return tuple((name, sums[WEIGHTINGS.index(name)]) for name in weightings)
 

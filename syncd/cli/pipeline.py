@@ -9,7 +9,7 @@ stored issues without polling Jira again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +20,10 @@ import structlog
 from connectors.roadmap import RoadmapSnapshot, RoadmapSource, join_okrs
 from mappings import (
     AgreementSet,
+    LineageDecider,
     OkrSet,
     RuleSet,
     TeamConfig,
-    decide_all,
     load_agreements,
     load_okrs,
     load_rule_set,
@@ -31,11 +31,11 @@ from mappings import (
     parse_rule_set,
     resolve_team,
 )
-from syncd.analytics import Snapshot, WorkItem, compute_snapshot
+from syncd.analytics import IssueState, Snapshot, WorkItem, compute_snapshot
 from syncd.config import Config
-from syncd.domain import Decision, Issue, KeyResult, Objective
+from syncd.domain import Decision, KeyResult, Objective
 from syncd.errors import Problem, RuleSetError, SourceError
-from syncd.integrity import check_integrity
+from syncd.integrity import IntegrityCheck
 from syncd.store import Store
 from syncd.sync import RunReport
 
@@ -141,25 +141,36 @@ class Pipeline:
         """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
 
         Mapping files edited since the last refresh are read again first; invalid ones are
-        reported and the previous valid set stays in use.
+        reported and the previous valid set stays in use. Stored issues stream through once:
+        what is held per issue is its lineage (for inheritance) and its ``WorkItem``, never
+        the issue itself, so memory stays a small record per issue.
         """
         self._reload_mapping_files()
         self._poll_roadmaps()
-        issues = list(self._store.iter_issues(with_raw=False))
         items = list(self._store.iter_roadmap_items())
         key_results = self._okr_model()
-        rule_set = self._files.rule_set
-        decisions = decide_all(
-            issues, items, rule_set, self._files.teams, {k.key_result_id for k in key_results}
-        )
-        counts = self._store.replace_decisions(decisions.values())
+        rule_set, teams = self._files.rule_set, self._files.teams
         now = self._clock()
-        integrity = check_integrity(issues, items, key_results, decisions.values(), now.date())
+        decider = LineageDecider(items, rule_set, teams, {k.key_result_id for k in key_results})
+        integrity = IntegrityCheck(items, key_results, now.date())
+        measured = {k.field for k in key_results if k.field}
+        states: list[tuple[IssueState, str]] = []
+        for issue in self._store.iter_issues(with_raw=False):
+            team = resolve_team(issue, teams) if teams is not None else None
+            decider.add(issue, team)
+            integrity.add_issue(issue)
+            states.append((IssueState.of(issue, measured), team or issue.team or issue.project))
+        work: list[WorkItem] = []
+        counts = self._store.replace_decisions(
+            _decided(decider.decisions(), states, work, integrity)
+        )
+        del states
+        problems = integrity.report()
         snapshot = compute_snapshot(
-            self._work_items(issues, decisions),
+            work,
             self._files.agreements.agreements if self._files.agreements else (),
             key_results,
-            integrity.counts(),
+            problems.counts(),
             self._config.analytics,
             now,
         )
@@ -170,11 +181,11 @@ class Pipeline:
             self.latest = snapshot
         _log.info(
             "refreshed",
-            issues=len(issues),
+            issues=len(work),
             roadmap_items=len(items),
             decisions_changed=counts.changed,
             ruleset=rule_set.version,
-            integrity=integrity.counts(),
+            integrity=problems.counts(),
         )
         return snapshot
 
@@ -260,19 +271,6 @@ class Pipeline:
             )
         ]
 
-    def _work_items(
-        self, issues: list[Issue], decisions: dict[tuple[str, int], Decision]
-    ) -> list[WorkItem]:
-        teams = self._files.teams
-        return [
-            WorkItem(
-                issue,
-                decisions[(issue.source, issue.issue_id)],
-                resolve_team(issue, teams) if teams is not None else (issue.team or issue.project),
-            )
-            for issue in issues
-        ]
-
     def _poll_roadmaps(self) -> None:
         for source in self._roadmaps:
             previous = self._roadmap_snapshots.get(source.name)
@@ -298,3 +296,17 @@ class Pipeline:
                 items=len(snapshot.items),
                 rejected=len(snapshot.rejected),
             )
+
+
+def _decided(
+    decisions: Iterable[Decision],
+    states: Sequence[tuple[IssueState, str]],
+    work: list[WorkItem],
+    integrity: IntegrityCheck,
+) -> Iterator[Decision]:
+    """Pass *decisions* on to the store, appending each issue's ``WorkItem`` to *work* and
+    showing the decision to *integrity* on the way (decisions come in *states*' order)."""
+    for (state, team), decision in zip(states, decisions, strict=True):
+        work.append(WorkItem.of(state, decision, team))
+        integrity.add_decision(decision)
+        yield decision

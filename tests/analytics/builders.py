@@ -65,7 +65,7 @@ def item(
         path=(issue.key,),
         reason="test",
     )
-    return WorkItem(issue=issue, decision=decision, team=team, deleted=deleted)
+    return WorkItem.of(issue, decision, team, deleted)
 
 
 def agreement(
