@@ -28,16 +28,15 @@ _NO_CUSTOM: Mapping[str, Any] = MappingProxyType({})
 def weights_of(issue: Issue) -> Weights:
     """The issue's weight: 1 issue, its story points (0 when it has none) and its hours spent
     (``time_spent_seconds`` / 3600, 0 when none is logged)."""
-    return (
-        1.0,
-        float(issue.story_points or 0.0),
-        (issue.time_spent_seconds or 0) / 3600.0,
-    )
+    points = float(issue.story_points) if issue.story_points else 0.0
+    hours = issue.time_spent_seconds / 3600.0 if issue.time_spent_seconds else 0.0
+    return (1.0, points, hours)
 
 
 @dataclass(frozen=True, slots=True)
 class IssueState:
-    """What the analytics read of an issue itself.
+    """What the analytics read of an issue itself: state, resolution time, story points,
+    hours spent (0 when none) and custom field values.
 
     ``custom`` holds the issue's custom field values, or only those named by *measured*
     when built with it (the fields key results measure): nothing else reads them.
@@ -45,7 +44,8 @@ class IssueState:
 
     status_category: StatusCategory
     resolved: datetime | None
-    weights: Weights
+    story_points: float
+    hours_spent: float
     custom: Mapping[str, Any]
 
     @classmethod
@@ -55,7 +55,13 @@ class IssueState:
         if measured is not None:
             kept = {name: custom[name] for name in measured if name in custom}
             custom = kept or _NO_CUSTOM
-        return cls(issue.status_category, issue.resolved, weights_of(issue), custom)
+        _, points, hours = weights_of(issue)
+        return cls(issue.status_category, issue.resolved, points, hours, custom)
+
+    @property
+    def weights(self) -> Weights:
+        """The issue's weight in every weighting (see ``weights_of``)."""
+        return (1.0, self.story_points, self.hours_spent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ def _measure(key_result: KeyResult, done: list[IssueState]) -> tuple[float, int]
     if key_result.measure is Measure.ISSUE_COUNT:
         return float(len(done)), 0
     if key_result.measure is Measure.STORY_POINTS:
-        return sum(state.weights[1] for state in done), 0
+        return sum(state.story_points for state in done), 0
     total, unmeasurable = 0.0, 0
     for state in done:
         amount = _number(state.custom.get(key_result.field)) if key_result.field else None

@@ -32,8 +32,9 @@ from mappings import (
     resolve_team,
 )
 from syncd.analytics import IssueState, Snapshot, WorkItem, compute_snapshot
+from syncd.collector import collector_paused
 from syncd.config import Config
-from syncd.domain import Decision, KeyResult, Objective
+from syncd.domain import Decision, KeyResult, Objective, WorkClass
 from syncd.errors import Problem, RuleSetError, SourceError
 from syncd.integrity import IntegrityCheck
 from syncd.store import Store
@@ -53,6 +54,8 @@ rules:
     then: {work_class: product}
 """
 _Loaded = TypeVar("_Loaded")
+_Outcome = tuple[WorkClass, str | None, str | None]
+"""A decision as the analytics read it: work class, category, key result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +145,14 @@ class Pipeline:
 
         Mapping files edited since the last refresh are read again first; invalid ones are
         reported and the previous valid set stays in use. Stored issues stream through once:
-        what is held per issue is its lineage (for inheritance) and its ``WorkItem``, never
-        the issue itself, so memory stays a small record per issue.
+        what is held per issue is its lineage (for inheritance), its ``IssueState``, team and
+        decision outcome, never the issue itself, so memory stays a small record per issue.
+        The cyclic garbage collector is paused meanwhile (see ``syncd.collector``).
         """
+        with collector_paused():
+            return self._refresh()
+
+    def _refresh(self) -> Snapshot:
         self._reload_mapping_files()
         self._poll_roadmaps()
         items = list(self._store.iter_roadmap_items())
@@ -154,20 +162,22 @@ class Pipeline:
         decider = LineageDecider(items, rule_set, teams, {k.key_result_id for k in key_results})
         integrity = IntegrityCheck(items, key_results, now.date())
         measured = {k.field for k in key_results if k.field}
-        states: list[tuple[IssueState, str]] = []
+        states: list[IssueState] = []
+        teams_of: list[str] = []
         for issue in self._store.iter_issues(with_raw=False):
             team = resolve_team(issue, teams) if teams is not None else None
             decider.add(issue, team)
             integrity.add_issue(issue)
-            states.append((IssueState.of(issue, measured), team or issue.team or issue.project))
-        work: list[WorkItem] = []
-        counts = self._store.replace_decisions(
-            _decided(decider.decisions(), states, work, integrity)
-        )
-        del states
+            states.append(IssueState.of(issue, measured))
+            teams_of.append(team or issue.team or issue.project)
+        outcomes: list[_Outcome] = []
+        counts = self._store.replace_decisions(_decided(decider.decisions(), outcomes, integrity))
         problems = integrity.report()
         snapshot = compute_snapshot(
-            work,
+            (
+                WorkItem(state, *outcome, team)
+                for state, outcome, team in zip(states, outcomes, teams_of, strict=True)
+            ),
             self._files.agreements.agreements if self._files.agreements else (),
             key_results,
             problems.counts(),
@@ -181,7 +191,7 @@ class Pipeline:
             self.latest = snapshot
         _log.info(
             "refreshed",
-            issues=len(work),
+            issues=len(states),
             roadmap_items=len(items),
             decisions_changed=counts.changed,
             ruleset=rule_set.version,
@@ -299,14 +309,13 @@ class Pipeline:
 
 
 def _decided(
-    decisions: Iterable[Decision],
-    states: Sequence[tuple[IssueState, str]],
-    work: list[WorkItem],
-    integrity: IntegrityCheck,
+    decisions: Iterable[Decision], outcomes: list[_Outcome], integrity: IntegrityCheck
 ) -> Iterator[Decision]:
-    """Pass *decisions* on to the store, appending each issue's ``WorkItem`` to *work* and
-    showing the decision to *integrity* on the way (decisions come in *states*' order)."""
-    for (state, team), decision in zip(states, decisions, strict=True):
-        work.append(WorkItem.of(state, decision, team))
+    """Pass *decisions* on to the store, keeping each one's outcome in *outcomes* (equal
+    outcomes shared) and showing it to *integrity* on the way."""
+    shared: dict[_Outcome, _Outcome] = {}
+    for decision in decisions:
+        outcome = (decision.work_class, decision.category, decision.key_result)
+        outcomes.append(shared.setdefault(outcome, outcome))
         integrity.add_decision(decision)
         yield decision

@@ -13,6 +13,8 @@ __all__ = ["Decision", "Issue", "StatusCategory", "WorkClass", "ensure_utc"]
 
 def ensure_utc(moment: datetime) -> datetime:
     """Return *moment* in UTC; naive datetimes are refused, never guessed."""
+    if moment.tzinfo is UTC:
+        return moment  # the common case: parsed and stored times are UTC already
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
     return moment.astimezone(UTC)

@@ -19,6 +19,7 @@ from syncd.domain import Issue, Page, RejectedRecord, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.runs import RunCounts, record_page
+from syncd.store.scan import scan_issues
 from syncd.store.schema import issue_history, issues, rejected_records
 
 __all__ = [
@@ -178,6 +179,9 @@ def iter_issues(
     if not include_deleted:
         statement = statement.where(issues.c.deleted_at.is_(None))
     with engine.connect() as connection:
+        if not with_raw and connection.dialect.name == "sqlite":
+            yield from scan_issues(connection, source, include_deleted, chunk)
+            return
         result = connection.execution_options(yield_per=chunk).execute(statement)
         for row in result:
             yield _to_issue(row, with_raw)
