@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from syncd.domain import Decision, WorkClass
 from syncd.store.dialect import chunked, upsert
+from syncd.store.scan import driver_rows
 from syncd.store.schema import decision_history, decisions
 
 __all__ = [
@@ -162,13 +163,11 @@ def _stored_on_sqlite(connection: Connection, source: str, ids: list[int]) -> li
     names = ", ".join(column.name for column in _STORED.selected_columns)
     marks = ", ".join("?" * len(ids))
     sql = f"SELECT {names} FROM {decisions.name} WHERE source = ? AND issue_id IN ({marks})"  # noqa: S608 - fixed names, placeholders only
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        rows = cursor.execute(sql, (source, *ids)).fetchall()
-    finally:
-        cursor.close()
     path = _OUTCOME.index("path") + 2
-    return [(*row[:path], orjson.loads(row[path]), *row[path + 1 :]) for row in rows]
+    return [
+        (*row[:path], orjson.loads(row[path]), *row[path + 1 :])
+        for row in driver_rows(connection, sql, (source, *ids))
+    ]
 
 
 def _write(

@@ -19,7 +19,7 @@ from syncd.domain import Issue, Page, RejectedRecord, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.runs import RunCounts, record_page
-from syncd.store.scan import scan_issues
+from syncd.store.scan import driver_rows, moment, optional_moment, scan_issues
 from syncd.store.schema import issue_history, issues, rejected_records
 
 __all__ = [
@@ -70,6 +70,10 @@ _STORED_VERSIONS = select(
 ).where(
     issues.c.source == bindparam("source_"),
     issues.c.issue_id.in_(bindparam("ids_", expanding=True)),
+)
+_STORED_ON_SQLITE = (
+    f"SELECT issue_id, updated_at, deleted_at, project FROM {issues.name}"  # noqa: S608 - fixed names
+    " WHERE source = ? AND issue_id IN ({marks})"
 )
 _HISTORY_INSERT = BulkStatement(
     issue_history, _HISTORY_COLUMNS, lambda connection: issue_history.insert()
@@ -245,7 +249,14 @@ def _stored_versions(
     connection: Connection, source: str, issue_ids: Iterable[int]
 ) -> dict[int, _Stored]:
     found: dict[int, _Stored] = {}
+    sqlite = connection.dialect.name == "sqlite"
     for batch in chunked(issue_ids, _IN_LIMIT):
+        if sqlite:  # once per page: straight from the driver (see syncd.store.scan)
+            marks = ", ".join("?" * len(batch))
+            rows = driver_rows(connection, _STORED_ON_SQLITE.format(marks=marks), (source, *batch))
+            for issue_id, updated, deleted, project in rows:
+                found[issue_id] = _Stored(moment(updated), optional_moment(deleted), project)
+            continue
         for row in connection.execute(_STORED_VERSIONS, {"source_": source, "ids_": batch}):
             found[row.issue_id] = _Stored(row.updated_at, row.deleted_at, row.project)
     return found

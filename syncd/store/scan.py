@@ -1,4 +1,5 @@
-"""Reading every stored issue at once on SQLite: the refresh's hot path.
+"""Reading many rows at once on SQLite: the refresh's pass over every issue, and the
+look-ups the sync and the refresh make per page or chunk.
 
 A refresh reads all live issues (200,000 and more) without their raw payloads. Through
 SQLAlchemy's result machinery each row paid for a ``Row`` object, a processor call per
@@ -11,7 +12,7 @@ Other backends keep the generic path (their drivers already hand back typed valu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection
 from syncd.domain import Issue, StatusCategory
 from syncd.store.schema import issues
 
-__all__ = ["scan_issues"]
+__all__ = ["driver_rows", "moment", "optional_moment", "scan_issues"]
 
 # In ``Issue``'s field order, so each row becomes ``Issue(*row)``.
 _COLUMNS = (
@@ -47,13 +48,26 @@ def _sql(source: str | None, include_deleted: bool) -> str:
     return f"SELECT {names} FROM {issues.name}{condition} ORDER BY source, issue_id"  # noqa: S608 - fixed names
 
 
-def _moment(text: str) -> datetime:
-    # Stored as naive UTC text (YYYY-MM-DD HH:MM:SS.ffffff), see syncd.store.types.
+def moment(text: str) -> datetime:
+    """A stored SQLite timestamp (naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``, see
+    ``syncd.store.types``) as an aware UTC datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _optional_moment(text: str | None) -> datetime | None:
-    return None if text is None else _moment(text)
+def optional_moment(text: str | None) -> datetime | None:
+    """A stored SQLite timestamp (naive UTC text) as an aware UTC datetime."""
+    return None if text is None else moment(text)
+
+
+def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
+    """Every row of *sql* as the SQLite driver returns it (no SQLAlchemy row handling),
+    within *connection*'s transaction."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows: list[Any] = cursor.execute(sql, parameters).fetchall()
+        return rows
+    finally:
+        cursor.close()
 
 
 def _list(text: str) -> tuple[Any, ...]:
@@ -73,8 +87,8 @@ def scan_issues(
             for index in _LISTS:
                 columns[index] = map(_list, columns[index])
             for index in _MOMENTS:
-                columns[index] = map(_moment, columns[index])
-            columns[_RESOLVED] = map(_optional_moment, columns[_RESOLVED])
+                columns[index] = map(moment, columns[index])
+            columns[_RESOLVED] = map(optional_moment, columns[_RESOLVED])
             columns[_CATEGORY] = map(_CATEGORIES.__getitem__, columns[_CATEGORY])
             columns[_CUSTOM] = map(orjson.loads, columns[_CUSTOM])
             for values in zip(*columns, strict=True):

@@ -47,7 +47,7 @@ class UtcDateTime(TypeDecorator[datetime]):
                 return None
             if value.tzinfo is not UTC:  # parsed times are UTC already: skip the conversion
                 value = ensure_utc(value)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
         return process
 
