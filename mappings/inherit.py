@@ -19,6 +19,7 @@ wins or it is explicit from a label; else, with ``key_result: true``, the neares
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ class _Resolved:
     reason: str
 
 
-class _Inheritance:
+class _Inheritance(ABC):
     """Own verdicts and their combination along lineage links, memoised, under one rule set.
 
     Subclasses say how a ``(source, key)`` finds its ``Lineage`` and which resolved
@@ -118,8 +119,9 @@ class _Inheritance:
             issue.source, issue.issue_id, issue.key, issue.parent_key, issue.epic_key, verdict
         )
 
+    @abstractmethod
     def _node(self, source: str, key: str) -> Lineage | None:
-        raise NotImplementedError
+        """The lineage of the issue *key* in *source*, or ``None`` when it is unknown."""
 
     def _keep(self, node: Lineage) -> bool:
         return True

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
-from syncd.analytics import KeyResultRow, compute_snapshot
-from syncd.domain import KeyResult, Measure
+from syncd.analytics import IssueState, KeyResultRow, WorkItem, compute_snapshot
+from syncd.domain import Issue, KeyResult, Measure
 
 from .builders import NOW, PRODUCT, config, item
 
@@ -100,3 +101,37 @@ def test_expected_progress_is_clamped_to_the_period() -> None:
     )
     assert (before.key_results[0].expected, after.key_results[0].expected) == (0.0, 1.0)
     assert after.key_results[0].progress == 0.0
+
+
+def test_a_state_built_for_the_measured_fields_keeps_only_those_and_measures_the_same() -> None:
+    """A refresh keeps only the custom fields key results measure; the figures do not change."""
+    full = [
+        item(PRODUCT, key_result="SUM", custom={"revenue": 2.5, "notes": "x" * 500}),
+        item(PRODUCT, key_result="SUM", custom={"notes": "y"}),
+    ]
+    lean = [
+        replace(found, state=IssueState.of(_issue_of(found), measured={"revenue"}))
+        for found in full
+    ]
+    assert [dict(found.state.custom) for found in lean] == [{"revenue": 2.5}, {}]
+    key_results = [_kr("SUM", Measure.FIELD_SUM, 10, field="revenue")]
+    assert _rows(lean, key_results) == _rows(full, key_results)
+
+
+def _issue_of(found: WorkItem) -> Issue:
+    state = found.state
+    return Issue(
+        source="jira",
+        issue_id=1,
+        key="SHOP-1",
+        project="SHOP",
+        issue_type="Story",
+        summary="s",
+        status="Done",
+        status_category=state.status_category,
+        created=NOW,
+        updated=NOW,
+        resolved=state.resolved,
+        story_points=state.story_points or None,
+        custom=dict(state.custom),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -10,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mapping_builders import issue, roadmap
 
-from mappings import OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
+from mappings import LineageDecider, OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
 from mappings.examples import RULES
-from syncd.domain import Issue, StatusCategory, WorkClass
+from syncd.domain import Decision, Issue, StatusCategory, WorkClass
 
 _LABELS = ["tech-debt", "feature", "security", "kr:SHOP-KR3", "kr:PLAT-KR9", "needs-triage", "a11y"]
 _TYPES = ["Epic", "Story", "Task", "Bug", "Sub-task"]
@@ -52,6 +53,42 @@ def test_every_issue_gets_exactly_one_decision(issues: list[Issue], own_first: b
         assert decision.path[0] == found.key
         assert (decision.rule_id is None) == (decision.work_class is WorkClass.UNCLASSIFIED)
         assert len(set(decision.path)) == len(decision.path), "a path never loops"
+
+
+@settings(max_examples=150, deadline=None)
+@given(issues=_collections(), own_first=st.booleans(), order=st.randoms(use_true_random=False))
+def test_a_stream_decides_as_the_whole_collection_does(
+    issues: list[Issue], own_first: bool, order: random.Random
+) -> None:
+    """``LineageDecider`` keeps only a lineage record per issue, yet decides exactly as
+    ``decide_all``; added in another order, every outcome is the same (only the wording of
+    a cycle's note follows the order in which the cycle was entered)."""
+    text = RULES.read_text()
+    if not own_first:
+        text = text.replace("precedence: own ", "precedence: inherited ")
+    rule_set = parse_rule_set(text)
+    items = [roadmap("F-1", issues[0].key, hint="technology", key_result="PLAT-KR4")]
+    expected = decide_all(issues, items, rule_set)
+
+    stream = LineageDecider(items, rule_set)
+    for found in issues:
+        stream.add(found)
+    assert list(stream.decisions()) == [expected[(i.source, i.issue_id)] for i in issues]
+
+    shuffled = list(issues)
+    order.shuffle(shuffled)
+    stream = LineageDecider(items, rule_set)
+    for found in shuffled:
+        stream.add(found)
+    decided = list(stream.decisions())
+    assert [(d.source, d.issue_id) for d in decided] == [(i.source, i.issue_id) for i in shuffled]
+    for decision in decided:
+        before = expected[(decision.source, decision.issue_id)]
+        assert _outcome(decision) == _outcome(before)
+
+
+def _outcome(decision: Decision) -> tuple[object, ...]:
+    return (decision.work_class, decision.category, decision.key_result, decision.rule_id)
 
 
 def test_redeciding_after_a_rules_change_equals_a_fresh_decision(
