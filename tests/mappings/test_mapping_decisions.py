@@ -13,7 +13,7 @@ from mapping_builders import issue, roadmap
 
 from mappings import LineageDecider, OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
 from mappings.examples import RULES
-from syncd.domain import Decision, Issue, StatusCategory, WorkClass
+from syncd.domain import Decision, Issue, RoadmapItem, StatusCategory, WorkClass
 
 _LABELS = ["tech-debt", "feature", "security", "kr:SHOP-KR3", "kr:PLAT-KR9", "needs-triage", "a11y"]
 _TYPES = ["Epic", "Story", "Task", "Bug", "Sub-task"]
@@ -37,15 +37,22 @@ def _collections(draw: st.DrawFn) -> list[Issue]:
     ]
 
 
+def _bundled_rules_and_item(
+    issues: list[Issue], own_first: bool
+) -> tuple[RuleSet, list[RoadmapItem]]:
+    """The bundled rules (own or inherited precedence) and a roadmap item on the first issue."""
+    text = RULES.read_text()
+    if not own_first:
+        text = text.replace("precedence: own ", "precedence: inherited ")
+    items = [roadmap("F-1", issues[0].key, hint="technology", key_result="PLAT-KR4")]
+    return parse_rule_set(text), items
+
+
 @settings(max_examples=150, deadline=None)
 @given(issues=_collections(), own_first=st.booleans())
 def test_every_issue_gets_exactly_one_decision(issues: list[Issue], own_first: bool) -> None:
     """Any collection (cycles, self-parents, missing parents) decides each issue exactly once."""
-    text = RULES.read_text()
-    if not own_first:
-        text = text.replace("precedence: own ", "precedence: inherited ")
-    rule_set = parse_rule_set(text)
-    items = [roadmap("F-1", issues[0].key, hint="technology", key_result="PLAT-KR4")]
+    rule_set, items = _bundled_rules_and_item(issues, own_first)
     decisions = decide_all(issues, items, rule_set)
     assert sorted((i.source, i.issue_id) for i in issues) == sorted(decisions)
     for found in issues:
@@ -63,11 +70,7 @@ def test_a_stream_decides_as_the_whole_collection_does(
     """``LineageDecider`` keeps only a lineage record per issue, yet decides exactly as
     ``decide_all``; added in another order, every outcome is the same (only the wording of
     a cycle's note follows the order in which the cycle was entered)."""
-    text = RULES.read_text()
-    if not own_first:
-        text = text.replace("precedence: own ", "precedence: inherited ")
-    rule_set = parse_rule_set(text)
-    items = [roadmap("F-1", issues[0].key, hint="technology", key_result="PLAT-KR4")]
+    rule_set, items = _bundled_rules_and_item(issues, own_first)
     expected = decide_all(issues, items, rule_set)
 
     stream = LineageDecider(items, rule_set)
