@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -19,7 +20,7 @@ from typing import Protocol
 import structlog
 
 from syncd.domain import Census, Page, Source
-from syncd.errors import SourceError
+from syncd.errors import SourceError, StoreError
 from syncd.store.runs import RunCounts
 
 __all__ = ["PageProgress", "RunReport", "SyncEngine", "SyncObserver", "SyncStore"]
@@ -115,6 +116,13 @@ class RunReport:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+@dataclass(slots=True)
+class _Attempt:
+    """What a run that may die on a store error is known to be so far."""
+
+    kind: str
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -142,9 +150,39 @@ class SyncEngine:
         self._on_page = on_page
 
     def sync(self, source: Source, *, full: bool = False) -> RunReport:
-        """Fetch what changed since the watermark (everything when *full*) into the store."""
+        """Fetch what changed since the watermark (everything when *full*) into the store.
+
+        A ``StoreError`` propagates, after the observer has been told of a failed run: the
+        store cannot record the run itself, but ``/metrics`` must still count the failure.
+        """
+        with self._failure_observed(source.name, "full" if full else "incremental") as attempt:
+            return self._sync(source, full, attempt)
+
+    def census(self, source: Source) -> RunReport:
+        """Sweep the ids the source can see and soft-delete what disappeared (a
+        ``StoreError`` propagates once observed, as for ``sync``)."""
+        with self._failure_observed(source.name, "census"):
+            return self._census(source)
+
+    @contextmanager
+    def _failure_observed(self, source: str, kind: str) -> Iterator[_Attempt]:
+        attempt = _Attempt(kind)
+        started = self._clock()
+        clock_start = time.monotonic()
+        try:
+            yield attempt
+        except StoreError as error:
+            finished = started + _seconds(time.monotonic() - clock_start)
+            kind = attempt.kind
+            report = RunReport(source, 0, kind, "failure", started, finished, error=str(error))
+            _log.error("sync_run", source=source, kind=kind, outcome="failure", error=str(error))
+            if self._observer is not None:
+                self._observer.run_finished(report)
+            raise
+
+    def _sync(self, source: Source, full: bool, attempt: _Attempt) -> RunReport:
         since = None if full else self._store.watermark(source.name)
-        kind = "full" if since is None else "incremental"
+        kind = attempt.kind = "full" if since is None else "incremental"
         started = self._clock()
         run_id = self._store.begin_run(source.name, kind)
         report = RunReport(source.name, run_id, kind, "running", started, started)
@@ -161,8 +199,7 @@ class SyncEngine:
             structlog.contextvars.unbind_contextvars("source", "run_id")
         return self._finish(report, watermark, time.monotonic() - clock_start)
 
-    def census(self, source: Source) -> RunReport:
-        """Sweep the ids the source can see and soft-delete what disappeared."""
+    def _census(self, source: Source) -> RunReport:
         started = self._clock()
         run_id = self._store.begin_run(source.name, "census")
         report = RunReport(source.name, run_id, "census", "running", started, started)

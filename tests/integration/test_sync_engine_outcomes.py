@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
-from syncd.domain import Census, Page
-from syncd.errors import TransientSourceError
+import pytest
+
+from syncd.domain import Census, Issue, Page, StatusCategory
+from syncd.errors import StoreError, TransientSourceError
 from syncd.store import Store, create_store_engine, upgrade
-from syncd.sync import SyncEngine
+from syncd.store.census import CensusResult
+from syncd.store.issues import PageCounts
+from syncd.sync import RunReport, SyncEngine
 
 
 class _FailingSource:
@@ -74,3 +78,79 @@ def test_a_run_abandoned_by_a_dead_process_is_closed_when_the_next_begins(
     assert runs[abandoned].error is not None
     assert "overtaken" in runs[abandoned].error
     assert runs[abandoned].finished_at is not None
+
+
+class _PagedSource:
+    """A source of two one-issue pages; its census sees nothing."""
+
+    name = "acme"
+
+    def pages(self, since: datetime | None) -> Iterator[Page]:
+        for number in (1, 2):
+            yield Page(partition="SHOP", number=number, issues=(_issue(number),))
+
+    def census(self) -> Census:
+        return Census({"SHOP": frozenset()}, frozenset(), complete=True)
+
+
+class _StoreLostMidRun(Store):
+    """A real store that becomes unreachable after its first committed page."""
+
+    pages_written = 0
+
+    def write_page(self, source: str, run_id: int, page: Page) -> PageCounts:
+        if self.pages_written:
+            raise StoreError("the store is unreachable: connection refused")
+        self.pages_written += 1
+        return super().write_page(source, run_id, page)
+
+    def apply_census(self, source: str, run_id: int, found: Census) -> CensusResult:
+        raise StoreError("the store is unreachable: connection refused")
+
+
+class _Reports:
+    def __init__(self) -> None:
+        self.seen: list[RunReport] = []
+
+    def run_finished(self, report: RunReport) -> None:
+        self.seen.append(report)
+
+
+def test_a_run_that_loses_the_store_is_observed_as_a_failure_and_raises(
+    database_url: str,
+) -> None:
+    """The store cannot record the run, yet ``/metrics`` counts it: sync-failure alerts fire."""
+    engine = create_store_engine(database_url)
+    upgrade(engine)
+    store = _StoreLostMidRun(engine)
+    observed = _Reports()
+    sync = SyncEngine(store, observer=observed)
+
+    with pytest.raises(StoreError):
+        sync.sync(_PagedSource())
+    with pytest.raises(StoreError):
+        sync.census(_PagedSource())
+
+    assert [(r.kind, r.outcome) for r in observed.seen] == [
+        ("full", "failure"),
+        ("census", "failure"),
+    ]
+    assert all("unreachable" in (r.error or "") for r in observed.seen)
+    assert store.count_issues() == 1, "the page committed before the loss stays"
+    assert store.watermark("acme") is None
+
+
+def _issue(number: int) -> Issue:
+    moment = datetime(2025, 3, 1, 9, number, tzinfo=UTC)
+    return Issue(
+        source="acme",
+        issue_id=number,
+        key=f"SHOP-{number}",
+        project="SHOP",
+        issue_type="Story",
+        summary=f"issue {number}",
+        status="To Do",
+        status_category=StatusCategory.NEW,
+        created=moment,
+        updated=moment,
+    )
