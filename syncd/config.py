@@ -119,6 +119,7 @@ class JiraSourceConfig(_Model):
     jql: str | None = None
     interval_seconds: float = Field(default=300.0, ge=1)
     page_size: int = Field(default=100, ge=1, le=5000)
+    result_window: int = Field(default=10_000, ge=1)
     overlap_minutes: int = Field(default=10, ge=1, le=1440)
     sweep_interval_seconds: float = Field(default=6 * 3600.0, ge=60)
     concurrency: int = Field(default=4, ge=1, le=16)

@@ -24,9 +24,11 @@ __all__ = [
     "JQL_PARTITION",
     "PAGE_ORDER",
     "Partition",
+    "at_or_after",
     "census_partitions",
     "check_jql",
     "jql_datetime",
+    "narrowed",
     "sync_partitions",
 ]
 
@@ -73,27 +75,41 @@ def sync_partitions(
     overlap_minutes: int,
     zone: tzinfo | None,
 ) -> tuple[Partition, ...]:
-    """The data queries for one run: everything updated at or after *since* minus overlap.
-
-    With no known *zone* the literal is rendered in UTC a day earlier: whatever zone Jira
-    reads it in (UTC-12 to UTC+14), the bound is then never later than intended.
-    """
+    """The data queries for one run: everything updated at or after *since* minus overlap
+    (see ``at_or_after`` for a *zone* that is not known)."""
     bound = None
     if since is not None:
-        start = ensure_utc(since) - timedelta(minutes=overlap_minutes)
-        if zone is None:
-            start, zone = start - _UNKNOWN_ZONE_MARGIN, UTC
-        bound = f"updated >= {jql_datetime(start, zone)}"
+        bound = at_or_after("updated", ensure_utc(since) - timedelta(minutes=overlap_minutes), zone)
     return tuple(
         Partition(name, _join(scope, bound, PAGE_ORDER)) for name, scope in _scopes(projects, jql)
     )
 
 
-def census_partitions(projects: Sequence[str], jql: str | None) -> tuple[Partition, ...]:
-    """The ids-only queries of a census: the whole scope of each partition, by key."""
+def census_partitions(
+    projects: Sequence[str], jql: str | None, order: str = CENSUS_ORDER
+) -> tuple[Partition, ...]:
+    """The ids-only queries of a census: the whole scope of each partition, by key (or by
+    *order*: ``PAGE_ORDER`` where results are read in windows of creation time)."""
     return tuple(
-        Partition(name, _join(scope, None, CENSUS_ORDER)) for name, scope in _scopes(projects, jql)
+        Partition(name, _join(scope, None, order)) for name, scope in _scopes(projects, jql)
     )
+
+
+def at_or_after(field: str, moment: datetime, zone: tzinfo | None) -> str:
+    """``field >= "yyyy/MM/dd HH:mm"``: never later than *moment*, in Jira's reading.
+
+    With no known *zone* the literal is rendered in UTC a day earlier: whatever zone Jira
+    reads it in (UTC-12 to UTC+14), the bound is then never later than intended.
+    """
+    if zone is None:
+        moment, zone = ensure_utc(moment) - _UNKNOWN_ZONE_MARGIN, UTC
+    return f"{field} >= {jql_datetime(moment, zone)}"
+
+
+def narrowed(jql: str, clause: str) -> str:
+    """*jql* (as built here, ending in its ``ORDER BY``) with *clause* ANDed to its condition."""
+    where, _, order = jql.rpartition(" ORDER BY ")
+    return f"{where} AND {clause} ORDER BY {order}"
 
 
 def _scopes(projects: Sequence[str], jql: str | None) -> list[tuple[str, str]]:

@@ -5,8 +5,10 @@ Both loops refuse to spin: a repeated token or an offset that does not advance i
 silently); after a short page before ``total`` it goes on from the first position the page
 did not return, since stepping over it would skip issues no later page lists (re-read issues
 are deduplicated by id downstream); it marks pages unstable when ``total`` changes mid-query
-or a page before ``total`` comes back empty. A 2xx body without the promised keys is a
-``MalformedResponseError`` (transient: truncated bodies happen).
+or a page before ``total`` comes back empty. Results past a Data Center query's result window
+(10,000 on OpenSearch) are read by narrowed queries that go on from the last issue read. A
+2xx body without the promised keys is a ``MalformedResponseError`` (transient: truncated
+bodies happen).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from connectors.http import MalformedResponseError
 from syncd.errors import PermanentSourceError
 
 __all__ = [
+    "RESULT_WINDOW",
+    "NextWindow",
     "RawPage",
     "check_cloud_body",
     "check_datacenter_body",
@@ -28,8 +32,12 @@ __all__ = [
 
 CloudFetch = Callable[[str | None], Mapping[str, Any]]
 """Fetch one Cloud page given the previous page's token (``None`` for the first)."""
-DataCenterFetch = Callable[[int], Mapping[str, Any]]
-"""Fetch one Data Center page starting at the given offset."""
+DataCenterFetch = Callable[[str | None, int], Mapping[str, Any]]
+"""Fetch one Data Center page: the query narrowed by a JQL clause (or not), from an offset."""
+NextWindow = Callable[[Any], str | None]
+"""The JQL clause of a query that goes on from the given raw issue (``None``: cannot)."""
+RESULT_WINDOW = 10_000
+"""Data Center's default ``jira.search.platform.max.result.window`` (OpenSearch)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,33 +73,62 @@ def cloud_pages(fetch: CloudFetch, *, source: str, partition: str) -> Iterator[R
         number += 1
 
 
-def datacenter_pages(fetch: DataCenterFetch, *, source: str, partition: str) -> Iterator[RawPage]:
-    """Step ``startAt`` by the echoed ``maxResults`` until it reaches ``total``."""
-    start = 0
-    first_total: int | None = None
+def datacenter_pages(
+    fetch: DataCenterFetch,
+    *,
+    source: str,
+    partition: str,
+    next_window: NextWindow | None = None,
+    result_window: int = RESULT_WINDOW,
+) -> Iterator[RawPage]:
+    """Step ``startAt`` by the echoed ``maxResults`` until it reaches ``total``.
+
+    With *next_window*, no page reaches past *result_window* results of one query (Data
+    Center on OpenSearch answers 500 beyond it): the walk goes on with a new query narrowed
+    by ``next_window(last issue read)``, which must start at or before that issue (issues
+    read twice are deduplicated downstream). A window that cannot move on (more issues in
+    one narrowing step than the window holds) is a ``PermanentSourceError``.
+    """
+    narrowing: str | None = None
     stable = True
     number = 0
     while True:
-        body = fetch(start)
-        total = _count(body, "total")
-        step = _count(body, "maxResults")
-        if first_total is None:
-            first_total = total
-        issues = _issues(body)
-        # An empty page before the end hides issues no later page will list.
-        stable = stable and total == first_total and (bool(issues) or start >= total)
-        yield RawPage(number, issues, stable)
-        following = start + _advance(step, len(issues), total - start)
-        if following >= total:
-            return
-        if following <= start:
+        start = 0
+        first_total: int | None = None
+        last: Any = None
+        while True:
+            body = fetch(narrowing, start)
+            total = _count(body, "total")
+            step = _count(body, "maxResults")
+            if first_total is None:
+                first_total = total
+            issues = _issues(body)
+            # An empty page before the end hides issues no later page will list.
+            stable = stable and total == first_total and (bool(issues) or start >= total)
+            yield RawPage(number, issues, stable)
+            number += 1
+            last = issues[-1] if issues else last
+            following = start + _advance(step, len(issues), total - start)
+            if following >= total:
+                return
+            if following <= start:
+                raise PermanentSourceError(
+                    source,
+                    f"{partition}: Jira's startAt does not advance (maxResults={step} at "
+                    f"startAt={start} of {total})",
+                )
+            if next_window is not None and following + step > result_window:
+                break
+            start = following
+        moved = next_window(last) if next_window is not None and last is not None else None
+        if moved is None or moved == narrowing:
             raise PermanentSourceError(
                 source,
-                f"{partition}: Jira's startAt does not advance (maxResults={step} at "
-                f"startAt={start} of {total})",
+                f"{partition}: more than {result_window} results share one window "
+                f"({narrowing or 'the whole query'}); Jira cannot page past them (raise the "
+                "source's result_window if Jira allows more)",
             )
-        start = following
-        number += 1
+        narrowing = moved
 
 
 def _advance(step: int, returned: int, remaining: int) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import jira
@@ -26,9 +26,18 @@ from connectors.jira.client import (
 )
 from connectors.jira.fanout import fan_out
 from connectors.jira.fields import FieldIds, discover_fields, field_name_map
-from connectors.jira.jql import Partition, census_partitions, check_jql, sync_partitions
-from connectors.jira.paging import RawPage, cloud_pages, datacenter_pages
-from connectors.jira.parse import parse_issue
+from connectors.jira.jql import (
+    CENSUS_ORDER,
+    PAGE_ORDER,
+    Partition,
+    at_or_after,
+    census_partitions,
+    check_jql,
+    narrowed,
+    sync_partitions,
+)
+from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
+from connectors.jira.parse import parse_issue, parse_timestamp
 from syncd.config import JiraSourceConfig
 from syncd.domain import Census, Issue, Page, RejectedRecord
 from syncd.errors import PermanentSourceError
@@ -102,7 +111,7 @@ class JiraSource:
         def worker(halt: threading.Event) -> Callable[[Partition], Iterator[Page]]:
             client = self._connect(self._policy.with_stop_event(halt))
             client.prime_field_names(names)
-            return lambda partition: self._fetch_pages(client, partition, ids)
+            return lambda partition: self._fetch_pages(client, partition, ids, zone)
 
         yield from fan_out(
             partitions,
@@ -123,12 +132,16 @@ class JiraSource:
             projects = [key for key in projects if key in visible]
             if not projects:
                 return Census(ids={}, lost=lost, complete=True)
-        partitions = census_partitions(projects, self._config.jql)
+        # Data Center reads in windows of creation time, so its census follows that order.
+        windowed = boot.deployment != "cloud"
+        zone = boot.time_zone() if windowed else None
+        order = PAGE_ORDER if windowed else CENSUS_ORDER
+        partitions = census_partitions(projects, self._config.jql, order)
 
         def worker(halt: threading.Event) -> Callable[[Partition], Iterator[_CensusPart]]:
             client = self._connect(self._policy.with_stop_event(halt))
             client.prime_field_names({})
-            return lambda partition: iter((self._sweep(client, partition),))
+            return lambda partition: iter((self._sweep(client, partition, zone),))
 
         ids: dict[str, frozenset[int]] = {}
         complete = True
@@ -147,17 +160,18 @@ class JiraSource:
         return connect_client(self._config, self._secret, policy, self._api_factory)
 
     def _fetch_pages(
-        self, client: JiraClient, partition: Partition, ids: FieldIds
+        self, client: JiraClient, partition: Partition, ids: FieldIds, zone: tzinfo | None
     ) -> Iterator[Page]:
         wanted = ids.requested()
-        for raw in self._raw_pages(client, partition, self._config.page_size, wanted):
+        for raw in self._raw_pages(client, partition, self._config.page_size, wanted, zone):
             issues, rejected = _parse_all(raw.issues, self.name, ids)
             yield Page(partition.name, raw.number, issues, rejected, raw.stable)
 
-    def _sweep(self, client: JiraClient, partition: Partition) -> _CensusPart:
+    def _sweep(self, client: JiraClient, partition: Partition, zone: tzinfo | None) -> _CensusPart:
         found: set[int] = set()
         complete = True
-        for raw in self._raw_pages(client, partition, CENSUS_PAGE_SIZE, ("id",)):
+        fields = ("id",) if client.deployment == "cloud" else ("id", "created")
+        for raw in self._raw_pages(client, partition, CENSUS_PAGE_SIZE, fields, zone):
             complete = complete and raw.stable
             for issue in raw.issues:
                 issue_id = issue.get("id") if isinstance(issue, Mapping) else None
@@ -169,8 +183,15 @@ class JiraSource:
         return partition.name, frozenset(found), complete
 
     def _raw_pages(
-        self, client: JiraClient, partition: Partition, size: int, fields: Sequence[str]
+        self,
+        client: JiraClient,
+        partition: Partition,
+        size: int,
+        fields: Sequence[str],
+        zone: tzinfo | None,
     ) -> Iterator[RawPage]:
+        """The partition's raw pages; Data Center queries are ordered by creation (``created``
+        is among *fields*) and read in windows that go on from the last issue's creation."""
         jql, where = partition.jql, partition.name
         if client.deployment == "cloud":
             return cloud_pages(
@@ -178,11 +199,32 @@ class JiraSource:
                 source=self.name,
                 partition=where,
             )
+        size = min(size, self._config.result_window)  # a page larger would fail at once
         return datacenter_pages(
-            lambda start: client.search_datacenter(jql, start, size, fields),
+            lambda narrowing, start: client.search_datacenter(
+                narrowed(jql, narrowing) if narrowing else jql, start, size, fields
+            ),
             source=self.name,
             partition=where,
+            next_window=_created_window(zone),
+            result_window=self._config.result_window,
         )
+
+
+def _created_window(zone: tzinfo | None) -> NextWindow:
+    """Narrow a query to issues created at or after a raw issue's creation minute."""
+
+    def narrowing(issue: Any) -> str | None:
+        fields = issue.get("fields") if isinstance(issue, Mapping) else None
+        try:
+            created = parse_timestamp(
+                fields.get("created") if isinstance(fields, Mapping) else None
+            )
+        except ValueError:
+            return None
+        return at_or_after("created", created, zone)
+
+    return narrowing
 
 
 def _parse_all(

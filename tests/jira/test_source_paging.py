@@ -13,6 +13,7 @@ import responses
 from jira_support import API, bootstrap, build_source, issue, make_config, query
 
 from connectors.http import StopRequestedError
+from connectors.jira.paging import datacenter_pages
 from syncd.domain import Census, RejectedRecord
 from syncd.errors import PermanentSourceError, TransientSourceError
 
@@ -295,6 +296,9 @@ def test_a_data_center_census_steps_by_the_clamp_and_an_unreadable_id_makes_it_i
     assert census.ids == {"SHOP": frozenset({1, 2})}
     assert census.complete is False
     assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["2"]]
+    for search in _searches(mocked):  # read in creation order, so that windows can go on
+        assert search["fields"] == ["id", "created"]
+        assert search["jql"][0].endswith("ORDER BY created ASC, key ASC")
 
 
 def test_an_unknown_user_time_zone_widens_the_bound_by_a_day_in_utc(
@@ -306,3 +310,61 @@ def test_an_unknown_user_time_zone_widens_the_bound_by_a_day_in_utc(
     list(build_source(make_config(overlap_minutes=15), sleeps).pages(since))
     (search,) = _searches(mocked, "/search/jql")
     assert 'updated >= "2025/03/01 00:15"' in search["jql"][0]
+
+
+def _windowed_server(
+    created: list[int], window: int, size: int
+) -> tuple[Callable[[str | None, int], dict[str, Any]], list[tuple[str | None, int]]]:
+    """A Data Center search over issues created at the given minutes (ordered by creation)
+    that, like OpenSearch, refuses to page past *window* results of one query."""
+    asked: list[tuple[str | None, int]] = []
+
+    def fetch(narrowing: str | None, start: int) -> dict[str, Any]:
+        asked.append((narrowing, start))
+        if start + size > window:
+            raise AssertionError(f"paged past the window: {start}+{size}")
+        since = int(narrowing.split(">=")[1]) if narrowing else 0
+        matching = [n for n, minute in enumerate(created) if minute >= since]
+        page = matching[start : start + size]
+        return {
+            "startAt": start,
+            "maxResults": size,
+            "total": len(matching),
+            "issues": [{"id": str(n), "minute": created[n]} for n in page],
+        }
+
+    return fetch, asked
+
+
+def _from_minute(issue: Any) -> str:
+    return f"created >={issue['minute']}"
+
+
+def test_data_center_pages_past_the_result_window_go_on_from_the_last_issue_read() -> None:
+    """23 issues, a window of 6 in pages of 3: every issue is read, no query pages past the
+    window, and issues of the minute a window starts at are read again (deduplicated later)."""
+    created = [0, 0, 1, 2, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 9, 10, 11, 12, 13, 14, 15, 15, 16]
+    fetch, asked = _windowed_server(created, window=6, size=3)
+
+    pages = list(
+        datacenter_pages(
+            fetch, source="acme", partition="SHOP", next_window=_from_minute, result_window=6
+        )
+    )
+
+    read = [int(issue["id"]) for page in pages for issue in page.issues]
+    assert set(read) == set(range(len(created)))
+    assert [page.number for page in pages] == list(range(len(pages)))
+    assert all(page.stable for page in pages)
+    assert {narrowing for narrowing, _ in asked} > {None, "created >=3"}
+
+
+def test_more_issues_in_one_window_step_than_the_window_holds_stop_with_a_permanent_error() -> None:
+    """Seven issues created in one minute with a window of 6: no narrowing can move on."""
+    fetch, _ = _windowed_server([0] * 7 + [1], window=6, size=3)
+    with pytest.raises(PermanentSourceError, match="more than 6 results share one window"):
+        list(
+            datacenter_pages(
+                fetch, source="acme", partition="SHOP", next_window=_from_minute, result_window=6
+            )
+        )
