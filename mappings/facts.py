@@ -7,16 +7,15 @@ every rule over them keeps classification of 200,000 issues within a few seconds
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from syncd.domain import Issue, RoadmapItem
 
 __all__ = ["Facts", "facts_of", "key_result_ids"]
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """The normalised view of one issue (and the roadmap item linked to its key) rules read."""
 
     issue: Issue

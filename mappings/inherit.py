@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mappings.classify import Verdict, classify
 from mappings.facts import Facts, facts_of
@@ -44,8 +44,7 @@ ROADMAP_DEFAULT_RULE = "@roadmap-default"
 _NodeKey = tuple[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Lineage:
+class Lineage(NamedTuple):
     """What inheritance needs of one issue: who it is, the keys it links to, its own verdict."""
 
     source: str
@@ -56,8 +55,7 @@ class Lineage:
     verdict: Verdict
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """An issue's next ancestor: a parent or epic issue, or a roadmap item; notes on gaps."""
 
     relation: str | None
@@ -66,8 +64,7 @@ class Link:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Resolved:
+class _Resolved(NamedTuple):
     work_class: WorkClass
     category: str | None
     key_result: str | None
@@ -115,9 +112,16 @@ class _Inheritance(ABC):
         """*issue* reduced to what inheritance needs (equal verdicts are shared, not copied)."""
         verdict = self.verdict(issue, team)
         verdict = self._verdicts.setdefault(verdict, verdict)
-        return Lineage(
-            issue.source, issue.issue_id, issue.key, issue.parent_key, issue.epic_key, verdict
-        )
+        parent, epic = issue.parent_key, issue.epic_key
+        if parent is not None:
+            parent = self._known_key(issue.source, parent)
+        if epic is not None:
+            epic = self._known_key(issue.source, epic)
+        return Lineage(issue.source, issue.issue_id, issue.key, parent, epic, verdict)
+
+    def _known_key(self, source: str, key: str) -> str:
+        """*key* itself, or the equal text an already known issue holds (shared, not kept twice)."""
+        return key
 
     @abstractmethod
     def _node(self, source: str, key: str) -> Lineage | None:
@@ -158,10 +162,26 @@ class _Inheritance(ABC):
         )
 
     def _resolve(self, start: Lineage) -> _Resolved:
-        chain: list[Lineage] = []
-        links: list[Link] = []
-        positions: dict[_NodeKey, int] = {}
-        node: Lineage | None = start
+        start_key = (start.source, start.issue_id)
+        known = self._memo.get(start_key)
+        if known is not None:
+            return known
+        first = self.link(start)
+        ancestor = first.node
+        if ancestor is None or (ancestor.source, ancestor.issue_id) in self._memo:
+            # The common case: nothing to inherit from, or an ancestor decided already.
+            resolved = self._combine(start, first)
+            if self._keep(start):
+                self._memo[start_key] = resolved
+            return resolved
+        return self._resolve_chain(start, first)
+
+    def _resolve_chain(self, start: Lineage, first: Link) -> _Resolved:
+        """Resolve *start* and its undecided ancestors, nearest last, cycles on their own."""
+        chain: list[Lineage] = [start]
+        links: list[Link] = [first]
+        positions: dict[_NodeKey, int] = {(start.source, start.issue_id): 0}
+        node: Lineage | None = first.node
         while node is not None and (node.source, node.issue_id) not in self._memo:
             node_key = (node.source, node.issue_id)
             if node_key in positions:
@@ -363,6 +383,10 @@ class LineageDecider(_Inheritance):
 
     def _node(self, source: str, key: str) -> Lineage | None:
         return self._nodes.get(source, {}).get(key)
+
+    def _known_key(self, source: str, key: str) -> str:
+        known = self._nodes.get(source, {}).get(key)
+        return key if known is None else known.key
 
     def _keep(self, node: Lineage) -> bool:
         return node.key in self._ancestors.get(node.source, ())

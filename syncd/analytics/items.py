@@ -7,10 +7,9 @@ figures need, so a whole organisation's items stay a small record each.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from syncd.domain import Decision, Issue, StatusCategory, WorkClass
 
@@ -33,8 +32,22 @@ def weights_of(issue: Issue) -> Weights:
     return (1.0, points, hours)
 
 
-@dataclass(frozen=True, slots=True)
-class IssueState:
+_SHARED: dict[float, float] = {}
+_SHARED_LIMIT = 65_536
+
+
+def _shared(amount: float) -> float:
+    # Story points and hours take few distinct values: one float object each, not one per
+    # issue, keeps a whole organisation's states smaller (bounded, so it cannot grow forever).
+    found = _SHARED.get(amount)
+    if found is None:
+        if len(_SHARED) >= _SHARED_LIMIT:
+            return amount
+        found = _SHARED[amount] = amount
+    return found
+
+
+class IssueState(NamedTuple):
     """What the analytics read of an issue itself: state, resolution time, story points,
     hours spent (0 when none) and custom field values.
 
@@ -56,7 +69,7 @@ class IssueState:
             kept = {name: custom[name] for name in measured if name in custom}
             custom = kept or _NO_CUSTOM
         _, points, hours = weights_of(issue)
-        return cls(issue.status_category, issue.resolved, points, hours, custom)
+        return cls(issue.status_category, issue.resolved, _shared(points), _shared(hours), custom)
 
     @property
     def weights(self) -> Weights:
@@ -64,8 +77,7 @@ class IssueState:
         return (1.0, self.story_points, self.hours_spent)
 
 
-@dataclass(frozen=True, slots=True)
-class WorkItem:
+class WorkItem(NamedTuple):
     """One issue as the analytics see it: its state, its decision's outcome and its team.
 
     ``team`` is the team the mapping layer resolved for the issue. A ``deleted`` issue (gone

@@ -164,7 +164,7 @@ class Pipeline:
         measured = {k.field for k in key_results if k.field}
         states: list[IssueState] = []
         teams_of: list[str] = []
-        for issue in self._store.iter_issues(with_raw=False):
+        for issue in self._store.iter_issues(with_raw=False, chunk=1000):
             team = resolve_team(issue, teams) if teams is not None else None
             decider.add(issue, team)
             integrity.add_issue(issue)

@@ -32,7 +32,7 @@ __all__ = [
     "replace_decisions",
 ]
 
-_CHUNK = 5000
+_CHUNK = 2000
 _OUTCOME = ("work_class", "category", "key_result", "rule_id", "path", "reason")
 _VALUE_COLUMNS = (*_OUTCOME, "ruleset_version", "decided_at")
 _BATCH = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -110,7 +109,7 @@ def test_a_state_built_for_the_measured_fields_keeps_only_those_and_measures_the
         item(PRODUCT, key_result="SUM", custom={"notes": "y"}),
     ]
     lean = [
-        replace(found, state=IssueState.of(_issue_of(found), measured={"revenue"}))
+        found._replace(state=IssueState.of(_issue_of(found), measured={"revenue"}))
         for found in full
     ]
     assert [dict(found.state.custom) for found in lean] == [{"revenue": 2.5}, {}]
