@@ -104,8 +104,11 @@ _FINDINGS = """\
   and stored decisions straight from the driver, a column at a time (`syncd/store/scan.py`);
   and full passes of the cyclic garbage collector over the records already built (about a
   fifth of the time; they hold no cycles), so the refresh runs with it paused
-  (`syncd/collector.py`). 200k issues: 17.5 s / 511 MB -> 9-10 s / 235-255 MB; the service's
-  peak over its first cycle 548 -> 232 MB.
+  (`syncd/collector.py`). A later profile showed frozen dataclasses' field-by-field
+  initialisation at a sixth of the refresh (five records per issue): the per-issue records
+  are named tuples now, ancestors' keys share the parent record's text and equal story points
+  and hours share one float. 200k issues: 17.5 s / 511 MB -> about 8.5-9.5 s / 210-250 MB
+  (the tables above); the service's peak over its first cycle 548 -> 235-275 MB.
 - **Latency**. Five project partitions on four threads: the fifth waited, so the slowest
   thread fetched 34% of the pages (≤ 2.9x over a sequential fetch). The benchmark runs one
   thread per partition (`concurrency: 5`).
@@ -125,9 +128,9 @@ raw-fetch ceiling against this loopback emulator, so no sync can be 10x faster t
 against a real Jira, whose pages take far longer to serve than the emulator's, the naive
 baseline's per-issue cost adds to a sequential fetch while syncd's overlaps it. Data Center
 pages hold 1,000 issues, so 100 ms per page is small beside the work per page and parallel
-fetching cannot reach 3x over a sequential fetch on two cores. Memory: a refresh keeps a
-record of about 0.6 KB per issue (lineage, state, team, outcome), so the service's peak
-grows with the organisation (about 115 MB at 10k, 230 MB at 200k); a flat profile would need
+fetching cannot reach 3x over a sequential fetch on two cores. Memory: a refresh keeps
+about 0.5 KB per issue (lineage, state, team, outcome), so the service's peak grows with the
+organisation (about 110 MB at 10k, 235-275 MB at 200k); a flat profile would need
 inheritance and aggregation done in the database.
 """
 
