@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SYNCD_BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint typecheck unit install bench clean
+.PHONY: demo test lint typecheck unit install bench bench-postgresql clean
 
 demo: $(VENV)/.installed
 	$(BIN)/syncd demo
@@ -32,6 +33,11 @@ $(VENV)/.installed: pyproject.toml
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
+
+# The same against PostgreSQL (SYNCD_BENCH_POSTGRES: a server URL; the benchmark creates and
+# drops a database of its own there).
+bench-postgresql: $(VENV)/.installed
+	$(BIN)/python -m bench --sizes 10000,100000 --postgres $(SYNCD_BENCH_POSTGRES)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

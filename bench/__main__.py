@@ -2,6 +2,8 @@
 
 Writes ``docs/benchmarks.md``. ``--quick`` is a smoke run (small organisation, one
 repetition); the default measures 10k, 100k and 200k issues in Cloud and Data Center modes.
+``--postgres URL`` stores in a database the benchmark creates on that PostgreSQL server
+(and drops afterwards) instead of SQLite, and writes ``docs/benchmarks-postgresql.md``.
 See ``docs/benchmarks.md`` for what each figure means.
 """
 
@@ -15,8 +17,9 @@ from pathlib import Path
 
 from bench.plan import Options, Outcome, measure
 from bench.report import profile_top, render
+from bench.stores import bench_store
 
-_DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+_DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -35,7 +38,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scrapes", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="profile syncd's full sync too")
     parser.add_argument("--quick", action="store_true", help="2,000 issues, one repetition")
-    parser.add_argument("--output", type=Path, default=_DOCS)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server to store on (a database of the benchmark's own is created)",
+    )
+    parser.add_argument("--output", type=Path)
     return parser.parse_args(argv)
 
 
@@ -44,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
     if args.quick:
         args.sizes, args.repeats, args.scrapes = "2000", 1, 50
+    if args.output is None:
+        args.output = _DOCS / ("benchmarks-postgresql.md" if args.postgres else "benchmarks.md")
     sizes = [int(size) for size in args.sizes.split(",")]
     modes = [mode.strip() for mode in args.modes.split(",")]
     outcomes: list[Outcome] = []
@@ -60,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                     scrapes=args.scrapes,
                     latency_ms=args.latency_ms,
                     profile_dir=profiles if args.profile and size == max(sizes) else None,
+                    postgres=args.postgres,
                 )
                 outcome = measure(mode, size, options, Path(folder) / f"{mode}-{size}")
                 outcomes.append(outcome)
@@ -76,7 +87,9 @@ def _write(args: argparse.Namespace, outcomes: list[Outcome], tops: dict[str, st
         f"median of {args.repeats} runs up to 100k issues, {args.large_repeats} above; "
         f"{args.latency_repeats} run(s) with latency"
     )
-    args.output.write_text(render(outcomes, command.strip(), repeats, tops), encoding="utf-8")
+    store = bench_store(Path(tempfile.gettempdir()), args.postgres).kind
+    document = render(outcomes, command.strip(), repeats, tops, store)
+    args.output.write_text(document, encoding="utf-8")
 
 
 if __name__ == "__main__":

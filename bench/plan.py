@@ -15,6 +15,7 @@ from typing import Any
 
 from bench.emulator import EmulatorProcess
 from bench.runner import Samples, changed_rules, contender, scrape_service, write_config
+from bench.stores import BenchStore, bench_store
 
 __all__ = ["Options", "Outcome", "measure"]
 
@@ -24,7 +25,8 @@ CLOUD_PAGE = 100  # /search/jql's cap when fields are requested
 
 @dataclass(frozen=True)
 class Options:
-    """What to run: repetitions, the naive baseline's size cap, scrapes, profiling."""
+    """What to run: repetitions, the naive baseline's size cap, scrapes, profiling, and the
+    PostgreSQL server syncd stores on (``None``: a SQLite file)."""
 
     repeats: int
     latency_repeats: int
@@ -32,6 +34,7 @@ class Options:
     scrapes: int
     latency_ms: float
     profile_dir: Path | None
+    postgres: str | None = None
 
 
 @dataclass
@@ -62,33 +65,32 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
     page = CLOUD_PAGE if mode == "cloud" else DC_PAGE
     outcome = Outcome(mode, issues, page)
     workdir.mkdir(parents=True, exist_ok=True)
+    store = bench_store(workdir, options.postgres)
     with EmulatorProcess(mode, issues) as emulator:
         outcome.emulator_start_seconds = emulator.started_seconds
-        config = write_config(workdir, emulator.url, page_size=page)
+        config = write_config(workdir, emulator.url, store.url, page_size=page)
         raw_spec = {"url": emulator.url, "mode": mode, "page_size": page}
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("full sync", lambda: _full(outcome, workdir, config, raw_spec, options, "")),
+            ("full sync", lambda: _full(outcome, store, config, raw_spec, options, "")),
             ("incremental", lambda: _incremental(outcome, emulator, config, options)),
-            ("re-decide", lambda: _redecide(outcome, workdir, options)),
-            ("scrape", lambda: _scrape(outcome, workdir, emulator.url, options)),
+            ("re-decide", lambda: _redecide(outcome, workdir, store, options)),
+            ("scrape", lambda: _scrape(outcome, workdir, emulator.url, store, options)),
             ("naive", lambda: _naive(outcome, emulator.url, workdir, options)),
-            ("latency", lambda: _latency(outcome, emulator, workdir, config, raw_spec, options)),
+            ("latency", lambda: _latency(outcome, emulator, store, config, raw_spec, options)),
         ]
-        for name, step in steps:
-            _say(f"bench: {mode} {issues}: {name}")
-            step()
+        try:
+            for name, step in steps:
+                _say(f"bench: {mode} {issues}: {name}")
+                step()
+        finally:
+            store.drop()
     shutil.rmtree(workdir, ignore_errors=True)
     return outcome
 
 
-def _fresh_store(workdir: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        (workdir / f"syncd.db{suffix}").unlink(missing_ok=True)
-
-
 def _full(  # noqa: PLR0917 - the latency pass reuses it with its own suffix and repeats
     outcome: Outcome,
-    workdir: Path,
+    store: BenchStore,
     config: Path,
     raw_spec: dict[str, Any],
     options: Options,
@@ -97,11 +99,11 @@ def _full(  # noqa: PLR0917 - the latency pass reuses it with its own suffix and
 ) -> None:
     for _ in range(repeats or options.repeats):
         outcome.add(f"raw{suffix}", contender("raw", raw_spec))
-        _fresh_store(workdir)
+        store.reset()
         outcome.add(f"syncd{suffix}", contender("syncd", {"config": str(config), "full": True}))
     if options.profile_dir is not None and not suffix:
         target = options.profile_dir / f"syncd-{outcome.mode}-{outcome.issues}.txt"
-        _fresh_store(workdir)
+        store.reset()
         spec = {"config": str(config), "full": True, "profile": str(target)}
         contender("syncd", spec)
         outcome.profiles["full sync"] = str(target)
@@ -115,11 +117,12 @@ def _incremental(
         outcome.add("incremental", contender("syncd", {"config": str(config), "full": False}))
 
 
-def _redecide(outcome: Outcome, workdir: Path, options: Options) -> None:
+def _redecide(outcome: Outcome, workdir: Path, store: BenchStore, options: Options) -> None:
     bundled = workdir / "syncd.yaml"
     changed = write_config(
         workdir,
         _url_of(bundled),
+        store.url,
         page_size=outcome.page_size,
         rules=changed_rules(workdir),
     )
@@ -137,8 +140,8 @@ def _url_of(config: Path) -> str:
     return str(loaded["sources"]["jira"][0]["url"])
 
 
-def _scrape(outcome: Outcome, workdir: Path, url: str, options: Options) -> None:
-    outcome.scrape = scrape_service(workdir, url, outcome.page_size, options.scrapes)
+def _scrape(outcome: Outcome, workdir: Path, url: str, store: BenchStore, options: Options) -> None:
+    outcome.scrape = scrape_service(workdir, url, store.url, outcome.page_size, options.scrapes)
 
 
 def _naive(outcome: Outcome, url: str, workdir: Path, options: Options) -> None:
@@ -159,13 +162,13 @@ def _naive(outcome: Outcome, url: str, workdir: Path, options: Options) -> None:
 def _latency(  # noqa: PLR0917
     outcome: Outcome,
     emulator: EmulatorProcess,
-    workdir: Path,
+    store: BenchStore,
     config: Path,
     raw_spec: dict[str, Any],
     options: Options,
 ) -> None:
     emulator.set_latency(options.latency_ms)
     try:
-        _full(outcome, workdir, config, raw_spec, options, "_latency", options.latency_repeats)
+        _full(outcome, store, config, raw_spec, options, "_latency", options.latency_repeats)
     finally:
         emulator.set_latency(0)

@@ -12,6 +12,12 @@ from bench.runner import Samples
 
 __all__ = ["render"]
 
+_REGENERATE = {
+    "SQLite": "Regenerate with `make bench` (all sizes) or `python -m bench --quick` "
+    "(a smoke run).",
+    "PostgreSQL": "Regenerate with `make bench-postgresql` (`SYNCD_BENCH_POSTGRES` names "
+    "the server).",
+}
 _HOW_TO_READ = """\
 ## How to read this
 
@@ -24,27 +30,33 @@ from different days. *Raw-fetch ceiling*: the same pages syncd asks for (same JQ
 project, same fields, same page size), fetched sequentially with `requests` and decoded, and
 nothing else; it is the floor of any sync's wall time, and mostly measures the emulator.
 *Naive baseline*: the `jira` package's `search_issues(maxResults=False)` over all projects,
-then one SQLAlchemy ORM `Session.merge` per issue and one commit. *syncd*: `SyncEngine.sync`
-through the real wiring (config file, SQLite store in WAL mode, 5 fetch threads, one
-transaction per page), from an empty store. "OK"/"missed" compares the median with the
+then one SQLAlchemy ORM `Session.merge` per issue and one commit, into SQLite. *syncd*:
+`SyncEngine.sync` through the real wiring (config file, the store named above, 5 fetch
+threads, one transaction per page), from an empty store. "OK"/"missed" compares the median with the
 target. The machine is shared: absolute times move with its load; ratios are the figures
 to compare.
 """
 
 
 def render(
-    outcomes: Sequence[Outcome], command: str, repeats: str, profile_tops: dict[str, str]
+    outcomes: Sequence[Outcome],
+    command: str,
+    repeats: str,
+    profile_tops: dict[str, str],
+    store: str,
 ) -> str:
-    """The whole results document."""
+    """The whole results document; *store* names syncd's store (``SQLite 3.40.1 (WAL)``)."""
+    backend = store.split(maxsplit=1)[0]
     lines = [
         "# Benchmarks",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` ({repeats}).",
-        "Regenerate with `make bench` (all sizes) or `python -m bench --quick` (a smoke run).",
+        _REGENERATE[backend],
         "",
         "| machine | |",
         "|---|---|",
         *(f"| {name} | {value} |" for name, value in describe_machine()),
+        f"| syncd's store | {store} |",
         "",
         "| software | version |",
         "|---|---|",
@@ -61,7 +73,7 @@ def render(
     notes = list(dict.fromkeys(note for outcome in outcomes for note in outcome.notes))
     if notes:
         lines += ["## Notes", "", *(f"- {note}" for note in notes), ""]
-    lines += [_FINDINGS]
+    lines += [_FINDINGS[backend]]
     for title, text in profile_tops.items():
         lines += [
             f"## Profile: {title}",
@@ -77,7 +89,7 @@ def render(
     return "\n".join(lines).rstrip() + "\n"
 
 
-_FINDINGS = """\
+_ON_SQLITE = """\
 ## What the profiles showed, and what changed
 
 - **Page writes** (full sync). The writer thread spent most of its time in SQLAlchemy's
@@ -133,6 +145,14 @@ about 0.5 KB per issue (lineage, state, team, outcome), so the service's peak gr
 organisation (about 110 MB at 10k, 235-275 MB at 200k); a flat profile would need
 inheritance and aggregation done in the database.
 """
+
+_ON_POSTGRESQL = """\
+## What these figures show
+
+PLACEHOLDER
+"""
+
+_FINDINGS = {"SQLite": _ON_SQLITE, "PostgreSQL": _ON_POSTGRESQL}
 
 
 def _verdict(ok: bool) -> str:

@@ -66,11 +66,18 @@ def contender(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_config(
-    workdir: Path, url: str, *, page_size: int, rules: Path | None = None, port: int = 0
+    workdir: Path,
+    url: str,
+    store_url: str,
+    *,
+    page_size: int,
+    rules: Path | None = None,
+    port: int = 0,
 ) -> Path:
-    """A syncd configuration for the emulator at *url*, storing in *workdir*/syncd.db."""
+    """A syncd configuration, in *workdir*, for the emulator at *url* and the store at
+    *store_url*."""
     config = {
-        "store": {"url": f"sqlite:///{workdir / 'syncd.db'}"},
+        "store": {"url": store_url},
         "service": {"host": "127.0.0.1", "port": port, "grace_seconds": 5},
         "sources": {
             "jira": [
@@ -119,9 +126,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _service(workdir: Path, url: str, page_size: int) -> Iterator[tuple[str, int]]:
+def _service(workdir: Path, url: str, store_url: str, page_size: int) -> Iterator[tuple[str, int]]:
     port = _free_port()
-    config = write_config(workdir, url, page_size=page_size, port=port)
+    config = write_config(workdir, url, store_url, page_size=page_size, port=port)
     command = [str(Path(sys.executable).parent / "syncd"), "run", "--config", str(config)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -144,9 +151,11 @@ def _service(workdir: Path, url: str, page_size: int) -> Iterator[tuple[str, int
         process.wait(timeout=30)
 
 
-def scrape_service(workdir: Path, url: str, page_size: int, scrapes: int) -> dict[str, Any]:
+def scrape_service(
+    workdir: Path, url: str, store_url: str, page_size: int, scrapes: int
+) -> dict[str, Any]:
     """Start ``syncd run`` over the stored organisation and time *scrapes* ``/metrics`` GETs."""
-    with _service(workdir, url, page_size) as (base, pid):
+    with _service(workdir, url, store_url, page_size) as (base, pid):
         session = requests.Session()
         session.get(f"{base}/metrics", timeout=30)  # warm the connection
         times: list[float] = []
