@@ -8,10 +8,9 @@ server of ``--postgres`` (an admin libpq DSN) and dropped afterwards. Prints row
 Measured on the 2-core development VM (SQLite 3.40 file, PostgreSQL 15 on loopback, both
 sharing the machine), each row an issue with a ~700-byte raw payload plus its history row:
 SQLite insert ~8,000 / update ~7,700 / replay ~75,000 rows/s; PostgreSQL insert ~4,800 /
-update ~2,500 / replay ~6,800 rows/s. Jira delivers 10-100 issues/s, so the store is never
-the bottleneck. On PostgreSQL the first bulk load runs before autovacuum has analysed
-``issues``; until then the planner may pick the (source, deleted_at) index for the page's
-id lookup, which costs tens of milliseconds per page.
+update ~2,500 / replay ~6,800 rows/s. A PostgreSQL store analyses ``issues`` as it grows
+(``syncd.store.planner``): without statistics the planner answered each page's id look-up
+by reading every issue of the source, and a first load slowed down as it went.
 """
 
 from __future__ import annotations

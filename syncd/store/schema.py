@@ -85,7 +85,15 @@ issues = Table(
     Column("run_id", Integer),
     Index(None, "key"),
     Index(None, "project"),
-    Index(None, "source", "deleted_at"),
+)
+# Deleted issues only. An index over every issue's source would offer PostgreSQL's planner,
+# before statistics exist (a first sync), a cheap-looking path for the page's id look-up
+# (``source = … AND issue_id IN …``) that reads every issue of the source: quadratic.
+Index(
+    "ix_issues_deleted",
+    issues.c.source,
+    postgresql_where=issues.c.deleted_at.is_not(None),
+    sqlite_where=issues.c.deleted_at.is_not(None),
 )
 
 issue_history = Table(

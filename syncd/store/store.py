@@ -27,8 +27,9 @@ from syncd.domain import (
     RoadmapItem,
 )
 from syncd.errors import StoreError
-from syncd.store import census, decisions, issues, okrs, roadmap, runs, snapshots
+from syncd.store import census, decisions, issues, okrs, roadmap, runs, schema, snapshots
 from syncd.store.engine import display_url
+from syncd.store.planner import AnalyseSchedule
 from syncd.store.status import (
     QuarantinedRecord,
     RoadmapStatus,
@@ -59,6 +60,8 @@ class Store:
     def __init__(self, engine: Engine, clock: Clock = _utc_now) -> None:
         self.engine = engine
         self._clock = clock
+        # PostgreSQL plans the page look-ups from statistics; see syncd.store.planner.
+        self._analyse = AnalyseSchedule() if engine.dialect.name == "postgresql" else None
 
     # -- sync runs and pages -------------------------------------------------------------
     def begin_run(self, source: str, kind: runs.RunKind | str) -> int:
@@ -69,7 +72,12 @@ class Store:
     def write_page(self, source: str, run_id: int, page: Page) -> issues.PageCounts:
         """Store one page, its quarantined records and the run's progress atomically."""
         with self._transaction("write a page") as connection:
-            return issues.write_page(connection, source, run_id, page, self._clock())
+            counts = issues.write_page(connection, source, run_id, page, self._clock())
+        if self._analyse is not None and self._analyse.due(source, counts.inserted):
+            with self._transaction("refresh the statistics of the issues table") as connection:
+                connection.exec_driver_sql(f"ANALYZE {schema.issues.name}")
+            self._analyse.analysed()
+        return counts
 
     def apply_census(self, source: str, run_id: int, found: Census) -> census.CensusResult:
         """Soft-delete what a complete census no longer sees; restore what it sees again."""
