@@ -8,9 +8,10 @@ server of ``--postgres`` (an admin libpq DSN) and dropped afterwards. Prints row
 Measured with ``--issues 50000 --page 100`` on the 2-core development VM (SQLite 3.40 file,
 PostgreSQL 15 on loopback, both sharing the machine), each row an issue with a ~700-byte raw
 payload plus its history row: SQLite insert ~9,000 / update ~8,700 / replay ~60,000 rows/s;
-PostgreSQL insert ~3,400 / update ~3,200 / replay ~10,500 rows/s. A PostgreSQL store analyses ``issues`` as it grows
-(``syncd.store.planner``): without statistics the planner answered each page's id look-up
-by reading every issue of the source, and a first load slowed down as it went.
+PostgreSQL insert ~3,400 / update ~3,200 / replay ~10,500 rows/s. A PostgreSQL store
+analyses ``issues`` as it grows (``syncd.store.planner``): without statistics the planner
+answered each page's id look-up by reading every issue of the source, and a first load
+slowed down as it went.
 """
 
 from __future__ import annotations
