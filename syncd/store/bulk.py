@@ -22,8 +22,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, Table, select
+from sqlalchemy import JSON, MetaData, Table, select
 from sqlalchemy.engine import Connection
+
+from syncd.store.engine import json_text
 
 __all__ = ["BulkStatement"]
 
@@ -124,8 +126,8 @@ class BulkStatement:
             compiled = statement.compile(dialect=dialect, column_keys=list(self._columns))
             order = compiled.positiontup
             if dialect.name == "postgresql":
-                staged = self._staged(dialect, statement)
-                found = _Compiled(statement, None, self._processors(dialect, self._columns), staged)
+                processors = self._processors(dialect, self._columns, json_as_text=True)
+                found = _Compiled(statement, None, processors, self._staged(dialect, statement))
             elif dialect.paramstyle != "qmark" or order is None or set(order) != set(self._columns):
                 found = _Compiled(statement, None, ())
             else:
@@ -133,11 +135,19 @@ class BulkStatement:
             self._compiled[dialect.name] = found
         return found
 
-    def _processors(self, dialect: Any, names: Sequence[str]) -> tuple[tuple[str, _Processor], ...]:
-        return tuple(
-            (name, self._table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-            for name in names
-        )
+    def _processors(
+        self, dialect: Any, names: Sequence[str], *, json_as_text: bool = False
+    ) -> tuple[tuple[str, _Processor], ...]:
+        """Each column's bind processor; with *json_as_text*, JSON columns become JSON text
+        (``COPY`` reads text: serialised once, not wrapped for psycopg's own dumper)."""
+        found: list[tuple[str, _Processor]] = []
+        for name in names:
+            column_type = self._table.c[name].type
+            if json_as_text and isinstance(column_type, JSON):
+                found.append((name, json_text))
+            else:
+                found.append((name, column_type.dialect_impl(dialect).bind_processor(dialect)))
+        return tuple(found)
 
     def _staged(self, dialect: Any, statement: Any) -> _Staged:
         stage = f"syncd_stage_{self._table.name}"

@@ -44,7 +44,7 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
         "echo": echo,
         "future": True,
         # Raw payloads are most of what a page writes and what re-deciding reads back.
-        "json_serializer": _json_dumps,
+        "json_serializer": json_text,
         "json_deserializer": orjson.loads,
     }
     if parsed.get_backend_name() == "sqlite":
@@ -58,7 +58,7 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
     return create_engine(parsed, **options)
 
 
-def _json_dumps(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON text for a JSON column: orjson (several times faster), else the standard module.
 
     The standard module is the fallback for what orjson refuses (integers past 64 bits).

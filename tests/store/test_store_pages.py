@@ -46,6 +46,28 @@ def test_stored_issues_read_back_equal_including_raw_and_custom(store: Store) ->
     assert all(issue.updated.tzinfo is UTC and issue.created.tzinfo is UTC for issue in read)
 
 
+def test_text_that_copy_and_json_escape_reads_back_unchanged(store: Store) -> None:
+    """Tabs, newlines, backslashes, quotes, NUL-free control and non-ASCII characters survive
+    both the page write (COPY text on PostgreSQL) and JSON."""
+    awkward = 'tab\there, line\nbreak, back\\slash \\N, "quoted", é, 雪, \u2028, \x01'
+    issue = make_issue(
+        1,
+        summary=awkward,
+        labels=(awkward,),
+        custom={"customfield_1": awkward, "nested": {"list": [awkward, 1.5, None]}},
+        raw={"id": "1", "fields": {"summary": awkward, "description": None}},
+    )
+    store.write_page(SOURCE, store.begin_run(SOURCE, "full"), page_of(issue))
+    (read,) = store.iter_issues()
+    assert read == issue
+    assert (read.summary, read.labels, read.custom, read.raw) == (
+        issue.summary,
+        issue.labels,
+        issue.custom,
+        issue.raw,
+    )
+
+
 def test_times_in_other_zones_are_stored_as_the_same_instant_in_utc(store: Store) -> None:
     plus_two = timezone(timedelta(hours=2))
     issue = make_issue(1, updated=(T0 + timedelta(hours=2)).astimezone(plus_two))
