@@ -9,10 +9,10 @@ on drivers with positional parameters (SQLite), passes plain tuples to the drive
 are identical; values are processed a column at a time.
 
 On PostgreSQL an ``executemany`` is one statement execution per row, each prepared, bound
-and answered through psycopg's pipeline in Python: about four times SQLite's client time
-per issue. There the rows are copied (``COPY … FROM STDIN``, formatted by psycopg's C
-dumpers) into a temporary staging table of the connection, and moved by one
-``INSERT … SELECT`` carrying the statement's own ``ON CONFLICT`` clause.
+and answered through psycopg's pipeline in Python. There the rows are copied (``COPY … FROM
+STDIN``; JSON columns as text, serialised once) into a temporary staging table of the
+session, and moved by one ``INSERT … SELECT`` carrying the statement's own ``ON CONFLICT``
+clause.
 """
 
 from __future__ import annotations
