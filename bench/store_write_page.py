@@ -1,8 +1,8 @@
 """Throughput of ``Store.write_page``: 100k issues in pages of 1000, insert then update.
 
-Run: ``.venv/bin/python bench/store_write_page.py [--issues N] [--page N] [--postgres DSN]``.
+Run: ``.venv/bin/python -m bench.store_write_page [--issues N] [--page N] [--postgres URL]``.
 SQLite uses a fresh file in a temporary folder; PostgreSQL a fresh database created on the
-server of ``--postgres`` (an admin libpq DSN) and dropped afterwards. Prints rows/s per pass:
+server ``--postgres`` names (a URL) and dropped afterwards. Prints rows/s per pass:
 ``insert`` (all new), ``update`` (every issue newer), ``replay`` (the same page again).
 
 Measured with ``--issues 50000 --page 100`` on the 2-core development VM (SQLite 3.40 file,
@@ -21,12 +21,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-
+from bench.stores import PostgresStore
 from syncd.domain import Issue, Page, StatusCategory
 from syncd.store import Store, create_store_engine, upgrade
 
@@ -92,26 +90,16 @@ def _measure(url: str, total: int, size: int) -> list[tuple[str, float]]:
     return results
 
 
-@contextmanager
-def _postgres_database(admin_dsn: str, url_template: str) -> Iterator[str]:
-    name = f"syncd_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url_template.format(database=name)
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     """Measure both backends and print a table of rows/s."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=1000)
-    parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres dbname=test")
     parser.add_argument(
-        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
+        "--postgres",
+        metavar="URL",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="the PostgreSQL server (a database of the benchmark's own is created there)",
     )
     args = parser.parse_args()
     rows: list[tuple[str, str, float]] = []
@@ -119,9 +107,13 @@ def main() -> None:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
         measured = _measure(url, args.issues, args.page)
         rows += [("sqlite", label, rate) for label, rate in measured]
-    with _postgres_database(args.postgres, args.postgres_url) as url:
-        measured = _measure(url, args.issues, args.page)
+    postgres = PostgresStore(args.postgres, name=f"syncd_bench_{uuid.uuid4().hex[:8]}")
+    postgres.reset()
+    try:
+        measured = _measure(postgres.url, args.issues, args.page)
         rows += [("postgresql", label, rate) for label, rate in measured]
+    finally:
+        postgres.drop()
     print(f"write_page, {args.issues} issues in pages of {args.page}")
     for backend, label, rate in rows:
         print(f"  {backend:<11} {label:<7} {rate:>10,.0f} rows/s")
