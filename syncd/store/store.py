@@ -70,7 +70,11 @@ class Store:
             return runs.begin_run(connection, source, runs.RunKind(kind), self._clock())
 
     def write_page(self, source: str, run_id: int, page: Page) -> issues.PageCounts:
-        """Store one page, its quarantined records and the run's progress atomically."""
+        """Store one page, its quarantined records and the run's progress atomically.
+
+        On PostgreSQL the page may then be followed by ``ANALYZE issues`` (see
+        ``syncd.store.planner``), outside the page's transaction.
+        """
         with self._transaction("write a page") as connection:
             counts = issues.write_page(connection, source, run_id, page, self._clock())
         if self._analyse is not None and self._analyse.due(source, counts.inserted):
