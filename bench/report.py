@@ -174,10 +174,12 @@ What remains: measured the same day (30k Cloud issues, one emulator, runs interl
 full sync ran at 1,690-1,760 issues/s on PostgreSQL against 2,580-2,720 on SQLite, with about
 a fifth more CPU; this machine then ran about three times slower than when
 `docs/benchmarks.md` was measured (compare the raw-fetch ceilings), so compare the two
-documents by their ratios only. The writer thread's profile (below) shows psycopg formatting
-COPY rows in Python (`Copy.write_row`), five statements and a commit per page, and the
-stored-version look-up through SQLAlchemy's generic path; next are binary COPY and folding
-the look-up into the move. Re-deciding 100k issues takes 26-28 s, far from 10 s for 200k: on
+documents by their ratios only. The writer thread's profile (below; Cloud, 100k issues,
+62 s) shows the server's side of each page first: finishing the COPY of the issue rows 12 s
+and the statements around it (create, move, empty) 8 s, then the stored-version look-up
+through SQLAlchemy's generic path 6 s, psycopg formatting rows 5 s and JSON text 3 s. Next:
+several waiting pages per COPY and transaction, and the look-up folded into the move.
+Re-deciding 100k issues takes 26-28 s, far from 10 s for 200k: on
 PostgreSQL the refresh reads issues and stored decisions through SQLAlchemy's generic result
 path (a `Row`, a processor per timestamp, an `Issue` per row); a driver-level read like
 SQLite's (`syncd/store/scan.py`) is the next step. Incremental syncs (2% of a full sync at
