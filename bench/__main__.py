@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     tops: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="syncd-bench-") as folder:
+        # Named once, before the first measurement (PostgreSQL's version needs a connection).
+        store = bench_store(Path(folder), args.postgres).kind
         profiles = Path(folder) / "profiles"
         profiles.mkdir()
         for mode in modes:
@@ -76,18 +78,19 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes.append(outcome)
                 for title, path in outcome.profiles.items():
                     tops[f"{title}, {mode}, {size:,} issues"] = profile_top(Path(path))
-                _write(args, outcomes, tops)  # keep what is measured so far
+                _write(args, outcomes, tops, store)  # keep what is measured so far
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
-def _write(args: argparse.Namespace, outcomes: list[Outcome], tops: dict[str, str]) -> None:
+def _write(
+    args: argparse.Namespace, outcomes: list[Outcome], tops: dict[str, str], store: str
+) -> None:
     command = "python -m bench " + shlex.join(sys.argv[1:])
     repeats = (
         f"median of {args.repeats} runs up to 100k issues, {args.large_repeats} above; "
         f"{args.latency_repeats} run(s) with latency"
     )
-    store = bench_store(Path(tempfile.gettempdir()), args.postgres).kind
     document = render(outcomes, command.strip(), repeats, tops, store)
     args.output.write_text(document, encoding="utf-8")
 
