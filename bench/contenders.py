@@ -75,10 +75,10 @@ def _raw_pages(session: requests.Session, spec: Spec, jql: str, fields: str) -> 
 
 def syncd_sync(spec: Spec) -> dict[str, Any]:
     """syncd's own sync (``SyncEngine.sync``) into the SQLite store of the spec's config."""
-    from syncd.cli.wiring import jira_sources, open_store
-    from syncd.config import load_config
-    from syncd.logs import configure_logging
-    from syncd.sync import SyncEngine
+    from syncd.app.sync import SyncEngine
+    from syncd.service.config import load_config
+    from syncd.service.logs import configure_logging
+    from syncd.service.wiring import jira_sources, open_store
 
     configure_logging("warning")
     config = load_config(Path(spec["config"]))

@@ -20,12 +20,13 @@ def refresh_phases(config_path: Path) -> dict[str, Any]:
     decisions are written); both are timed where the pipeline calls them, so the figures are
     parts of the same refresh, not separate runs.
     """
-    import syncd.cli.pipeline as pipeline_module
+    import syncd.app.pipeline as pipeline_module
     from mappings import LineageDecider
-    from syncd.cli.pipeline import Pipeline, load_mapping_files
-    from syncd.cli.wiring import open_store
-    from syncd.config import load_config
-    from syncd.logs import configure_logging
+    from syncd.app.mapping_files import load_mapping_files
+    from syncd.app.pipeline import Pipeline
+    from syncd.service.config import load_config
+    from syncd.service.logs import configure_logging
+    from syncd.service.wiring import open_store
 
     configure_logging("warning")
     config = load_config(config_path)
@@ -38,7 +39,7 @@ def refresh_phases(config_path: Path) -> dict[str, Any]:
     pipeline_module.compute_snapshot = _timed(  # type: ignore[attr-defined]
         pipeline_module.compute_snapshot, "snapshot_seconds", phases
     )
-    pipeline = Pipeline(config, store, load_mapping_files(config))
+    pipeline = Pipeline(store, load_mapping_files(config.mapping_paths()), config.analytics)
     started = time.perf_counter()
     pipeline.refresh()
     seconds = time.perf_counter() - started

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stores import PostgresStore
-from syncd.domain import Issue, Page, StatusCategory
+from syncd.core.domain import Issue, Page, StatusCategory
 from syncd.store import Store, create_store_engine, upgrade
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)

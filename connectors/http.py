@@ -36,7 +36,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from syncd.errors import PermanentSourceError, TransientSourceError
+from syncd.core.errors import PermanentSourceError, TransientSourceError
 
 __all__ = [
     "OUTCOMES",

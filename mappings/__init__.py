@@ -1,22 +1,25 @@
 """The mapping layer: OKRs, agreed shares and explainable classification rules kept as code.
 
-Pure logic over ``syncd.domain`` values; it never touches the store. The CLI feeds it issues
-and roadmap items and saves its decisions. Entry points:
+Pure logic over ``syncd.core.domain`` values; it never touches the store. The application feeds
+it issues and roadmap items and saves its decisions. Entry points:
 
 - ``load_rule_set`` / ``check_rule_file``: rule files (``syncd rules check``);
 - ``decide_all``: one ``Decision`` per issue, with rule, version and inheritance path
   (``LineageDecider`` does the same for a stream of issues, holding a small record each);
 - ``explain``: ``syncd explain KEY``;
 - ``diff_rule_sets`` / ``diff_decisions``: ``syncd rules diff``;
-- ``load_okrs``, ``load_agreements``, ``load_teams`` and ``resolve_team``.
+- ``load_okrs``, ``load_agreements``, ``load_teams`` and ``resolve_team``;
+- ``join_okrs``: the OKR file's model joined with the objectives roadmap exports bring.
 """
 
 from __future__ import annotations
 
 from mappings.agreements import AgreementSet, load_agreements, parse_agreements
+from mappings.config import MappingsConfig
 from mappings.diff import RuleDiff, diff_decisions, diff_rule_sets
 from mappings.explain import Explanation, explain, explain_with
 from mappings.inherit import Decider, LineageDecider, decide_all
+from mappings.okr_join import OkrConflict, OkrJoin, join_okrs
 from mappings.okrs import OkrSet, load_okrs, parse_okrs
 from mappings.rules import RuleSet, check_rule_file, check_rule_text, load_rule_set, parse_rule_set
 from mappings.teams import TeamConfig, load_teams, parse_teams, resolve_team, team_source
@@ -26,6 +29,9 @@ __all__ = [
     "Decider",
     "Explanation",
     "LineageDecider",
+    "MappingsConfig",
+    "OkrConflict",
+    "OkrJoin",
     "OkrSet",
     "RuleDiff",
     "RuleSet",
@@ -37,6 +43,7 @@ __all__ = [
     "diff_rule_sets",
     "explain",
     "explain_with",
+    "join_okrs",
     "load_agreements",
     "load_okrs",
     "load_rule_set",

@@ -1,7 +1,7 @@
 """Reading the mapping layer's YAML files: every problem with its line, and a content hash.
 
 Each loader (rules, OKRs, agreements, teams) reads its file the same way: parse with
-``syncd.yamlfile``, validate with a pydantic model, and collect every problem before raising
+``syncd.core.yamlfile``, validate with a pydantic model, and collect every problem before raising
 ``RuleSetError``, so one run of ``syncd rules check`` lists them all.
 """
 
@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from syncd.errors import Problem, RuleSetError
-from syncd.yamlfile import LineIndex, problems_from, read_yaml
+from syncd.core.errors import Problem, RuleSetError
+from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
 
 __all__ = ["StrictModel", "content_version", "parse_model", "read_text"]
 

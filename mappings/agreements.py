@@ -16,9 +16,9 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from mappings._files import StrictModel, content_version, parse_model, read_text
-from syncd.domain import Agreement, Subject
-from syncd.errors import Problem, RuleSetError
-from syncd.yamlfile import LineIndex
+from syncd.core.domain import Agreement, Subject
+from syncd.core.errors import Problem, RuleSetError
+from syncd.core.yamlfile import LineIndex
 
 __all__ = ["AgreementSet", "load_agreements", "parse_agreements"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from mappings.facts import Facts
 from mappings.rules.compile import CompiledRule
 from mappings.rules.load import RuleSet
-from syncd.domain import WorkClass
+from syncd.core.domain import WorkClass
 
 __all__ = ["Verdict", "classify", "first_match"]
 

@@ -15,7 +15,7 @@ from mappings.inherit import decide_all
 from mappings.rules.load import RuleSet
 from mappings.shares import ShareKey, share_table, standard_windows
 from mappings.teams import TeamConfig, resolve_team
-from syncd.domain import Decision, Issue, RoadmapItem
+from syncd.core.domain import Decision, Issue, RoadmapItem
 
 __all__ = ["DecisionChange", "RuleDiff", "ShareChange", "diff_decisions", "diff_rule_sets"]
 

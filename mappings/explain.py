@@ -16,7 +16,7 @@ from mappings.inherit import Decider
 from mappings.rules.compile import CompiledRule
 from mappings.rules.load import RuleSet
 from mappings.teams import TeamConfig, team_source
-from syncd.domain import Decision, Issue, RoadmapItem
+from syncd.core.domain import Decision, Issue, RoadmapItem
 
 __all__ = ["Explanation", "NearMiss", "Step", "explain", "explain_with"]
 

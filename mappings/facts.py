@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from syncd.domain import Issue, RoadmapItem
+from syncd.core.domain import Issue, RoadmapItem
 
 __all__ = ["Facts", "facts_of", "key_result_ids"]
 

@@ -27,7 +27,7 @@ from mappings.classify import Verdict, classify
 from mappings.facts import Facts, facts_of
 from mappings.rules.load import RuleSet
 from mappings.teams import TeamConfig, resolve_team
-from syncd.domain import Decision, Issue, RoadmapItem, WorkClass
+from syncd.core.domain import Decision, Issue, RoadmapItem, WorkClass
 
 __all__ = [
     "ROADMAP_DEFAULT_RULE",

@@ -16,9 +16,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from mappings._files import StrictModel, content_version, parse_model, read_text
-from syncd.domain import KeyResult, Measure, Objective
-from syncd.errors import Problem, RuleSetError
-from syncd.yamlfile import LineIndex
+from syncd.core.domain import KeyResult, Measure, Objective
+from syncd.core.errors import Problem, RuleSetError
+from syncd.core.yamlfile import LineIndex
 
 __all__ = ["OkrSet", "load_okrs", "parse_okrs", "quarter_bounds"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from syncd.domain import Decision, Issue
+from syncd.core.domain import Decision, Issue
 
 __all__ = ["ALL_TEAMS", "ShareKey", "Window", "share_table", "standard_windows"]
 

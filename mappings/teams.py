@@ -22,8 +22,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from mappings._files import StrictModel, parse_model, read_text
-from syncd.domain import Issue
-from syncd.errors import RuleSetError
+from syncd.core.domain import Issue
+from syncd.core.errors import RuleSetError
 
 __all__ = ["TeamConfig", "TeamSource", "load_teams", "parse_teams", "resolve_team", "team_source"]
 

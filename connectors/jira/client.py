@@ -21,8 +21,8 @@ from jira.resilientsession import raise_on_error
 from pydantic import SecretStr
 
 from connectors.http import HttpStatusError, MalformedResponseError, RetryPolicy
+from connectors.jira.config import JiraSourceConfig
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
-from syncd.config import JiraSourceConfig
 
 __all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client", "credential_forms"]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from syncd.config import JiraFieldOverrides
+from connectors.jira.config import JiraFieldOverrides
 
 __all__ = ["BASE_FIELDS", "FieldIds", "discover_fields", "field_name_map"]
 

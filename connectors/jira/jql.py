@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = [
     "CENSUS_ORDER",

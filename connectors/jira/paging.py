@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.http import MalformedResponseError
-from syncd.errors import PermanentSourceError
+from syncd.core.errors import PermanentSourceError
 
 __all__ = [
     "RESULT_WINDOW",

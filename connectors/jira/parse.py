@@ -1,4 +1,4 @@
-"""Raw Jira issue JSON (Cloud or Data Center) into ``syncd.domain.Issue``.
+"""Raw Jira issue JSON (Cloud or Data Center) into ``syncd.core.domain.Issue``.
 
 A payload that cannot be read (no numeric id, an unparsable date, a field of the wrong type)
 becomes a ``RejectedRecord`` with a bounded excerpt: it is quarantined and reported, never an
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from connectors.jira.fields import FieldIds
-from syncd.domain import Issue, RejectedRecord, StatusCategory
+from syncd.core.domain import Issue, RejectedRecord, StatusCategory
 
 __all__ = ["EXCERPT_LIMIT", "parse_issue", "parse_timestamp", "sprint_names"]
 

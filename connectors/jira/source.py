@@ -1,4 +1,4 @@
-"""``JiraSource``: a Jira Cloud or Data Center instance as a ``syncd.domain.Source``.
+"""``JiraSource``: a Jira Cloud or Data Center instance as a ``syncd.core.domain.Source``.
 
 Each run first reads the deployment (``serverInfo``), the API user's time zone (``/myself``)
 and the custom field ids (``/field``), then fetches one partition per configured project (or
@@ -24,6 +24,7 @@ from connectors.jira.client import (
     connect_client,
     credential_forms,
 )
+from connectors.jira.config import JiraSourceConfig
 from connectors.jira.fanout import fan_out
 from connectors.jira.fields import FieldIds, discover_fields, field_name_map
 from connectors.jira.jql import (
@@ -38,9 +39,8 @@ from connectors.jira.jql import (
 )
 from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
 from connectors.jira.parse import parse_issue, parse_timestamp
-from syncd.config import JiraSourceConfig
-from syncd.domain import Census, Issue, Page, RejectedRecord
-from syncd.errors import PermanentSourceError
+from syncd.core.domain import Census, Issue, Page, RejectedRecord
+from syncd.core.errors import PermanentSourceError
 
 __all__ = ["JiraSource"]
 
@@ -48,7 +48,7 @@ _CensusPart = tuple[str, frozenset[int], bool]
 
 
 class JiraSource:
-    """Polls one Jira instance; see ``syncd.domain.Source`` for the contract.
+    """Polls one Jira instance; see ``syncd.core.domain.Source`` for the contract.
 
     *sleep* replaces waiting between retries (tests pass a recorder), *stop_event* ends
     retries and paging promptly (SIGTERM), *clock* dates HTTP-date ``Retry-After`` values,

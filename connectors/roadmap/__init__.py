@@ -2,8 +2,8 @@
 
 ``RoadmapSource(config).poll(previous_hash)`` returns ``None`` when the export is unchanged,
 else a ``RoadmapSnapshot`` to replace the source's stored items in one transaction (or, when
-``fatal`` is set, to report while the last good state is kept). ``join_okrs`` adds exported
-objectives and key results to the configured OKR model. docs/roadmap-formats.md describes
+``fatal`` is set, to report while the last good state is kept); ``mappings.join_okrs`` adds
+exported objectives and key results to the configured OKR model. docs/roadmap-formats.md describes
 each accepted format; ``samples/`` holds one file per format.
 """
 
@@ -12,19 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.roadmap.fetch import ExportTooLarge
-from connectors.roadmap.okrs import OkrConflict, OkrJoin, join_okrs
-from connectors.roadmap.snapshot import Parsed, RoadmapSnapshot
+from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.source import RoadmapSource
 
 __all__ = [
     "SAMPLES",
     "ExportTooLarge",
-    "OkrConflict",
-    "OkrJoin",
     "Parsed",
-    "RoadmapSnapshot",
     "RoadmapSource",
-    "join_okrs",
 ]
 
 SAMPLES = Path(__file__).parent / "samples"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from syncd.errors import RecordError
+from syncd.core.errors import RecordError
 
 __all__ = [
     "DEFAULT_DATE_FORMATS",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from syncd.config import RoadmapColumns
+from connectors.roadmap.config import RoadmapColumns
 
 __all__ = ["FIELDS", "REQUIRED", "ColumnMap", "HeaderProblem", "normalise", "resolve_header"]
 

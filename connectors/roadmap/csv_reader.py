@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO
 
 from connectors.roadmap.columns import ColumnMap, HeaderProblem, resolve_header
+from connectors.roadmap.config import RoadmapSourceConfig
 from connectors.roadmap.decoding import open_text
+from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.records import RAW_CELL_CHARS, Collector, build_item
-from connectors.roadmap.snapshot import Parsed
-from syncd.config import RoadmapSourceConfig
-from syncd.errors import RecordError
+from syncd.core.errors import RecordError
 
 if TYPE_CHECKING:
     from _csv import Reader

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from syncd.config import RoadmapSourceConfig
-from syncd.errors import PermanentSourceError, TransientSourceError
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.core.errors import PermanentSourceError, TransientSourceError
 
 __all__ = ["CHUNK_BYTES", "ExportTooLarge", "Payload", "open_payload", "public_url"]
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
 from connectors.roadmap.columns import FIELDS, REQUIRED
+from connectors.roadmap.config import RoadmapSourceConfig
 from connectors.roadmap.decoding import open_text
+from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.records import RAW_CELL_CHARS, Collector, build_item
-from connectors.roadmap.snapshot import Parsed
-from syncd.config import RoadmapSourceConfig
-from syncd.errors import RecordError
+from syncd.core.errors import RecordError
 
 __all__ = ["at_path", "cell_text", "load_json", "parse_generic_json"]
 

@@ -20,12 +20,12 @@ from typing import Any, BinaryIO
 
 from connectors.roadmap.cells import parse_date
 from connectors.roadmap.columns import normalise
+from connectors.roadmap.config import RoadmapSourceConfig
 from connectors.roadmap.json_reader import at_path, cell_text, load_json
+from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.records import Collector, build_item
-from connectors.roadmap.snapshot import Parsed
-from syncd.config import RoadmapSourceConfig
-from syncd.domain import KeyResult, Measure, Objective
-from syncd.errors import RecordError
+from syncd.core.domain import KeyResult, Measure, Objective
+from syncd.core.errors import RecordError
 
 __all__ = ["parse_productboard_json"]
 

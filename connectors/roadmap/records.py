@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from connectors.roadmap.cells import excerpt, first_value, jira_keys, normalise_hint, parse_date
-from syncd.domain import RejectedRecord, RoadmapItem
-from syncd.errors import RecordError
+from syncd.core.domain import RejectedRecord, RoadmapItem
+from syncd.core.errors import RecordError
 
 __all__ = ["RAW_CELL_CHARS", "Collector", "build_item"]
 

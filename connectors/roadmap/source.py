@@ -20,13 +20,14 @@ from typing import BinaryIO
 
 import requests
 
+from connectors.roadmap.config import RoadmapSourceConfig
 from connectors.roadmap.csv_reader import parse_csv
 from connectors.roadmap.decoding import EncodingProbe
 from connectors.roadmap.fetch import CHUNK_BYTES, ExportTooLarge, Payload, open_payload
 from connectors.roadmap.json_reader import parse_generic_json
+from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.productboard_json import parse_productboard_json
-from connectors.roadmap.snapshot import Parsed, RoadmapSnapshot
-from syncd.config import RoadmapSourceConfig
+from syncd.core.domain import RoadmapSnapshot
 
 __all__ = ["RoadmapSource"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from mappings._files import content_version, parse_model, read_text
 from mappings.rules.compile import CompiledRule, compile_rule
 from mappings.rules.model import Condition, Rule, RuleFile, Settings
-from syncd.errors import Problem, RuleSetError
-from syncd.yamlfile import LineIndex
+from syncd.core.errors import Problem, RuleSetError
+from syncd.core.yamlfile import LineIndex
 
 __all__ = ["RuleSet", "check_rule_file", "check_rule_text", "load_rule_set", "parse_rule_set"]
 

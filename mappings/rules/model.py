@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from mappings._files import StrictModel
-from syncd.domain import StatusCategory
+from syncd.core.domain import StatusCategory
 
 __all__ = [
     "Action",

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from syncd.analytics.items import Weights, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, Window
-from syncd.domain import StatusCategory, WorkClass
+from syncd.core.domain import StatusCategory, WorkClass
 
 __all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate"]
 

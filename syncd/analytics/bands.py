@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from syncd.analytics.rows import ALL_TEAMS
-from syncd.domain import Agreement
+from syncd.core.domain import Agreement
 
 __all__ = ["AgreementBook", "drift", "forecast_share", "recovery_needed", "share_of"]
 

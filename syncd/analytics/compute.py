@@ -14,7 +14,7 @@ from syncd.analytics.settings import AnalyticsConfig
 from syncd.analytics.shares import coverage_rows, disagreement_rows, share_rows
 from syncd.analytics.snapshot import Snapshot
 from syncd.analytics.windows import resolve_windows
-from syncd.domain import Agreement, KeyResult, ensure_utc
+from syncd.core.domain import Agreement, KeyResult, ensure_utc
 
 __all__ = ["compute_snapshot"]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from syncd.domain import Decision, Issue, StatusCategory, WorkClass
+from syncd.core.domain import Decision, Issue, StatusCategory, WorkClass
 
 __all__ = ["WEIGHTINGS", "IssueState", "Weights", "WorkItem", "weights_of"]
 

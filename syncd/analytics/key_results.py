@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from syncd.analytics.items import WEIGHTINGS, IssueState, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, KeyResultRow
-from syncd.domain import KeyResult, Measure
+from syncd.core.domain import KeyResult, Measure
 
 __all__ = ["key_result_rows", "period_bounds"]
 

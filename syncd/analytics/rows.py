@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Self
 
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = [
     "ALL_TEAMS",

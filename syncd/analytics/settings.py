@@ -1,6 +1,6 @@
 """The analytics section of the configuration: windows, weightings and snapshot retention.
 
-Kept beside the analytics it configures; ``syncd.config.Config.analytics`` holds one. Window
+Kept beside the analytics it configures; ``syncd.service.config.Config.analytics`` holds one. Window
 names become metric label values, so they are short, lower-case and unique.
 """
 

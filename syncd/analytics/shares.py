@@ -14,7 +14,7 @@ from syncd.analytics.bands import (
 )
 from syncd.analytics.items import WEIGHTINGS
 from syncd.analytics.rows import CoverageRow, DisagreementRow, ShareRow, Window
-from syncd.domain import Agreement
+from syncd.core.domain import Agreement
 
 __all__ = ["coverage_rows", "disagreement_rows", "share_rows"]
 

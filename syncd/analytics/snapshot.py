@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from syncd.analytics.rows import CoverageRow, DisagreementRow, KeyResultRow, ShareRow, Window
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = ["SNAPSHOT_FORMAT", "Snapshot"]
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import WindowConfig
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = ["quarter_bounds", "resolve_windows"]
 

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 
 from syncd import __version__
-from syncd.errors import ConfigError, RuleSetError, StoreError, SyncdError
-from syncd.logs import configure_logging, redact
+from syncd.core.errors import ConfigError, RuleSetError, StoreError, SyncdError
+from syncd.core.redaction import redact
+from syncd.service.logs import configure_logging
 
 __all__ = ["main"]
 

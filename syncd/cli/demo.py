@@ -19,7 +19,7 @@ import yaml
 import mappings.examples
 from connectors.jira.emulator import JiraEmulator, generate_organisation
 from connectors.jira.emulator.roadmap_exports import RoadmapExports, write_roadmap_exports
-from syncd.config import load_config
+from syncd.service.config import load_config
 
 __all__ = ["register", "write_demo_config"]
 
@@ -51,8 +51,8 @@ def register(commands: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from syncd.cli.service_run import build_service, serve
-    from syncd.report import render_report
+    from syncd.cli.report import render_report
+    from syncd.service.run import build_service, serve
 
     workdir: Path = args.workdir.resolve()
     _fresh(workdir)

@@ -10,10 +10,11 @@ from typing import Any
 
 from mappings import check_rule_file, diff_rule_sets, explain, load_rule_set
 from syncd.analytics import Snapshot
+from syncd.app.mapping_files import MappingFiles, load_mapping_files
+from syncd.app.pipeline import Pipeline
 from syncd.cli.options import add_config_option, config_from
-from syncd.cli.pipeline import MappingFiles, Pipeline, load_mapping_files
-from syncd.cli.wiring import open_store
-from syncd.report import render_report
+from syncd.cli.report import render_report
+from syncd.service.wiring import open_store
 
 __all__ = ["register"]
 
@@ -60,7 +61,7 @@ def register(commands: Any) -> None:
 
 def _explain(args: argparse.Namespace) -> int:
     config = config_from(args)
-    files = load_mapping_files(config)
+    files = load_mapping_files(config.mapping_paths())
     store = open_store(config, upgrade=False)
     try:
         answer = explain(
@@ -82,7 +83,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _rules_check(args: argparse.Namespace) -> int:
     known = None
     if args.config is not None:
-        known = _known(load_mapping_files(config_from(args)))
+        known = _known(load_mapping_files(config_from(args).mapping_paths()))
     problems = check_rule_file(args.file, known)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -95,7 +96,7 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 def _rules_diff(args: argparse.Namespace) -> int:
     config = config_from(args)
-    files = load_mapping_files(config)
+    files = load_mapping_files(config.mapping_paths())
     new = load_rule_set(args.file, _known(files))
     store = open_store(config, upgrade=False)
     diff = diff_rule_sets(
@@ -113,7 +114,9 @@ def _rules_diff(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     config = config_from(args)
-    pipeline = Pipeline(config, open_store(config), load_mapping_files(config))
+    pipeline = Pipeline(
+        open_store(config), load_mapping_files(config.mapping_paths()), config.analytics
+    )
     snapshot = pipeline.refresh()
     moment = snapshot.computed_at.isoformat(timespec="seconds")
     print(f"re-decided stored issues; snapshot of {moment} saved")

@@ -6,8 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from syncd.config import Config, load_config
-from syncd.errors import ConfigError, Problem
+from syncd.core.errors import ConfigError, Problem
+from syncd.service.config import Config, load_config
 
 __all__ = ["add_config_option", "config_from"]
 

@@ -11,7 +11,7 @@ import structlog
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from syncd.sync import PageProgress
+from syncd.app.sync import PageProgress
 
 __all__ = ["page_progress"]
 

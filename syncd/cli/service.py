@@ -7,14 +7,15 @@ import sys
 import threading
 from typing import Any
 
+from syncd.app.mapping_files import load_mapping_files
+from syncd.app.pipeline import Pipeline
+from syncd.app.sync import RunReport, SyncEngine
 from syncd.cli.options import add_config_option, config_from
-from syncd.cli.pipeline import Pipeline, load_mapping_files
 from syncd.cli.progress import page_progress
 from syncd.cli.status import add_status_options, show_status
-from syncd.cli.wiring import jira_sources, migrate_store, open_store, roadmap_sources
-from syncd.logs import redact
+from syncd.core.redaction import redact
+from syncd.service.wiring import jira_sources, migrate_store, open_store, roadmap_sources
 from syncd.store import create_store_engine, display_url
-from syncd.sync import RunReport, SyncEngine
 
 __all__ = ["register"]
 
@@ -81,7 +82,9 @@ def _sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     wanted = set(args.source or [])
     sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
-    pipeline = Pipeline(config, store, load_mapping_files(config), roadmap_sources(config))
+    pipeline = Pipeline(
+        store, load_mapping_files(config.mapping_paths()), config.analytics, roadmap_sources(config)
+    )
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)
@@ -106,6 +109,6 @@ def _say_failed(report: RunReport) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from syncd.cli.service_run import build_service, serve
+    from syncd.service.run import build_service, serve
 
     return serve(build_service(config_from(args)))

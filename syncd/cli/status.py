@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from syncd.cli.options import config_from
-from syncd.cli.wiring import open_store
+from syncd.service.wiring import open_store
 from syncd.store import QuarantinedRecord, RoadmapStatus, SourceStatus
 
 __all__ = ["add_status_options", "show_status"]

@@ -16,7 +16,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = [
     "OUTCOMES",

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.engine import Connection
 
-from syncd.domain import Census
+from syncd.core.domain import Census
 from syncd.store.dialect import chunked
 from syncd.store.issues import history_row
 from syncd.store.runs import require_current_run

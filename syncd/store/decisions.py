@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Engine, Row, bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from syncd.domain import Decision, WorkClass
+from syncd.core.domain import Decision, WorkClass
 from syncd.store.dialect import chunked, upsert
 from syncd.store.scan import driver_rows
 from syncd.store.schema import decision_history, decisions

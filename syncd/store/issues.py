@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from syncd.domain import Issue, Page, RejectedRecord, StatusCategory
+from syncd.core.domain import Issue, Page, RejectedRecord, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.runs import RunCounts, record_page

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store.engine import display_url
 
 __all__ = ["WriterLock", "lock_key"]

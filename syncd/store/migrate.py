@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store.engine import display_url
 
 __all__ = ["current_revision", "ensure_current", "head_revision", "upgrade"]

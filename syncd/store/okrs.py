@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select
 from sqlalchemy.engine import Connection
 
-from syncd.domain import Agreement, KeyResult, Measure, Objective, Subject
+from syncd.core.domain import Agreement, KeyResult, Measure, Objective, Subject
 from syncd.store.schema import agreements, okr_key_results, okr_objectives
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, delete, select
 from sqlalchemy.engine import Connection
 
-from syncd.domain import RejectedRecord, RoadmapItem
+from syncd.core.domain import RejectedRecord, RoadmapItem
 from syncd.store.dialect import insert_for
 from syncd.store.issues import quarantine
 from syncd.store.schema import rejected_records, roadmap_items, roadmap_sources

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store.dialect import insert_for
 from syncd.store.schema import sync_runs, sync_state
 from syncd.store.types import UtcDateTime

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Connection
 
-from syncd.domain import Issue, StatusCategory
+from syncd.core.domain import Issue, StatusCategory
 from syncd.store.schema import issues
 
 __all__ = ["driver_rows", "moment", "optional_moment", "scan_issues"]

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from syncd.domain import (
+from syncd.core.domain import (
     Agreement,
     Census,
     Decision,
@@ -26,7 +26,7 @@ from syncd.domain import (
     RejectedRecord,
     RoadmapItem,
 )
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import census, decisions, issues, okrs, roadmap, runs, schema, snapshots
 from syncd.store.engine import display_url
 from syncd.store.planner import AnalyseSchedule

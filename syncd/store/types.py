@@ -10,7 +10,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from syncd.domain import ensure_utc
+from syncd.core.domain import ensure_utc
 
 __all__ = ["UtcDateTime"]
 

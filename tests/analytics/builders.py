@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from syncd.analytics import AnalyticsConfig, ShareRow, Snapshot, WindowConfig, WorkItem
-from syncd.domain import Agreement, Decision, Issue, StatusCategory, Subject, WorkClass
+from syncd.core.domain import Agreement, Decision, Issue, StatusCategory, Subject, WorkClass
 
 NOW = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
 """Tuesday in Q2 2025: 30d = [Apr 20 12:00, May 20 12:00), quarter = [Apr 1, Jul 1)."""

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from syncd.analytics import IssueState, KeyResultRow, WorkItem, compute_snapshot
-from syncd.domain import Issue, KeyResult, Measure
+from syncd.core.domain import Issue, KeyResult, Measure
 
 from .builders import NOW, PRODUCT, config, item
 

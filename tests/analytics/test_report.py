@@ -7,7 +7,7 @@ import json
 import pytest
 
 from syncd.analytics import Snapshot, compute_snapshot
-from syncd.report import render_report
+from syncd.cli.report import render_report
 
 from .builders import NOW, PRODUCT, TECH, agreement, config, item
 

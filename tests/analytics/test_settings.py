@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from syncd.config import parse_config
-from syncd.errors import ConfigError
+from syncd.core.errors import ConfigError
+from syncd.service.config import parse_config
 
 
 def test_defaults_are_30d_90d_quarter_all_weightings_and_500_snapshots() -> None:

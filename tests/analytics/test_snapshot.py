@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from syncd.analytics import Snapshot, compute_snapshot
-from syncd.domain import KeyResult, Measure
+from syncd.core.domain import KeyResult, Measure
 
 from .builders import IN_PROGRESS, NOW, PRODUCT, TECH, UNCLASSIFIED, agreement, config, item
 

@@ -19,8 +19,8 @@ import pytest
 from deploy_support import DEPLOY
 from kustomize_render import render
 
-from syncd.cli.pipeline import load_mapping_files
-from syncd.config import load_config, parse_config
+from syncd.app.mapping_files import load_mapping_files
+from syncd.service.config import load_config, parse_config
 
 KUSTOMIZATIONS = {
     "base": DEPLOY / "kubernetes" / "base",
@@ -242,7 +242,7 @@ def test_mounted_configuration_loads_with_its_mapping_files(tmp_path: Path) -> N
     for name, text in data.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "config.yaml", {"SYNCD_JIRA_TOKEN": "x"})
-    files = load_mapping_files(config)
+    files = load_mapping_files(config.mapping_paths())
     assert files.okrs is not None
     assert files.agreements is not None
     assert files.teams is not None

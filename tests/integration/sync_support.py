@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors.jira.config import JiraSourceConfig
 from connectors.jira.emulator import Clock, IssueRecord, JiraEmulator, generate_organisation
 from connectors.jira.source import JiraSource
-from syncd.config import JiraSourceConfig
-from syncd.domain import Issue
+from syncd.app.sync import SyncEngine
+from syncd.core.domain import Issue
 from syncd.store import Store, create_store_engine, upgrade
-from syncd.sync import SyncEngine
 
 ORG_NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 PROJECTS = ("SHOP", "GROW", "MOB", "PLAT", "DATA")

@@ -9,8 +9,9 @@ import yaml
 from sync_support import make_rig
 
 import mappings.examples
-from syncd.cli.pipeline import Pipeline, load_mapping_files
-from syncd.config import load_config
+from syncd.app.mapping_files import load_mapping_files
+from syncd.app.pipeline import Pipeline
+from syncd.service.config import load_config
 
 BUNDLED = Path(mappings.examples.__file__).parent
 EXTRA_RULE = (
@@ -49,7 +50,7 @@ def test_an_edited_rule_file_is_used_at_the_next_refresh_and_a_broken_one_is_ref
     try:
         rig.engine.sync(rig.source)
         config = load_config(config_path)
-        pipeline = Pipeline(config, rig.store, load_mapping_files(config))
+        pipeline = Pipeline(rig.store, load_mapping_files(config.mapping_paths()), config.analytics)
         pipeline.refresh()
         rule_ids = {d.rule_id for d in rig.store.iter_decisions()}
         assert "bugs-are-ktlo" not in rule_ids

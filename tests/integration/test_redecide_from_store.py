@@ -9,9 +9,10 @@ import yaml
 from sync_support import make_rig
 
 import mappings.examples
-from syncd.cli.pipeline import Pipeline, load_mapping_files
-from syncd.config import Config, load_config
-from syncd.domain import Decision
+from syncd.app.mapping_files import load_mapping_files
+from syncd.app.pipeline import Pipeline
+from syncd.core.domain import Decision
+from syncd.service.config import Config, load_config
 from syncd.store import Store
 
 BUNDLED = Path(mappings.examples.__file__).parent
@@ -61,22 +62,25 @@ def test_redeciding_after_a_rules_change_equals_a_fresh_sync_with_the_new_rules(
     try:
         new_rules = _stricter_rules(tmp_path)
         rig.engine.sync(rig.source)
+        bundled_config = _config(tmp_path, database_url, BUNDLED / "rules.yaml")
         before = Pipeline(
-            _config(tmp_path, database_url, BUNDLED / "rules.yaml"),
-            rig.store,
-            load_mapping_files(_config(tmp_path, database_url, BUNDLED / "rules.yaml")),
+            rig.store, load_mapping_files(bundled_config.mapping_paths()), bundled_config.analytics
         )
         before.refresh()
         old = _decisions(rig.store)
         requests_before = len(rig.emulator.requests)
 
         changed_config = _config(tmp_path, database_url, new_rules)
-        redecided = Pipeline(changed_config, rig.store, load_mapping_files(changed_config))
+        redecided = Pipeline(
+            rig.store, load_mapping_files(changed_config.mapping_paths()), changed_config.analytics
+        )
         redecided.refresh()
 
         fresh.engine.sync(fresh.source)
         fresh_config = _config(tmp_path, f"sqlite:///{tmp_path / 'fresh.db'}", new_rules)
-        from_scratch = Pipeline(fresh_config, fresh.store, load_mapping_files(fresh_config))
+        from_scratch = Pipeline(
+            fresh.store, load_mapping_files(fresh_config.mapping_paths()), fresh_config.analytics
+        )
         from_scratch.refresh()
 
         assert len(rig.emulator.requests) == requests_before

@@ -14,9 +14,10 @@ import yaml
 
 import connectors.roadmap
 import mappings.examples
-from syncd.cli.pipeline import Pipeline, load_mapping_files
-from syncd.cli.wiring import open_store, roadmap_sources
-from syncd.config import Config, load_config
+from syncd.app.mapping_files import load_mapping_files
+from syncd.app.pipeline import Pipeline
+from syncd.service.config import Config, load_config
+from syncd.service.wiring import open_store, roadmap_sources
 
 BUNDLED = Path(mappings.examples.__file__).parent
 SAMPLES = Path(connectors.roadmap.__file__).parent / "samples"
@@ -43,7 +44,12 @@ def _config(folder: Path) -> Config:
 
 
 def _pipeline(config: Config) -> Pipeline:
-    return Pipeline(config, open_store(config), load_mapping_files(config), roadmap_sources(config))
+    return Pipeline(
+        open_store(config),
+        load_mapping_files(config.mapping_paths()),
+        config.analytics,
+        roadmap_sources(config),
+    )
 
 
 def test_exported_key_results_stay_when_a_new_process_cannot_read_the_export(

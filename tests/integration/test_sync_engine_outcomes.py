@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncd.domain import Census, Issue, Page, StatusCategory
-from syncd.errors import StoreError, TransientSourceError
+from syncd.app.sync import RunReport, SyncEngine
+from syncd.core.domain import Census, Issue, Page, StatusCategory
+from syncd.core.errors import StoreError, TransientSourceError
 from syncd.store import Store, create_store_engine, upgrade
 from syncd.store.census import CensusResult
 from syncd.store.issues import PageCounts
-from syncd.sync import RunReport, SyncEngine
 
 
 class _FailingSource:

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import responses
 from pydantic import SecretStr
 
+from connectors.jira.config import JiraSourceConfig
 from connectors.jira.source import JiraSource
-from syncd.config import JiraSourceConfig
 
 BASE = "https://jira.test"
 API = f"{BASE}/rest/api/2"

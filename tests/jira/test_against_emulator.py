@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from connectors.jira.config import JiraSourceConfig
 from connectors.jira.emulator import Clock, Fault, JiraEmulator, generate_organisation
 from connectors.jira.emulator.org import Organisation
 from connectors.jira.source import JiraSource
-from syncd.config import JiraSourceConfig
-from syncd.domain import Issue
-from syncd.errors import PermanentSourceError
+from syncd.core.domain import Issue
+from syncd.core.errors import PermanentSourceError
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 PROJECTS = ["SHOP", "GROW", "MOB", "PLAT", "DATA"]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from jira_support import CLOUD_FIELDS
 
+from connectors.jira.config import JiraFieldOverrides
 from connectors.jira.fields import BASE_FIELDS, FieldIds, discover_fields
 from connectors.jira.jql import (
     Partition,
@@ -17,7 +18,6 @@ from connectors.jira.jql import (
     jql_datetime,
     sync_partitions,
 )
-from syncd.config import JiraFieldOverrides
 
 FLOAT = "com.atlassian.jira.plugin.system.customfieldtypes:float"
 SELECT = "com.atlassian.jira.plugin.system.customfieldtypes:select"

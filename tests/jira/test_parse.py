@@ -10,7 +10,7 @@ import pytest
 
 from connectors.jira.fields import FieldIds
 from connectors.jira.parse import EXCERPT_LIMIT, parse_issue, sprint_names
-from syncd.domain import Issue, RejectedRecord, StatusCategory
+from syncd.core.domain import Issue, RejectedRecord, StatusCategory
 
 CLOUD_IDS = FieldIds(
     story_points="customfield_10016",

@@ -21,7 +21,7 @@ from connectors.http import (
     classify,
     parse_retry_after,
 )
-from syncd.errors import PermanentSourceError, TransientSourceError
+from syncd.core.errors import PermanentSourceError, TransientSourceError
 
 URL = f"{BASE}/export.json"
 

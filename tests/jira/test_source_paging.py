@@ -14,8 +14,8 @@ from jira_support import API, bootstrap, build_source, issue, make_config, query
 
 from connectors.http import StopRequestedError
 from connectors.jira.paging import datacenter_pages
-from syncd.domain import Census, RejectedRecord
-from syncd.errors import PermanentSourceError, TransientSourceError
+from syncd.core.domain import Census, RejectedRecord
+from syncd.core.errors import PermanentSourceError, TransientSourceError
 
 Handler = Callable[[Any], tuple[int, dict[str, str], str]]
 

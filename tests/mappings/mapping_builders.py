@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from syncd.domain import Issue, RoadmapItem, StatusCategory
+from syncd.core.domain import Issue, RoadmapItem, StatusCategory
 
 CREATED = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 _ids = iter(range(10_000, 10_000_000))

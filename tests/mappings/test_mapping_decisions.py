@@ -13,7 +13,7 @@ from mapping_builders import issue, roadmap
 
 from mappings import LineageDecider, OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
 from mappings.examples import RULES
-from syncd.domain import Decision, Issue, RoadmapItem, StatusCategory, WorkClass
+from syncd.core.domain import Decision, Issue, RoadmapItem, StatusCategory, WorkClass
 
 _LABELS = ["tech-debt", "feature", "security", "kr:SHOP-KR3", "kr:PLAT-KR9", "needs-triage", "a11y"]
 _TYPES = ["Epic", "Story", "Task", "Bug", "Sub-task"]

@@ -20,8 +20,8 @@ from mappings import (
     resolve_team,
 )
 from mappings.examples import RULES
-from syncd.domain import Subject
-from syncd.errors import RuleSetError
+from syncd.core.domain import Subject
+from syncd.core.errors import RuleSetError
 
 BROKEN_RULES = """\
 format: 1

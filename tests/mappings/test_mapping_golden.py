@@ -9,7 +9,7 @@ from mapping_builders import issue, roadmap
 
 from mappings import OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
 from mappings.examples import RULES
-from syncd.domain import Issue, RoadmapItem, WorkClass
+from syncd.core.domain import Issue, RoadmapItem, WorkClass
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import pytest
 import requests
 from prometheus_client import CollectorRegistry
 
-from syncd.endpoints import Endpoints, Heartbeat
 from syncd.metrics import SnapshotCollector
+from syncd.web.endpoints import Endpoints, Heartbeat
 
 from .snapshots import row, snapshot
 

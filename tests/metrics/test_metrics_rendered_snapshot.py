@@ -6,8 +6,8 @@ import requests
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from syncd.analytics import Snapshot
-from syncd.endpoints import Endpoints
 from syncd.metrics import SnapshotCollector
+from syncd.web.endpoints import Endpoints
 
 from .snapshots import row, snapshot
 

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from reliability_support import REPO, run_syncd, scaled, tally
 
 from connectors.roadmap import SAMPLES, RoadmapSource
+from connectors.roadmap.config import RoadmapSourceConfig
 from mappings import parse_agreements, parse_okrs, parse_rule_set, parse_teams
-from syncd.config import RoadmapSourceConfig, parse_config
-from syncd.errors import ConfigError, Problem, RuleSetError
+from syncd.core.errors import ConfigError, Problem, RuleSetError
+from syncd.service.config import parse_config
 
 EXAMPLES = scaled(150, 2000)
 CONFIG = (REPO / "docs/examples/syncd.yaml").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from sync_support import Rig, emulator_issues, make_rig, source_config, stored_i
 from connectors.jira.emulator import Fault, FaultPlan
 from connectors.jira.emulator.faults import RANDOM_KINDS
 from connectors.jira.source import JiraSource
-from syncd.sync import RunReport
+from syncd.app.sync import RunReport
 
 RATE = float(os.environ.get("SYNCD_FAULT_RATE", "0.15"))
 MAX_ATTEMPTS = 6

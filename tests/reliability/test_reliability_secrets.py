@@ -24,10 +24,10 @@ import structlog
 from reliability_support import jira_source, open_store, run_syncd, tally, text_cells, write_config
 
 from connectors.jira.emulator import Fault, JiraEmulator, generate_organisation
-from syncd.cli.service_run import build_service
-from syncd.cli.wiring import jira_sources
-from syncd.config import load_config
-from syncd.logs import configure_logging
+from syncd.service.config import load_config
+from syncd.service.logs import configure_logging
+from syncd.service.run import build_service
+from syncd.service.wiring import jira_sources
 
 USER = "syncd-bot@acme.example"
 

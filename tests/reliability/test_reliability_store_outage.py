@@ -18,8 +18,8 @@ from reliability_support import TcpProxy, jira_source, proxied, tally, wait_unti
 from sqlalchemy.engine import make_url
 
 from connectors.jira.emulator import JiraEmulator, generate_organisation
-from syncd.cli.service_run import Service, build_service
-from syncd.config import load_config
+from syncd.service.config import load_config
+from syncd.service.run import Service, build_service
 
 _LAST_SUCCESS = re.compile(r'^syncd_last_success_timestamp_seconds\{source="acme"\} (\S+)$', re.M)
 

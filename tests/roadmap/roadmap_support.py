@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connectors.roadmap import RoadmapSnapshot, RoadmapSource
-from syncd.config import RoadmapSourceConfig
+from connectors.roadmap import RoadmapSource
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.core.domain import RoadmapSnapshot
 
 PRODUCTBOARD_HEADER = (
     "Feature ID,Feature name,Feature type,Parent feature ID,Status,Timeframe start,"

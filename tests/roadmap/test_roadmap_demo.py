@@ -10,10 +10,10 @@ import pytest
 from connectors.jira.emulator.org import Organisation, generate_organisation
 from connectors.jira.emulator.records import from_ms
 from connectors.jira.emulator.roadmap_exports import write_roadmap_exports
-from connectors.roadmap import RoadmapSnapshot, RoadmapSource
-from syncd.config import RoadmapSourceConfig
-from syncd.domain import Issue, KeyResult, Measure, StatusCategory
-from syncd.integrity import IntegrityKind, check_integrity
+from connectors.roadmap import RoadmapSource
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.analytics.integrity import IntegrityKind, check_integrity
+from syncd.core.domain import Issue, KeyResult, Measure, RoadmapSnapshot, StatusCategory
 
 
 @pytest.fixture(scope="module")

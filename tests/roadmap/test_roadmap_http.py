@@ -10,8 +10,8 @@ import responses
 from roadmap_support import productboard
 
 from connectors.roadmap import RoadmapSource
-from syncd.config import RoadmapSourceConfig
-from syncd.errors import PermanentSourceError, TransientSourceError
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.core.errors import PermanentSourceError, TransientSourceError
 
 URL = "https://roadmap.example.com/export.csv"
 SECRET = "s3cr3t-token-value"

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from syncd.domain import Decision, Issue, KeyResult, Measure, RoadmapItem, StatusCategory, WorkClass
-from syncd.integrity import IntegrityKind, IntegrityProblem, check_integrity, kr_label
+from syncd.analytics.integrity import IntegrityKind, IntegrityProblem, check_integrity, kr_label
+from syncd.core.domain import (
+    Decision,
+    Issue,
+    KeyResult,
+    Measure,
+    RoadmapItem,
+    StatusCategory,
+    WorkClass,
+)
 
 T = datetime(2026, 4, 1, tzinfo=UTC)
 K = IntegrityKind

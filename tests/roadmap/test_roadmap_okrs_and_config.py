@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from connectors.roadmap import RoadmapSnapshot, join_okrs
-from syncd.config import parse_config
-from syncd.domain import KeyResult, Measure, Objective
-from syncd.errors import ConfigError
+from mappings.okr_join import join_okrs
+from syncd.core.domain import KeyResult, Measure, Objective, RoadmapSnapshot
+from syncd.core.errors import ConfigError
+from syncd.service.config import parse_config
 
 Q = (date(2026, 4, 1), date(2026, 6, 30))
 

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from connectors.roadmap import SAMPLES, RoadmapSource
-from syncd.config import RoadmapSourceConfig
-from syncd.domain import KeyResult, Measure, Objective, RoadmapItem
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.core.domain import KeyResult, Measure, Objective, RoadmapItem
 
 
 def _poll(name: str, export_format: str, **extra: Any) -> Any:

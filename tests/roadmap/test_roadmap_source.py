@@ -11,8 +11,8 @@ import pytest
 from roadmap_support import PRODUCTBOARD_HEADER, config, productboard
 
 from connectors.roadmap import RoadmapSource
-from syncd.config import RoadmapSourceConfig
-from syncd.errors import PermanentSourceError
+from connectors.roadmap.config import RoadmapSourceConfig
+from syncd.core.errors import PermanentSourceError
 
 ROW = "pb-{n},Feature {n},feature,,Planned,2026-04-01,2026-06-30,checkout,SHOP-{n},,,"
 

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from syncd.collector import collector_paused
+from syncd.app.gc_pause import collector_paused
 
 
 def test_the_collector_is_off_inside_and_back_on_after_even_on_error() -> None:

@@ -15,9 +15,9 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import Engine, text
 
-from syncd.daemon import Daemon, SourceJob
+from syncd.app.daemon import Daemon, SourceJob
+from syncd.app.sync import RunReport, SyncEngine
 from syncd.store import WriterLock, create_store_engine
-from syncd.sync import RunReport, SyncEngine
 
 
 class _NamedSource:

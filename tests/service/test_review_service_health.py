@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from service_support import Samples, http_get, write_config
 
-from syncd.cli.service_run import Service, build_service
-from syncd.cli.wiring import open_store
-from syncd.config import load_config
+from syncd.service.config import load_config
+from syncd.service.run import Service, build_service
+from syncd.service.wiring import open_store
 from syncd.store import Store, WriterLock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from syncd.domain import Issue, Page, StatusCategory
+from syncd.core.domain import Issue, Page, StatusCategory
 
 SOURCE = "jira"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 from store_builders import SOURCE, T0, FixedClock, make_issue, page_of
 
-from syncd.domain import Census, Page
+from syncd.core.domain import Census, Page
 from syncd.store import CensusResult, PageCounts, Store
 from syncd.store.schema import issue_history
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from store_builders import SOURCE, T0, FixedClock
 
-from syncd.domain import Decision, WorkClass
+from syncd.core.domain import Decision, WorkClass
 from syncd.store import DecisionCounts, DecisionRecord, Store
 
 

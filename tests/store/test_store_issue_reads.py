@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from store_builders import T0, make_issue, page_of
 
-from syncd.domain import Census, StatusCategory
+from syncd.core.domain import Census, StatusCategory
 from syncd.store import Store
 
 SOURCE = "jira"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import WriterLock, create_store_engine
 
 

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import (
     create_store_engine,
     current_revision,

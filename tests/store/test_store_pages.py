@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select
 from store_builders import SOURCE, T0, make_issue, page_of
 
-from syncd.domain import RejectedRecord
-from syncd.errors import StoreError
+from syncd.core.domain import RejectedRecord
+from syncd.core.errors import StoreError
 from syncd.store import PageCounts, Store
 from syncd.store import issues as issue_module
 from syncd.store.schema import issue_history, issues, rejected_records, sync_runs

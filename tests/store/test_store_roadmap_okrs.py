@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, func, select
 
-from syncd.domain import (
+from syncd.core.domain import (
     Agreement,
     KeyResult,
     Measure,
@@ -17,7 +17,7 @@ from syncd.domain import (
     RoadmapItem,
     Subject,
 )
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import Store
 from syncd.store.schema import rejected_records
 

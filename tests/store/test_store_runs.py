@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from store_builders import SOURCE, T0, FixedClock, make_issue, page_of
 
-from syncd.errors import StoreError
+from syncd.core.errors import StoreError
 from syncd.store import RunCounts, Store
 
 

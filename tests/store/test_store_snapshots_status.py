@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from store_builders import SOURCE, T0, FixedClock, make_issue, page_of
 
-from syncd.domain import Census, RejectedRecord
+from syncd.core.domain import Census, RejectedRecord
 from syncd.store import Store, create_store_engine
 
 

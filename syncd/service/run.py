@@ -13,16 +13,17 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from syncd import __version__
-from syncd.cli.pipeline import Pipeline, load_mapping_files
-from syncd.cli.wiring import jira_sources, open_store, roadmap_sources
-from syncd.config import Config
-from syncd.daemon import Daemon, SourceJob
-from syncd.domain import Source
-from syncd.endpoints import Endpoints
+from syncd.app.daemon import Daemon, SourceJob
+from syncd.app.mapping_files import load_mapping_files
+from syncd.app.pipeline import Pipeline
+from syncd.app.sync import RunReport, SyncEngine
+from syncd.core.domain import Source
 from syncd.metrics import ServiceMetrics, SnapshotCollector
 from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
+from syncd.service.config import Config
+from syncd.service.wiring import jira_sources, open_store, roadmap_sources
 from syncd.store import Store, WriterLock
-from syncd.sync import RunReport, SyncEngine
+from syncd.web.endpoints import Endpoints
 
 __all__ = ["Service", "build_service", "serve"]
 
@@ -82,13 +83,13 @@ class Service:
 def build_service(config: Config, *, stop: threading.Event | None = None) -> Service:
     """Wire the store, sources, pipeline, daemon and endpoints described by *config*."""
     stop = stop or threading.Event()
-    files = load_mapping_files(config)
+    files = load_mapping_files(config.mapping_paths())
     store = open_store(config)
     registry = CollectorRegistry(auto_describe=True)
     names = [s.name for s in config.sources.jira]
     metrics = ServiceMetrics(registry, names, __version__)
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
-    pipeline = Pipeline(config, store, files, roadmap_sources(config))
+    pipeline = Pipeline(store, files, config.analytics, roadmap_sources(config))
     pipeline.follow()
     _restore_health(store, metrics, names)
     # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TypeVar
 
-from connectors.roadmap.snapshot import RoadmapSnapshot
-from syncd.domain import KeyResult, Objective
+from syncd.core.domain import KeyResult, Objective, RoadmapSnapshot
 
 __all__ = ["OkrConflict", "OkrJoin", "join_okrs"]
 

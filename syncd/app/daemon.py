@@ -19,12 +19,12 @@ from typing import Protocol
 
 import structlog
 
-from syncd.domain import Source
-from syncd.sync import RunReport, SyncEngine
+from syncd.app.sync import RunReport, SyncEngine
+from syncd.core.domain import Source
 
 __all__ = ["Daemon", "DaemonState", "SourceJob", "WriterLock"]
 
-_log = structlog.get_logger("syncd.daemon")
+_log = structlog.get_logger("syncd.app.daemon")
 
 
 class WriterLock(Protocol):

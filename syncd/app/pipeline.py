@@ -10,112 +10,32 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TypeVar
 
 import structlog
 
-from connectors.roadmap import RoadmapSnapshot, RoadmapSource, join_okrs
-from mappings import (
-    AgreementSet,
-    LineageDecider,
-    OkrSet,
-    RuleSet,
-    TeamConfig,
-    load_agreements,
-    load_okrs,
-    load_rule_set,
-    load_teams,
-    parse_rule_set,
-    resolve_team,
+from mappings import LineageDecider, join_okrs, resolve_team
+from syncd.analytics import AnalyticsConfig, IssueState, Snapshot, WorkItem, compute_snapshot
+from syncd.analytics.integrity import IntegrityCheck
+from syncd.app.gc_pause import collector_paused
+from syncd.app.mapping_files import MappingFiles, fingerprint, load_mapping_files
+from syncd.app.sync import RunReport
+from syncd.core.domain import (
+    Decision,
+    KeyResult,
+    Objective,
+    RoadmapFeed,
+    RoadmapSnapshot,
+    WorkClass,
 )
-from syncd.analytics import IssueState, Snapshot, WorkItem, compute_snapshot
-from syncd.collector import collector_paused
-from syncd.config import Config
-from syncd.domain import Decision, KeyResult, Objective, WorkClass
-from syncd.errors import Problem, RuleSetError, SourceError
-from syncd.integrity import IntegrityCheck
+from syncd.core.errors import RuleSetError, SourceError
 from syncd.store import Store
-from syncd.sync import RunReport
 
-__all__ = ["MappingFiles", "Pipeline", "load_mapping_files"]
+__all__ = ["Pipeline"]
 
 _log = structlog.get_logger("syncd.pipeline")
-# The mapping layer refuses an empty rule list, so "no rules" is one rule that can never match
-# (a parent and no parent at once) with inheritance off: every issue stays unclassified.
-_NO_RULES = """format: 1
-name: none
-settings: {inheritance: {enabled: false}}
-rules:
-  - id: no-rules-configured
-    when: {has_parent: true, not: {has_parent: true}}
-    then: {work_class: product}
-"""
-_Loaded = TypeVar("_Loaded")
 _Outcome = tuple[WorkClass, str | None, str | None]
 """A decision as the analytics read it: work class, category, key result."""
-
-
-@dataclass(frozen=True, slots=True)
-class MappingFiles:
-    """The configured rule set, OKRs, agreements and team resolution, validated."""
-
-    rule_set: RuleSet
-    okrs: OkrSet | None
-    agreements: AgreementSet | None
-    teams: TeamConfig | None
-
-
-def load_mapping_files(config: Config) -> MappingFiles:
-    """Load every mapping file named in *config*; ``RuleSetError`` lists all their problems.
-
-    Without a rule set every issue is ``unclassified`` (a normal decision, shown as such).
-    """
-    files = config.mappings
-    problems: list[Problem] = []
-    okrs = _attempt(load_okrs, config, files.okrs, problems)
-    known = okrs.key_result_ids if okrs is not None else None
-    rules = (
-        _attempt(lambda path: load_rule_set(path, known), config, files.rules, problems)
-        if files.rules is not None
-        else parse_rule_set(_NO_RULES, "<no rules>")
-    )
-    agreements = _attempt(load_agreements, config, files.agreements, problems)
-    teams = _attempt(load_teams, config, files.teams, problems)
-    if problems or rules is None:
-        raise RuleSetError("the mapping files are invalid", problems)
-    return MappingFiles(rules, okrs, agreements, teams)
-
-
-def _fingerprint(config: Config) -> tuple[tuple[str, int, int], ...]:
-    """Path, modification time and size of every configured mapping file (-1 when missing)."""
-    files = config.mappings
-    marks = []
-    for path in (files.rules, files.okrs, files.agreements, files.teams):
-        if path is None:
-            continue
-        resolved = config.resolve(path)
-        try:
-            stat = resolved.stat()
-        except OSError:
-            marks.append((str(resolved), -1, -1))
-        else:
-            marks.append((str(resolved), stat.st_mtime_ns, stat.st_size))
-    return tuple(marks)
-
-
-def _attempt(
-    loader: Callable[[Path], _Loaded], config: Config, path: Path | None, problems: list[Problem]
-) -> _Loaded | None:
-    if path is None:
-        return None
-    try:
-        return loader(config.resolve(path))
-    except RuleSetError as error:
-        problems.extend(error.problems)
-        return None
 
 
 class Pipeline:
@@ -123,17 +43,17 @@ class Pipeline:
 
     def __init__(
         self,
-        config: Config,
         store: Store,
         files: MappingFiles,
-        roadmaps: Sequence[RoadmapSource] = (),
+        analytics: AnalyticsConfig,
+        roadmaps: Sequence[RoadmapFeed] = (),
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._config = config
         self._store = store
         self._files = files
-        self._fingerprint = _fingerprint(config)
+        self._analytics = analytics
+        self._fingerprint = fingerprint(files.paths)
         self._roadmaps = list(roadmaps)
         self._roadmap_snapshots: dict[str, RoadmapSnapshot] = {}
         self._clock = clock
@@ -147,7 +67,7 @@ class Pipeline:
         reported and the previous valid set stays in use. Stored issues stream through once:
         what is held per issue is its lineage (for inheritance), its ``IssueState``, team and
         decision outcome, never the issue itself, so memory stays a small record per issue.
-        The cyclic garbage collector is paused meanwhile (see ``syncd.collector``).
+        The cyclic garbage collector is paused meanwhile (see ``syncd.app.gc_pause``).
         """
         with collector_paused():
             return self._refresh()
@@ -181,11 +101,11 @@ class Pipeline:
             self._files.agreements.agreements if self._files.agreements else (),
             key_results,
             problems.counts(),
-            self._config.analytics,
+            self._analytics,
             now,
         )
         self._store.save_snapshot(
-            snapshot.computed_at, snapshot.to_dict(), keep=self._config.analytics.snapshot_keep
+            snapshot.computed_at, snapshot.to_dict(), keep=self._analytics.snapshot_keep
         )
         with self._lock:
             self.latest = snapshot
@@ -200,12 +120,13 @@ class Pipeline:
         return snapshot
 
     def _reload_mapping_files(self) -> None:
-        fingerprint = _fingerprint(self._config)
-        if fingerprint == self._fingerprint:
+        paths = self._files.paths
+        current = fingerprint(paths)
+        if current == self._fingerprint:
             return
-        self._fingerprint = fingerprint
+        self._fingerprint = current
         try:
-            files = load_mapping_files(self._config)
+            files = load_mapping_files(paths)
         except RuleSetError as error:
             problems = [str(problem) for problem in error.problems]
             _log.error(

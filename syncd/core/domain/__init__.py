@@ -6,16 +6,10 @@ knows about HTTP, SQL or YAML.
 
 from __future__ import annotations
 
-from syncd.domain.okr import Agreement, KeyResult, Measure, Objective, Subject
-from syncd.domain.roadmap import RoadmapItem
-from syncd.domain.sync import Census, Page, RejectedRecord, Source
-from syncd.domain.work import (
-    Decision,
-    Issue,
-    StatusCategory,
-    WorkClass,
-    ensure_utc,
-)
+from syncd.core.domain.okr import Agreement, KeyResult, Measure, Objective, Subject
+from syncd.core.domain.roadmap import RoadmapFeed, RoadmapItem, RoadmapSnapshot
+from syncd.core.domain.sync import Census, Page, RejectedRecord, Source
+from syncd.core.domain.work import Decision, Issue, StatusCategory, WorkClass, ensure_utc
 
 __all__ = [
     "Agreement",
@@ -27,7 +21,9 @@ __all__ = [
     "Objective",
     "Page",
     "RejectedRecord",
+    "RoadmapFeed",
     "RoadmapItem",
+    "RoadmapSnapshot",
     "Source",
     "StatusCategory",
     "Subject",

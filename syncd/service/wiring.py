@@ -11,9 +11,9 @@ from connectors.http import RequestObserver
 from connectors.jira.client import credential_forms
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
-from syncd.config import Config
-from syncd.errors import StoreError
-from syncd.logs import register_secret
+from syncd.core.errors import StoreError
+from syncd.core.redaction import register_secret
+from syncd.service.config import Config
 from syncd.store import (
     Store,
     WriterLock,

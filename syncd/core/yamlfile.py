@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from syncd.errors import Problem
+from syncd.core.errors import Problem
 
 __all__ = ["KeyPath", "LineIndex", "YamlDocument", "dotted", "problems_from", "read_yaml"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from syncd.domain.work import Issue
+from syncd.core.domain.work import Issue
 
 __all__ = ["Census", "Page", "RejectedRecord", "Source"]
 

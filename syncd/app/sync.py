@@ -19,13 +19,13 @@ from typing import Protocol
 
 import structlog
 
-from syncd.domain import Census, Page, Source
-from syncd.errors import SourceError, StoreError
+from syncd.core.domain import Census, Page, Source
+from syncd.core.errors import SourceError, StoreError
 from syncd.store.runs import RunCounts
 
 __all__ = ["PageProgress", "RunReport", "SyncEngine", "SyncObserver", "SyncStore"]
 
-_log = structlog.get_logger("syncd.sync")
+_log = structlog.get_logger("syncd.app.sync")
 
 
 class _PageCounts(Protocol):

@@ -2,8 +2,7 @@
 
 Every event is a short snake_case name with key/values. ``run_id`` and ``source`` are bound
 through contextvars by the sync engine. Two guards keep credentials out of every line,
-traceback included: keys that name a credential are masked, and any value registered with
-``register_secret`` is replaced wherever it appears, even inside an exception's text.
+traceback included (``syncd.core.redaction``).
 Tracebacks never render local variables (a token could be one).
 """
 
@@ -11,51 +10,21 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TextIO
 
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-__all__ = ["REDACTED", "configure_logging", "redact", "register_secret"]
+from syncd.core.redaction import redact
 
-REDACTED = "[redacted]"
-_SENSITIVE_KEYS = ("authorization", "token", "password", "secret", "api_key", "apikey", "cookie")
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def register_secret(value: str | None) -> None:
-    """Mask *value* wherever it would appear in a log line from now on (ignores short values)."""
-    if value and len(value) >= 4:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact(value: Any) -> Any:
-    """Return *value* with every registered secret masked, walking dicts, lists and tuples."""
-    if isinstance(value, str):
-        for secret in _secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {key: _redact_item(key, item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(redact(item) for item in value)
-    return value
-
-
-def _redact_item(key: Any, value: Any) -> Any:
-    if isinstance(key, str) and any(word in key.lower() for word in _SENSITIVE_KEYS):
-        return REDACTED
-    return redact(value)
+__all__ = ["configure_logging"]
 
 
 def _redact_event(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    return {key: _redact_item(key, value) for key, value in event_dict.items()}
+    masked: EventDict = redact(event_dict)
+    return masked
 
 
 def configure_logging(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from syncd.domain import Decision, Issue, KeyResult, RoadmapItem
+from syncd.core.domain import Decision, Issue, KeyResult, RoadmapItem
 
 __all__ = [
     "IntegrityCheck",

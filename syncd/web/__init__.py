@@ -1,0 +1,1 @@
+"""syncd's HTTP side: ``/metrics``, ``/healthz`` and ``/readyz`` (``endpoints``)."""
