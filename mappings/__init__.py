@@ -22,7 +22,14 @@ from mappings.inherit import Decider, LineageDecider, decide_all
 from mappings.okr_join import OkrConflict, OkrJoin, join_okrs
 from mappings.okrs import OkrSet, load_okrs, parse_okrs
 from mappings.rules import RuleSet, check_rule_file, check_rule_text, load_rule_set, parse_rule_set
-from mappings.teams import TeamConfig, load_teams, parse_teams, resolve_team, team_source
+from mappings.teams import (
+    TeamConfig,
+    load_teams,
+    parse_teams,
+    resolve_team,
+    team_of,
+    team_source,
+)
 
 __all__ = [
     "AgreementSet",
@@ -53,5 +60,6 @@ __all__ = [
     "parse_rule_set",
     "parse_teams",
     "resolve_team",
+    "team_of",
     "team_source",
 ]

@@ -25,7 +25,15 @@ from mappings._files import StrictModel, parse_model, read_text
 from syncd.core.domain import Issue
 from syncd.core.errors import RuleSetError
 
-__all__ = ["TeamConfig", "TeamSource", "load_teams", "parse_teams", "resolve_team", "team_source"]
+__all__ = [
+    "TeamConfig",
+    "TeamSource",
+    "load_teams",
+    "parse_teams",
+    "resolve_team",
+    "team_of",
+    "team_source",
+]
 
 
 class _Field(StrictModel):
@@ -89,6 +97,13 @@ def parse_teams(text: str, filename: str = "<teams>") -> TeamConfig:
 def resolve_team(issue: Issue, config: TeamConfig) -> str:
     """The team *issue* belongs to under *config* (the default when no source answers)."""
     return team_source(issue, config)[0]
+
+
+def team_of(issue: Issue, config: TeamConfig | None) -> str:
+    """The team whose figures *issue* counts in: the configured resolution, else the issue's
+    own Jira team, else its project."""
+    team = resolve_team(issue, config) if config is not None else None
+    return team or issue.team or issue.project
 
 
 def team_source(issue: Issue, config: TeamConfig) -> tuple[str, str]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mappings import check_rule_file, diff_rule_sets, explain, load_rule_set
+from mappings import check_rule_file, explain, load_rule_set
 from syncd.analytics import Snapshot
-from syncd.app.mapping_files import MappingFiles, load_mapping_files
+from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
+from syncd.app.rules_preview import ShareChange, preview_rules
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.report import render_report
 from syncd.service.wiring import open_store
@@ -70,7 +72,7 @@ def _explain(args: argparse.Namespace) -> int:
             store.iter_roadmap_items(),
             files.rule_set,
             teams=files.teams,
-            key_results=_known(files),
+            key_results=files.key_result_ids,
             source=args.source,
         )
     except LookupError:
@@ -83,7 +85,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _rules_check(args: argparse.Namespace) -> int:
     known = None
     if args.config is not None:
-        known = _known(load_mapping_files(config_from(args).mapping_paths()))
+        known = load_mapping_files(config_from(args).mapping_paths()).key_result_ids
     problems = check_rule_file(args.file, known)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -97,19 +99,29 @@ def _rules_check(args: argparse.Namespace) -> int:
 def _rules_diff(args: argparse.Namespace) -> int:
     config = config_from(args)
     files = load_mapping_files(config.mapping_paths())
-    new = load_rule_set(args.file, _known(files))
+    new = load_rule_set(args.file, files.key_result_ids)
     store = open_store(config, upgrade=False)
-    diff = diff_rule_sets(
-        files.rule_set,
-        new,
-        store.iter_issues(),
-        store.iter_roadmap_items(),
-        datetime.now(UTC).date(),
-        teams=files.teams,
-        key_results=_known(files),
-    )
-    print(diff.render(limit=args.limit))
+    preview = preview_rules(store, files, new, config.analytics, datetime.now(UTC))
+    print(preview.decisions.render(limit=args.limit))
+    print(_render_share_changes(preview.shares))
     return 0
+
+
+def _render_share_changes(changes: Sequence[ShareChange]) -> str:
+    if not changes:
+        return "no share would change"
+    lines = ["share changes (completed work, per weighting):"]
+    for change in changes:
+        subject = change.work_class + (f"/{change.category}" if change.category else "")
+        lines.append(
+            f"  {change.team:<12} {change.window:<8} {change.weighting:<12} {subject:<24} "
+            f"{_share(change.before)} → {_share(change.after)} ({change.delta:+.1%})"
+        )
+    return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:6.1%}"
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -141,7 +153,3 @@ def _report(args: argparse.Namespace) -> int:
         print(f"syncd: {error}", file=sys.stderr)
         return 2
     return 0
-
-
-def _known(files: MappingFiles) -> frozenset[str] | None:
-    return files.okrs.key_result_ids if files.okrs is not None else None

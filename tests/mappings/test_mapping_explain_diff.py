@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import pytest
 from mapping_builders import issue, roadmap
 
 from mappings import RuleSet, TeamConfig, diff_rule_sets, explain, parse_rule_set
 from mappings.examples import RULES
+from syncd.analytics import AnalyticsConfig, ShareRow
+from syncd.app.rules_preview import share_changes, shares_under
+from syncd.core.domain import Decision
 
 RESOLVED = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 ISSUES = [
@@ -65,29 +69,47 @@ def test_explain_refuses_an_unknown_key(rules: RuleSet) -> None:
         explain("NOPE-1", ISSUES, [], rules)
 
 
-def test_rules_diff_lists_changed_issues_and_share_changes(
-    rules: RuleSet, teams: TeamConfig
-) -> None:
-    """Dropping the refactor label from tech debt moves SHOP-4 and the checkout technology share."""
-    changed = parse_rule_set(
+def _without_refactor() -> RuleSet:
+    return parse_rule_set(
         RULES.read_text().replace("any: [tech-debt, refactor]", "any: [tech-debt]")
     )
-    diff = diff_rule_sets(rules, changed, ISSUES, [], date(2026, 11, 20), teams=teams)
+
+
+def test_rules_diff_lists_changed_issues(rules: RuleSet, teams: TeamConfig) -> None:
+    """Dropping the refactor label from tech debt moves SHOP-4 out of technology work."""
+    diff = diff_rule_sets(rules, _without_refactor(), ISSUES, [], teams=teams)
     assert [(c.key, c.fields) for c in diff.changes] == [("SHOP-4", ("work_class", "category"))]
-    technology = {
-        (s.team, s.window): (s.before, s.after)
-        for s in diff.shares
-        if s.work_class == "technology" and not s.category
-    }
-    assert technology[("checkout", "30d")] == (0.2, 0.0)
-    assert technology[("all", "quarter")] == (0.2, 0.0)
     text = diff.render()
     assert "1 of 6 issues would change" in text
     assert "SHOP-4 [checkout] work_class technology → unclassified" in text
-    assert "20.0% →   0.0% (-20.0%)" in text
+
+
+def test_rules_diff_shares_are_the_analytics_shares_of_classified_work(
+    rules: RuleSet, teams: TeamConfig
+) -> None:
+    """The share changes are the analytics' shares: of the five completed checkout issues,
+    SHOP-5 stays unclassified (needs triage) and is not in any denominator. Before: SHOP-4 is
+    technology, 1 of 4 classified = 25%. After: SHOP-4 is unclassified too, 0 of 3 = 0%."""
+    diff = diff_rule_sets(rules, _without_refactor(), ISSUES, [], teams=teams)
+    assert diff.before[("acme", ISSUES[4].issue_id)].work_class.value == "unclassified"
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def shares(side: Mapping[tuple[str, int], Decision]) -> tuple[ShareRow, ...]:
+        return shares_under(
+            ISSUES, side, teams, agreements=(), analytics=AnalyticsConfig(), now=now
+        )
+
+    technology = {
+        (c.team, c.window): (c.before, c.after)
+        for c in share_changes(shares(diff.before), shares(diff.after))
+        if c.work_class == "technology" and not c.category and c.weighting == "issues"
+    }
+    assert technology[("checkout", "30d")] == (0.25, 0.0)
+    assert technology[("all", "quarter")] == (0.25, 0.0)
 
 
 def test_an_unchanged_rule_set_has_an_empty_diff(rules: RuleSet, teams: TeamConfig) -> None:
     """Diffing a rule set against itself shows no change at all."""
-    diff = diff_rule_sets(rules, rules, ISSUES, [], date(2026, 11, 20), teams=teams)
-    assert (diff.changes, diff.shares) == ((), ())
+    diff = diff_rule_sets(rules, rules, ISSUES, [], teams=teams)
+    assert diff.changes == ()
+    assert diff.before == diff.after

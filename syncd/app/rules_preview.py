@@ -1,0 +1,121 @@
+"""``syncd rules diff``: what a new rule file would change, in decisions and in every share.
+
+The shares are the analytics' own (``compute_snapshot``) for the stored issues under the
+current rules and under the new ones, at one instant: the "before" side is exactly what
+``syncd report`` and ``/metrics`` show for a snapshot computed at that instant, in every
+configured window and weighting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from mappings import RuleDiff, RuleSet, TeamConfig, diff_rule_sets, team_of
+from syncd.analytics import AnalyticsConfig, ShareRow, WorkItem, compute_snapshot
+from syncd.app.mapping_files import MappingFiles
+from syncd.core.domain import Agreement, Decision, Issue
+from syncd.store import Store
+
+__all__ = ["RulesPreview", "ShareChange", "preview_rules", "share_changes", "shares_under"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareChange:
+    """How one share would move; ``None`` where a side has no classified work to share."""
+
+    team: str
+    window: str
+    weighting: str
+    work_class: str
+    category: str
+    before: float | None
+    after: float | None
+
+    @property
+    def delta(self) -> float:
+        """``after - before``, an absent share counting as 0."""
+        return (self.after or 0.0) - (self.before or 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class RulesPreview:
+    """A dry run of a rule change: the changed decisions and the shares on both sides."""
+
+    decisions: RuleDiff
+    before: tuple[ShareRow, ...]
+    after: tuple[ShareRow, ...]
+
+    @property
+    def shares(self) -> tuple[ShareChange, ...]:
+        """Every share that differs between the two sides."""
+        return share_changes(self.before, self.after)
+
+
+def preview_rules(
+    store: Store,
+    files: MappingFiles,
+    new_rules: RuleSet,
+    analytics: AnalyticsConfig,
+    now: datetime,
+) -> RulesPreview:
+    """Decide the stored issues under the current and the *new_rules*; shares at *now*."""
+    issues = list(store.iter_issues(with_raw=False))
+    diff = diff_rule_sets(
+        files.rule_set,
+        new_rules,
+        issues,
+        store.iter_roadmap_items(),
+        teams=files.teams,
+        key_results=files.key_result_ids,
+    )
+    agreements = files.agreements.agreements if files.agreements is not None else ()
+
+    def shares(decisions: Mapping[tuple[str, int], Decision]) -> tuple[ShareRow, ...]:
+        return shares_under(
+            issues, decisions, files.teams, agreements=agreements, analytics=analytics, now=now
+        )
+
+    return RulesPreview(diff, shares(diff.before), shares(diff.after))
+
+
+def shares_under(
+    issues: Iterable[Issue],
+    decisions: Mapping[tuple[str, int], Decision],
+    teams: TeamConfig | None,
+    *,
+    agreements: Iterable[Agreement],
+    analytics: AnalyticsConfig,
+    now: datetime,
+) -> tuple[ShareRow, ...]:
+    """The analytics' share rows of *issues* as *decisions* classify them, at *now*."""
+    items = _work_items(issues, decisions, teams)
+    return compute_snapshot(items, agreements, (), {}, analytics, now).shares
+
+
+def share_changes(before: Iterable[ShareRow], after: Iterable[ShareRow]) -> tuple[ShareChange, ...]:
+    """The shares that differ between two sets of rows, in a stable order."""
+    old = {_subject(row): row.share for row in before}
+    new = {_subject(row): row.share for row in after}
+    changed = []
+    for subject in sorted(set(old) | set(new)):
+        was, now = old.get(subject), new.get(subject)
+        if was != now and (was is None or now is None or abs(now - was) > 1e-12):
+            changed.append(ShareChange(*subject, was, now))
+    return tuple(changed)
+
+
+def _subject(row: ShareRow) -> tuple[str, str, str, str, str]:
+    return (row.team, row.window, row.weighting, row.work_class, row.category)
+
+
+def _work_items(
+    issues: Iterable[Issue],
+    decisions: Mapping[tuple[str, int], Decision],
+    teams: TeamConfig | None,
+) -> Iterator[WorkItem]:
+    for issue in issues:
+        decision = decisions.get((issue.source, issue.issue_id))
+        if decision is not None:
+            yield WorkItem.of(issue, decision, team_of(issue, teams))
