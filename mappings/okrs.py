@@ -20,12 +20,12 @@ from syncd.core.domain import KeyResult, Measure, Objective
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
 
-__all__ = ["OkrSet", "load_okrs", "parse_okrs", "quarter_bounds"]
+__all__ = ["OkrSet", "load_okrs", "parse_okrs", "parse_quarter"]
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
-def quarter_bounds(text: str) -> tuple[date, date]:
+def parse_quarter(text: str) -> tuple[date, date]:
     """First and last day of a quarter written ``YYYY-Qn``; ``ValueError`` otherwise."""
     found = _QUARTER.match(text)
     if found is None:
@@ -49,7 +49,7 @@ class _Period(StrictModel):
 
 def _period(value: Any) -> Any:
     if isinstance(value, str):
-        start, end = quarter_bounds(value)
+        start, end = parse_quarter(value)
         return {"start": start, "end": end}
     return value
 
@@ -111,10 +111,6 @@ class OkrSet:
     def key_result(self, key_result_id: str) -> KeyResult | None:
         """The key result with *key_result_id*, or ``None``."""
         return next((kr for kr in self.key_results if kr.key_result_id == key_result_id), None)
-
-    def active_on(self, day: date) -> tuple[KeyResult, ...]:
-        """Key results whose period contains *day*."""
-        return tuple(kr for kr in self.key_results if kr.period_start <= day <= kr.period_end)
 
 
 def load_okrs(path: Path) -> OkrSet:

@@ -3,7 +3,7 @@
 Each source is synced on its own interval (with jitter, so replicas and sources do not
 stampede) and swept for deletions on a longer one. After any cycle that changed data, the
 ``refresh`` step re-decides and recomputes the analytics snapshot. With several replicas, a
-``WriterLock`` elects the one that writes; the others only ``follow`` (serve the latest
+``WriterElection`` elects the one that writes; the others only ``follow`` (serve the latest
 snapshot from the store) and take over when the lock frees. SIGTERM sets ``stop``: the run
 in progress ends between pages (the store stays consistent) and ``run`` returns.
 """
@@ -22,13 +22,14 @@ import structlog
 from syncd.app.sync import RunReport, SyncEngine
 from syncd.core.domain import Source
 
-__all__ = ["Daemon", "DaemonState", "SourceJob", "WriterLock"]
+__all__ = ["Daemon", "DaemonState", "SourceJob", "WriterElection"]
 
 _log = structlog.get_logger("syncd.app.daemon")
 
 
-class WriterLock(Protocol):
-    """Single-writer election (a PostgreSQL advisory lock; always held on SQLite)."""
+class WriterElection(Protocol):
+    """Single-writer election (``syncd.store.WriterLock``: a PostgreSQL advisory lock, a
+    file lock on SQLite)."""
 
     def acquire(self) -> bool: ...
 
@@ -71,7 +72,6 @@ class DaemonState:
     heartbeat: float = field(default_factory=time.monotonic)
     first_cycle_done: bool = False
     leader: bool = False
-    last_error: str | None = None
 
 
 class Daemon:
@@ -82,9 +82,9 @@ class Daemon:
         engine: SyncEngine,
         jobs: Sequence[SourceJob],
         *,
-        refresh: Callable[[Sequence[RunReport]], object],
+        refresh: Callable[[], object],
         follow: Callable[[], None],
-        lock: WriterLock,
+        lock: WriterElection,
         stop: threading.Event,
         on_leader_change: Callable[[bool], None] | None = None,
         idle_seconds: float = 5.0,
@@ -132,9 +132,7 @@ class Daemon:
                 self._lead()
             else:
                 self._follow()
-            self.state.last_error = None
-        except Exception as error:  # one bad cycle must not end the service
-            self.state.last_error = type(error).__name__
+        except Exception:  # one bad cycle must not end the service
             _log.exception("cycle_failed")
 
     def _elect(self) -> bool:
@@ -180,7 +178,7 @@ class Daemon:
                 finally:
                     job.schedule_census(time.monotonic(), self._rng)
         if (reports or not self.state.first_cycle_done) and self._still_leading():
-            self._refresh(reports)
+            self._refresh()
 
     def _wait_seconds(self) -> float:
         if not self.state.leader or not self._jobs:

@@ -11,11 +11,11 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["collector_paused"]
+__all__ = ["gc_paused"]
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Run the block with the cyclic collector off; restore its previous state after."""
     enabled = gc.isenabled()
     gc.disable()

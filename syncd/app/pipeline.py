@@ -17,9 +17,8 @@ import structlog
 from mappings import LineageDecider, join_okrs, resolve_team
 from syncd.analytics import AnalyticsConfig, IssueState, Snapshot, WorkItem, compute_snapshot
 from syncd.analytics.integrity import IntegrityCheck
-from syncd.app.gc_pause import collector_paused
+from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import MappingFiles, fingerprint, load_mapping_files
-from syncd.app.sync import RunReport
 from syncd.core.domain import (
     Decision,
     KeyResult,
@@ -60,7 +59,7 @@ class Pipeline:
         self._lock = threading.Lock()
         self.latest: Snapshot | None = None
 
-    def refresh(self, reports: Sequence[RunReport] = ()) -> Snapshot:
+    def refresh(self) -> Snapshot:
         """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
 
         Mapping files edited since the last refresh are read again first; invalid ones are
@@ -69,7 +68,7 @@ class Pipeline:
         decision outcome, never the issue itself, so memory stays a small record per issue.
         The cyclic garbage collector is paused meanwhile (see ``syncd.app.gc_pause``).
         """
-        with collector_paused():
+        with gc_paused():
             return self._refresh()
 
     def _refresh(self) -> Snapshot:

@@ -16,9 +16,9 @@ from syncd.core.domain import Agreement, KeyResult, Measure, Objective, Subject
 from syncd.store.schema import agreements, okr_key_results, okr_objectives
 
 __all__ = [
-    "load_agreements",
     "load_key_results",
     "load_objectives",
+    "read_agreements",
     "replace_agreements",
     "replace_okrs",
 ]
@@ -47,7 +47,7 @@ def replace_okrs(
 def replace_agreements(connection: Connection, given: Iterable[Agreement]) -> bool:
     """Replace every agreement; return whether anything changed."""
     new = sorted(given, key=lambda a: a.agreement_id)
-    if new == load_agreements(connection):
+    if new == read_agreements(connection):
         return False
     connection.execute(delete(agreements))
     if new:
@@ -70,7 +70,7 @@ def load_key_results(connection: Connection) -> list[KeyResult]:
     return [_to_key_result(row) for row in rows]
 
 
-def load_agreements(connection: Connection) -> list[Agreement]:
+def read_agreements(connection: Connection) -> list[Agreement]:
     """Every stored agreement, ordered by id."""
     rows = connection.execute(select(agreements).order_by(agreements.c.agreement_id))
     return [_to_agreement(row) for row in rows]

@@ -220,7 +220,7 @@ class Store:
     def agreements(self) -> list[Agreement]:
         """Every stored agreement."""
         with self._reading("read agreements") as connection:
-            return okrs.load_agreements(connection)
+            return okrs.read_agreements(connection)
 
     # -- snapshots, status, health ----------------------------------------------------------
     def save_snapshot(

@@ -89,7 +89,7 @@ def test_a_leader_whose_lock_session_dies_mid_cycle_syncs_and_refreshes_nothing_
     daemon = Daemon(
         cast(SyncEngine, recording),
         _jobs("first", "second"),
-        refresh=lambda reports: refreshed.append(len(reports)),
+        refresh=lambda: refreshed.append(1),
         follow=lambda: None,
         lock=lock,
         stop=threading.Event(),
@@ -118,7 +118,7 @@ def test_a_leader_whose_lock_session_died_between_cycles_follows_instead_of_sync
     followed = threading.Event()
     refreshed: list[int] = []
 
-    def refresh(reports: object) -> None:
+    def refresh() -> None:
         refreshed.append(1)
         _kill_lock_session(engine, lock)
         assert rival.acquire()

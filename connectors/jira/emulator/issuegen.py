@@ -13,7 +13,7 @@ from datetime import datetime
 
 from connectors.jira.emulator.records import (
     IssueRecord,
-    KeyResult,
+    KeyResultRecord,
     Project,
     Quarter,
     Sprint,
@@ -110,7 +110,7 @@ class IssueFactory:
         projects: tuple[Project, ...],
         sprints: tuple[Sprint, ...],
         okr_quarters: tuple[Quarter, ...],
-        key_results: tuple[KeyResult, ...],
+        key_results: tuple[KeyResultRecord, ...],
     ) -> None:
         self._rng = rng
         self._now_ms = to_ms(now)
@@ -129,12 +129,10 @@ class IssueFactory:
 
     def generate(self, count: int, start_ms: int) -> tuple[IssueRecord, ...]:
         """*count* issues created between *start_ms* and now, ids from 10000 upwards."""
-        from connectors.jira.emulator.org import PROJECT_LAYOUT
-
         rng = self._rng
         latest = self._now_ms - 60_000
         times = sorted(rng.randint(start_ms, latest) for _ in range(count))
-        shares = [row[5] for row in PROJECT_LAYOUT]
+        shares = [project.issue_share for project in self._projects]
         chosen = rng.choices(range(len(self._projects)), weights=shares, k=count)
         # every project opens with an epic, so even a 100-issue organisation has hierarchy
         for index in range(min(count, len(self._projects))):

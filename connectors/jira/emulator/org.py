@@ -15,8 +15,8 @@ from connectors.jira.emulator.issuegen import IssueFactory, sprint_calendar
 from connectors.jira.emulator.records import (
     Component,
     IssueRecord,
-    KeyResult,
-    Objective,
+    KeyResultRecord,
+    ObjectiveRecord,
     Project,
     Quarter,
     Sprint,
@@ -96,8 +96,8 @@ class Organisation:
     projects: tuple[Project, ...]
     sprints: tuple[Sprint, ...]
     quarters: tuple[Quarter, ...]
-    objectives: tuple[Objective, ...]
-    key_results: tuple[KeyResult, ...]
+    objectives: tuple[ObjectiveRecord, ...]
+    key_results: tuple[KeyResultRecord, ...]
     issues: tuple[IssueRecord, ...]
 
     @property
@@ -155,14 +155,16 @@ def _structure() -> tuple[tuple[Team, ...], tuple[Project, ...]]:
     teams: list[Team] = []
     projects: list[Project] = []
     component_id = 10100
-    for index, (team, key, name, kind, components, _share) in enumerate(PROJECT_LAYOUT):
+    for index, (team, key, name, kind, components, share) in enumerate(PROJECT_LAYOUT):
         team_id = f"{index + 1:08x}-acme-4000-8000-{index + 1:012x}"
         teams.append(Team(team, team_id, 10300 + index))
         parts = []
         for component in components:
             parts.append(Component(component_id, component))
             component_id += 1
-        projects.append(Project(10000 + index, key, name, team, kind, index + 1, tuple(parts)))
+        projects.append(
+            Project(10000 + index, key, name, team, kind, index + 1, tuple(parts), share)
+        )
     return tuple(teams), tuple(projects)
 
 
@@ -192,9 +194,11 @@ _KEY_RESULTS_PER_QUARTER = {
 }
 
 
-def _okrs(quarters: tuple[Quarter, ...]) -> tuple[tuple[Objective, ...], tuple[KeyResult, ...]]:
-    objectives: list[Objective] = []
-    key_results: list[KeyResult] = []
+def _okrs(
+    quarters: tuple[Quarter, ...],
+) -> tuple[tuple[ObjectiveRecord, ...], tuple[KeyResultRecord, ...]]:
+    objectives: list[ObjectiveRecord] = []
+    key_results: list[KeyResultRecord] = []
     for team, key, _name, _kind, _components, _share in PROJECT_LAYOUT:
         title, measures = _OBJECTIVE_THEMES[team]
         number = 0
@@ -204,8 +208,10 @@ def _okrs(quarters: tuple[Quarter, ...]) -> tuple[tuple[Objective, ...], tuple[K
                 number += 1
                 kr_id = f"{key}-KR{number}"
                 ids.append(kr_id)
-                key_results.append(KeyResult(kr_id, team, key, quarter.name, measure))
+                key_results.append(KeyResultRecord(kr_id, team, key, quarter.name, measure))
             objectives.append(
-                Objective(f"{key}-O{quarter_index + 1}", team, quarter.name, title, tuple(ids))
+                ObjectiveRecord(
+                    f"{key}-O{quarter_index + 1}", team, quarter.name, title, tuple(ids)
+                )
             )
     return tuple(objectives), tuple(key_results)

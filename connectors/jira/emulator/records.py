@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 __all__ = [
     "Component",
     "IssueRecord",
-    "KeyResult",
-    "Objective",
+    "KeyResultRecord",
+    "ObjectiveRecord",
     "Project",
     "Quarter",
     "Sprint",
@@ -88,7 +88,8 @@ class Team:
 
 @dataclass(frozen=True, slots=True)
 class Project:
-    """A Jira project owned by one team; ``kind`` is product, mixed or technology."""
+    """A Jira project owned by one team; ``kind`` is product, mixed or technology, and
+    ``issue_share`` the part of the organisation's issues created in it."""
 
     id: int
     key: str
@@ -97,6 +98,7 @@ class Project:
     kind: str
     board_id: int
     components: tuple[Component, ...]
+    issue_share: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ class Quarter:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyResult:
+class KeyResultRecord:
     """A key result issues link to with a ``kr:<id>`` label, e.g. ``SHOP-KR1``."""
 
     id: str
@@ -135,7 +137,7 @@ class KeyResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Objective:
+class ObjectiveRecord:
     """A team's objective for one quarter and the ids of its key results."""
 
     id: str

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.jira.emulator.org import Organisation, key_result_of
-from connectors.jira.emulator.records import IssueRecord, KeyResult, from_ms
+from connectors.jira.emulator.records import IssueRecord, KeyResultRecord, from_ms
 
 __all__ = ["PRODUCTBOARD_TEAMS", "RoadmapExports", "write_roadmap_exports"]
 
@@ -135,7 +135,7 @@ def _team_key_result(
 ) -> str | None:
     created = from_ms(created_ms)
     quarter = next((q.name for q in org.quarters if q.start <= created < q.end), None)
-    choices: list[KeyResult] = [
+    choices: list[KeyResultRecord] = [
         kr for kr in org.key_results if kr.team == team and kr.quarter == quarter
     ]
     return rng.choice(choices).id if choices else None

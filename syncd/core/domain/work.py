@@ -75,11 +75,6 @@ class Issue:
         if self.resolved is not None:
             object.__setattr__(self, "resolved", ensure_utc(self.resolved))
 
-    @property
-    def is_subtask(self) -> bool:
-        """True when the issue's parent is a sub-task parent rather than an epic."""
-        return bool(self.raw.get("fields", {}).get("issuetype", {}).get("subtask", False))
-
 
 @dataclass(frozen=True, slots=True)
 class Decision:
