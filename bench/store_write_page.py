@@ -34,8 +34,9 @@ _LABELS = ("feature", "tech-debt", "kr:SHOP-KR1")
 
 def _issue(issue_id: int, version: int) -> Issue:
     project = ("SHOP", "GROW", "MOB", "PLAT", "DATA")[issue_id % 5]
+    summary = f"Make checkout step {issue_id} faster for returning customers"
     fields = {
-        "summary": f"Make checkout step {issue_id} faster for returning customers",
+        "summary": summary,
         "issuetype": {"name": "Story", "subtask": False},
         "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
         "labels": list(_LABELS),
@@ -49,7 +50,7 @@ def _issue(issue_id: int, version: int) -> Issue:
         key=f"{project}-{issue_id}",
         project=project,
         issue_type="Story",
-        summary=fields["summary"],
+        summary=summary,
         status="In Progress",
         status_category=StatusCategory.IN_PROGRESS,
         created=_T0 - timedelta(days=90),

@@ -9,7 +9,9 @@ stored issues without polling Jira again.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
@@ -30,15 +32,29 @@ from syncd.core.domain import (
 from syncd.core.errors import RuleSetError, SourceError
 from syncd.store import Store
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "RefreshPhases"]
 
 _log = structlog.get_logger("syncd.pipeline")
 _Outcome = tuple[WorkClass, str | None, str | None]
 """A decision as the analytics read it: work class, category, key result."""
 
 
+@dataclass(slots=True)
+class RefreshPhases:
+    """Where one refresh's time went, in seconds: deciding (each issue's own verdict as it
+    streams in, and the resolution along inheritance links as decisions are written),
+    computing the snapshot, and the whole refresh."""
+
+    decide_seconds: float = 0.0
+    snapshot_seconds: float = 0.0
+    seconds: float = 0.0
+
+
 class Pipeline:
-    """Turns stored issues into decisions and an analytics snapshot."""
+    """Turns stored issues into decisions and an analytics snapshot.
+
+    ``latest`` is the snapshot ``/metrics`` serves; ``last_phases`` times the last refresh.
+    """
 
     def __init__(
         self,
@@ -58,6 +74,7 @@ class Pipeline:
         self._clock = clock
         self._lock = threading.Lock()
         self.latest: Snapshot | None = None
+        self.last_phases: RefreshPhases | None = None
 
     def refresh(self) -> Snapshot:
         """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
@@ -68,10 +85,16 @@ class Pipeline:
         decision outcome, never the issue itself, so memory stays a small record per issue.
         The cyclic garbage collector is paused meanwhile (see ``syncd.app.gc_pause``).
         """
-        with gc_paused():
-            return self._refresh()
+        phases = RefreshPhases()
+        started = time.perf_counter()
+        try:
+            with gc_paused():
+                return self._refresh(phases)
+        finally:
+            phases.seconds = time.perf_counter() - started
+            self.last_phases = phases
 
-    def _refresh(self) -> Snapshot:
+    def _refresh(self, phases: RefreshPhases) -> Snapshot:
         self._reload_mapping_files()
         self._poll_roadmaps()
         items = list(self._store.iter_roadmap_items())
@@ -85,13 +108,17 @@ class Pipeline:
         teams_of: list[str] = []
         for issue in self._store.iter_issues(with_raw=False, chunk=1000):
             team = resolve_team(issue, teams) if teams is not None else None
+            deciding = time.perf_counter()
             decider.add(issue, team)
+            phases.decide_seconds += time.perf_counter() - deciding
             integrity.add_issue(issue)
             states.append(IssueState.of(issue, measured))
             teams_of.append(team or issue.team or issue.project)
         outcomes: list[_Outcome] = []
-        counts = self._store.replace_decisions(_decided(decider.decisions(), outcomes, integrity))
+        decisions = _timed(decider.decisions(), phases)
+        counts = self._store.replace_decisions(_decided(decisions, outcomes, integrity))
         problems = integrity.report()
+        computing = time.perf_counter()
         snapshot = compute_snapshot(
             (
                 WorkItem(state, *outcome, team)
@@ -103,6 +130,7 @@ class Pipeline:
             self._analytics,
             now,
         )
+        phases.snapshot_seconds = time.perf_counter() - computing
         self._store.save_snapshot(
             snapshot.computed_at, snapshot.to_dict(), keep=self._analytics.snapshot_keep
         )
@@ -115,6 +143,8 @@ class Pipeline:
             decisions_changed=counts.changed,
             ruleset=rule_set.version,
             integrity=problems.counts(),
+            decide_s=round(phases.decide_seconds, 3),
+            snapshot_s=round(phases.snapshot_seconds, 3),
         )
         return snapshot
 
@@ -238,4 +268,15 @@ def _decided(
         outcome = (decision.work_class, decision.category, decision.key_result)
         outcomes.append(shared.setdefault(outcome, outcome))
         integrity.add_decision(decision)
+        yield decision
+
+
+def _timed(decisions: Iterator[Decision], phases: RefreshPhases) -> Iterator[Decision]:
+    """Pass *decisions* on, adding the time spent producing each to ``decide_seconds``."""
+    while True:
+        started = time.perf_counter()
+        decision = next(decisions, None)
+        phases.decide_seconds += time.perf_counter() - started
+        if decision is None:
+            return
         yield decision

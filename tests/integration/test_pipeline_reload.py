@@ -11,7 +11,7 @@ from sync_support import make_rig
 import mappings.examples
 from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
-from syncd.service.config import load_config
+from syncd.service.config import Config, load_config
 
 BUNDLED = Path(mappings.examples.__file__).parent
 EXTRA_RULE = (
@@ -67,3 +67,35 @@ def test_an_edited_rule_file_is_used_at_the_next_refresh_and_a_broken_one_is_ref
 
     assert "bugs-are-ktlo" in edited
     assert after_broken == edited
+
+
+def test_a_refresh_times_its_own_phases(tmp_path: Path) -> None:
+    """After a refresh, ``last_phases`` holds its decide and snapshot times, both parts of
+    the whole refresh's time (the benchmark reads them instead of patching the pipeline)."""
+    store_url = f"sqlite:///{tmp_path / 'syncd.db'}"
+    rig = make_rig(store_url, "cloud", issues=300)
+    try:
+        rig.engine.sync(rig.source)
+        config = _bundled_config(tmp_path, store_url)
+        pipeline = Pipeline(rig.store, load_mapping_files(config.mapping_paths()), config.analytics)
+        assert pipeline.last_phases is None
+        pipeline.refresh()
+    finally:
+        rig.emulator.stop()
+
+    phases = pipeline.last_phases
+    assert phases is not None
+    assert phases.decide_seconds > 0
+    assert phases.snapshot_seconds > 0
+    assert phases.decide_seconds + phases.snapshot_seconds < phases.seconds
+
+
+def _bundled_config(folder: Path, store_url: str) -> Config:
+    """A configuration of the bundled rules over *store_url*."""
+    path = folder / "bundled.yaml"
+    rules = str(BUNDLED / "rules.yaml")
+    path.write_text(
+        yaml.safe_dump({"store": {"url": store_url}, "mappings": {"rules": rules}}),
+        encoding="utf-8",
+    )
+    return load_config(path)
