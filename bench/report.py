@@ -116,7 +116,7 @@ _ON_SQLITE = """\
   and stored decisions straight from the driver, a column at a time (`syncd/store/scan.py`);
   and full passes of the cyclic garbage collector over the records already built (about a
   fifth of the time; they hold no cycles), so the refresh runs with it paused
-  (`syncd/collector.py`). A later profile showed frozen dataclasses' field-by-field
+  (`syncd/app/gc_pause.py`). A later profile showed frozen dataclasses' field-by-field
   initialisation at a sixth of the refresh (five records per issue): the per-issue records
   are named tuples now, ancestors' keys share the parent record's text and equal story points
   and hours share one float. 200k issues: 17.5 s / 511 MB -> about 8.5-9.5 s / 210-250 MB

@@ -1,4 +1,4 @@
-"""Shared fixtures: real databases, never mocked sessions.
+"""Shared fixtures: real databases, never mocked sessions, and the Jira emulator.
 
 ``database_url`` is parametrised over a SQLite file and a fresh PostgreSQL database on
 127.0.0.1:5432 (user ``postgres``). PostgreSQL is mandatory when ``CI=true``: an unreachable
@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from connectors.jira.emulator import JiraEmulator, generate_organisation
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "SYNCD_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -69,3 +72,11 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each test that takes this runs once on SQLite and once on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def emulator() -> Iterator[JiraEmulator]:
+    """A small Cloud organisation (150 issues, the newest an hour old) served over loopback."""
+    org = generate_organisation(issues=150, seed=9, now=datetime.now(UTC) - timedelta(hours=1))
+    with JiraEmulator(org, "cloud") as running:
+        yield running

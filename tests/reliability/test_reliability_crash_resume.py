@@ -64,12 +64,8 @@ class _Crash:
 def _crash_rig(store_url: str, folder: Path) -> Iterator[_Crash]:
     """An emulator (in this process: it outlives every killed sync) with page latency."""
     org = generate_organisation(issues=ISSUES, seed=5, now=datetime.now(UTC) - timedelta(hours=1))
-    emulator = JiraEmulator(org, "cloud", latency_seconds=0.02)
-    emulator.start()
-    try:
+    with JiraEmulator(org, "cloud", latency_seconds=0.02) as emulator:
         yield _Crash(emulator, store_url, folder)
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,11 @@ import requests
 from reliability_support import TcpProxy, jira_source, proxied, tally, wait_until, write_config
 from sqlalchemy.engine import make_url
 
-from connectors.jira.emulator import JiraEmulator, generate_organisation
+from connectors.jira.emulator import JiraEmulator
 from syncd.service.config import load_config
 from syncd.service.run import Service, build_service
 
 _LAST_SUCCESS = re.compile(r'^syncd_last_success_timestamp_seconds\{source="acme"\} (\S+)$', re.M)
-
-
-@pytest.fixture
-def emulator() -> Iterator[JiraEmulator]:
-    org = generate_organisation(issues=120, seed=3, now=datetime.now(UTC) - timedelta(hours=1))
-    emulator = JiraEmulator(org, "cloud")
-    emulator.start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

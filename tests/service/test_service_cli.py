@@ -47,16 +47,12 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
     """One sync of a 150-issue organisation into SQLite, shared by the read-only tests."""
     folder = tmp_path_factory.mktemp("cli")
     org = generate_organisation(issues=150, seed=21, now=datetime.now(UTC))
-    emulator = JiraEmulator(org, "cloud")
-    emulator.start()
-    try:
+    with JiraEmulator(org, "cloud") as emulator:
         store_url = f"sqlite:///{folder / 'syncd.db'}"
         config = write_config(folder, emulator.url, store_url)
         result = run_syncd("sync", "--once", "--config", str(config), cwd=folder)
         assert result.returncode == 0, result.stderr
         yield Synced(emulator, config, Store(create_store_engine(store_url)), folder)
-    finally:
-        emulator.stop()
 
 
 def _write(path: Path, text: str) -> Path:

@@ -32,32 +32,17 @@ def _small_organisation() -> JiraEmulator:
     return JiraEmulator(org, "cloud")
 
 
-@pytest.fixture
-def emulator() -> Iterator[JiraEmulator]:
-    """A small Cloud organisation on real time, served over loopback."""
-    emulator = _small_organisation()
-    emulator.start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncdProcess, Path]]:
     """``syncd run`` with the configured port 0, ready after its first cycle, on an interval
     long enough that the snapshot it serves stays the same while the tests read it."""
     folder = tmp_path_factory.mktemp("steady")
-    emulator = _small_organisation()
-    emulator.start()
-    store_url = f"sqlite:///{folder / 'syncd.db'}"
-    config = write_config(folder, emulator.url, store_url, interval_seconds=120)
-    try:
+    with _small_organisation() as emulator:
+        store_url = f"sqlite:///{folder / 'syncd.db'}"
+        config = write_config(folder, emulator.url, store_url, interval_seconds=120)
         with SyncdProcess(["run", "--config", str(config)], folder) as syncd:
             syncd.wait_ready()
             yield syncd, config
-    finally:
-        emulator.stop()
 
 
 def _technology_done_this_quarter(samples: Samples) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,24 +23,12 @@ from service_support import (
     write_config,
 )
 
-from connectors.jira.emulator import JiraEmulator, generate_organisation
+from connectors.jira.emulator import JiraEmulator
 from syncd.store import RunSummary, Store, create_store_engine
 
 pytestmark = pytest.mark.postgres
 
 FAILOVER_BOUND_SECONDS = 30.0
-
-
-@pytest.fixture
-def emulator() -> Iterator[JiraEmulator]:
-    """A small Cloud organisation on real time, served over loopback."""
-    org = generate_organisation(issues=150, seed=9, now=datetime.now(UTC))
-    emulator = JiraEmulator(org, "cloud")
-    emulator.start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

@@ -121,6 +121,15 @@ class JiraEmulator:
         self._thread.start()
         return self.url
 
+    def __enter__(self) -> JiraEmulator:
+        """Start serving on a free port; ``with JiraEmulator(org, "cloud") as jira: jira.url``."""
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Stop serving."""
+        self.stop()
+
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._server is None:
