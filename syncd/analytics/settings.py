@@ -1,4 +1,5 @@
-"""The analytics section of the configuration: windows, weightings and snapshot retention.
+"""The analytics section of the configuration: windows, weightings, the capacity weighting's
+work calendars, and snapshot retention.
 
 Kept beside the analytics it configures; ``syncd.service.config.Config.analytics`` holds one. Window
 names become metric label values, so they are short, lower-case and unique.
@@ -6,13 +7,32 @@ names become metric label values, so they are short, lower-case and unique.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-__all__ = ["AnalyticsConfig", "Weighting", "WindowConfig"]
+__all__ = [
+    "AnalyticsConfig",
+    "CalendarConfig",
+    "CapacityConfig",
+    "TeamCalendarConfig",
+    "Weekday",
+    "Weighting",
+    "WindowConfig",
+]
 
-Weighting = Literal["issues", "story_points", "time_spent"]
+Weighting = Literal["capacity", "issues", "story_points", "time_spent"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WindowName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 
 
@@ -43,17 +63,82 @@ def _default_windows() -> tuple[WindowConfig, ...]:
     )
 
 
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = sorted(zone for zone in available_timezones() if name.lower() in zone.lower())
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        raise ValueError(f"unknown time zone {name!r}{hint}") from None
+    return name
+
+
+class CalendarConfig(BaseModel):
+    """When people work: the time zone their days are counted in, the working weekdays, and
+    the holidays (dates in that zone). Defaults: UTC, Monday to Friday, no holidays."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = "UTC"
+    working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    holidays: tuple[date, ...] = ()
+
+    _zone = field_validator("timezone")(_known_zone)
+
+    @model_validator(mode="after")
+    def _some_working_day(self) -> CalendarConfig:
+        if not self.working_days:
+            raise ValueError("a calendar needs at least one working day")
+        return self
+
+
+class TeamCalendarConfig(BaseModel):
+    """A team's calendar: each key given replaces the organisation's, the others are kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str | None = None
+    working_days: tuple[Weekday, ...] | None = None
+    holidays: tuple[date, ...] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        return None if name is None else _known_zone(name)
+
+    def over(self, base: CalendarConfig) -> CalendarConfig:
+        """The organisation's calendar *base* with this team's keys in place of its own."""
+        given = self.model_dump(exclude_none=True)
+        return CalendarConfig.model_validate({**base.model_dump(), **given})
+
+
+class CapacityConfig(BaseModel):
+    """The ``capacity`` weighting: each person has one person-day per working day of their
+    calendar (the organisation's, or their home team's where ``teams`` names it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    teams: dict[str, TeamCalendarConfig] = Field(default_factory=dict)
+
+    def calendar_of(self, team: str) -> CalendarConfig:
+        """The calendar *team*'s people work by."""
+        own = self.teams.get(team)
+        return own.over(self.calendar) if own is not None else self.calendar
+
+
 class AnalyticsConfig(BaseModel):
     """Which windows and weightings the drift analytics compute, and how many snapshots to keep.
 
-    Defaults: windows ``30d``, ``90d`` (rolling) and ``quarter``; weightings ``issues``,
-    ``story_points`` and ``time_spent``; ``snapshot_keep`` 500.
+    Defaults: windows ``30d``, ``90d`` (rolling) and ``quarter``; weightings ``capacity``
+    (person-days), ``issues``, ``story_points`` and ``time_spent``; ``snapshot_keep`` 500.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     windows: tuple[WindowConfig, ...] = Field(default_factory=_default_windows)
-    weightings: tuple[Weighting, ...] = ("issues", "story_points", "time_spent")
+    weightings: tuple[Weighting, ...] = ("capacity", "issues", "story_points", "time_spent")
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
     snapshot_keep: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ knows about HTTP, SQL or YAML.
 
 from __future__ import annotations
 
+from syncd.core.domain.history import FieldChange, HistoryField
 from syncd.core.domain.okr import Agreement, KeyResult, Measure, Objective, Subject
 from syncd.core.domain.roadmap import RoadmapFeed, RoadmapItem, RoadmapSnapshot
 from syncd.core.domain.sync import Census, Page, RejectedRecord, Source
@@ -15,6 +16,8 @@ __all__ = [
     "Agreement",
     "Census",
     "Decision",
+    "FieldChange",
+    "HistoryField",
     "Issue",
     "KeyResult",
     "Measure",

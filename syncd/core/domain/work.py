@@ -44,6 +44,8 @@ class Issue:
     Identity is ``(source, issue_id)``: the numeric Jira id survives a move between projects,
     the key does not. ``raw`` keeps the payload as fetched so that changed rules or field
     choices can re-derive everything without polling Jira again; it takes no part in equality.
+    ``assignee`` is the assignee's account id (Cloud) or user key (Data Center): it tells whose
+    time an issue takes, and never leaves the store (no metric, log line or page shows it).
     """
 
     source: str
@@ -68,6 +70,7 @@ class Issue:
     team: str | None = None
     custom: Mapping[str, Any] = field(default_factory=dict, compare=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    assignee: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("created", "updated"):

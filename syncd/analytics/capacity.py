@@ -1,0 +1,228 @@
+"""The capacity weighting: where people's time went, in person-days.
+
+The model (docs/analytics.md, "Capacity"):
+
+* Each person (an assignee) has one person-day per working day of their calendar.
+* On a working day, that person-day is split **evenly** across the distinct issues assigned to
+  them that were in progress at any moment of that day (the day as their calendar's time zone
+  counts it). Each issue's part goes to the team the issue belonged to that day and to the
+  issue's decision (its work class and category).
+* A working day inside the person's active span (their first to their last day with any
+  allocation) on which nothing of theirs was in progress is **unallocated**: reported for
+  their home team, never as a class.
+* A person's home team is the team whose issues they had in progress longest (ties: the
+  first name in order); its calendar is theirs.
+
+``allocate`` turns work intervals into per-person, per-day allocations (exact fractions, so
+each person's day adds up to exactly 1); ``CapacityTotals.of`` sums them per team, window and
+subject for the share rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from typing import NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
+
+from syncd.analytics.history import WorkInterval
+from syncd.analytics.rows import ALL_TEAMS, Window
+from syncd.analytics.settings import WEEKDAYS, CalendarConfig, CapacityConfig
+from syncd.core.domain import WorkClass
+
+__all__ = [
+    "Allocation",
+    "CapacityTotals",
+    "IssueRef",
+    "PersonDays",
+    "WorkCalendar",
+    "allocate",
+]
+
+IssueRef = tuple[str, int]
+"""An issue's identity: ``(source, issue id)``."""
+Subject = tuple[str, str]
+"""``(work class, category)``; category ``""`` is the class as a whole."""
+
+_LAST_INSTANT = timedelta(microseconds=1)
+_K = TypeVar("_K")
+
+
+class WorkCalendar:
+    """A calendar's working days and the instant each local day starts, in UTC."""
+
+    def __init__(self, config: CalendarConfig) -> None:
+        self.zone = ZoneInfo(config.timezone)
+        self._weekdays = frozenset(WEEKDAYS.index(day) for day in config.working_days)
+        self._holidays = frozenset(config.holidays)
+
+    def is_working(self, day: date) -> bool:
+        """True for a working weekday that is not a holiday."""
+        return day.weekday() in self._weekdays and day not in self._holidays
+
+    def local_day(self, moment: datetime) -> date:
+        """The calendar's date at *moment*."""
+        return moment.astimezone(self.zone).date()
+
+    def day_start(self, day: date) -> datetime:
+        """The UTC instant at which *day* begins in the calendar's time zone."""
+        return datetime.combine(day, time(), tzinfo=self.zone).astimezone(UTC)
+
+
+class Allocation(NamedTuple):
+    """A part of one person's working day spent on one issue, for the issue's team then."""
+
+    issue: IssueRef
+    team: str
+    share: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDays:
+    """One person's working days: what each allocated day went to, and the unallocated ones.
+
+    ``days`` maps each allocated day to its allocations (their shares add up to exactly 1);
+    ``idle`` lists the working days of the active span with nothing in progress.
+    """
+
+    person: str
+    home_team: str
+    calendar: WorkCalendar
+    days: Mapping[date, tuple[Allocation, ...]]
+    idle: tuple[date, ...]
+
+
+def allocate(
+    intervals: Iterable[tuple[IssueRef, Iterable[WorkInterval]]],
+    config: CapacityConfig,
+    first_day: date,
+    last_day: date,
+) -> Iterator[PersonDays]:
+    """Each person's working days from *first_day* to *last_day* (their calendar's dates).
+
+    *intervals* gives each issue's work intervals (``syncd.analytics.history``).
+    """
+    by_person: defaultdict[str, list[tuple[IssueRef, WorkInterval]]] = defaultdict(list)
+    for issue, issue_spans in intervals:
+        for span in issue_spans:
+            by_person[span.person].append((issue, span))
+    calendars: dict[str, WorkCalendar] = {}
+    for person in sorted(by_person):
+        held = by_person[person]
+        home = _home_team(span for _, span in held)
+        if home not in calendars:
+            calendars[home] = WorkCalendar(config.calendar_of(home))
+        yield _person_days(person, home, calendars[home], held, (first_day, last_day))
+
+
+def _home_team(spans: Iterable[WorkInterval]) -> str:
+    held: defaultdict[str, timedelta] = defaultdict(timedelta)
+    for span in spans:
+        held[span.team] += span.end - span.start
+    return min(held, key=lambda team: (-held[team], team))
+
+
+def _person_days(
+    person: str,
+    home: str,
+    calendar: WorkCalendar,
+    spans: list[tuple[IssueRef, WorkInterval]],
+    bounds: tuple[date, date],
+) -> PersonDays:
+    # Per day, per issue: the team of the issue's latest span that day.
+    touched: defaultdict[date, dict[IssueRef, tuple[datetime, str]]] = defaultdict(dict)
+    for issue, span in spans:
+        for day in _days(calendar, span, bounds):
+            seen = touched[day].get(issue)
+            if seen is None or span.start >= seen[0]:
+                touched[day][issue] = (span.start, span.team)
+    days = {
+        day: tuple(
+            Allocation(issue, team, Fraction(1, len(issues)))
+            for issue, (_, team) in sorted(issues.items())
+        )
+        for day, issues in sorted(touched.items())
+    }
+    idle: tuple[date, ...] = ()
+    if days:
+        first, last = min(days), max(days)
+        idle = tuple(
+            day for day in _dates(first, last) if day not in days and calendar.is_working(day)
+        )
+    return PersonDays(person, home, calendar, days, idle)
+
+
+def _days(calendar: WorkCalendar, span: WorkInterval, bounds: tuple[date, date]) -> Iterator[date]:
+    """The working days, within *bounds*, that *span* touches in the calendar's zone."""
+    first = max(calendar.local_day(span.start), bounds[0])
+    last = min(calendar.local_day(span.end - _LAST_INSTANT), bounds[1])
+    return (day for day in _dates(first, last) if calendar.is_working(day))
+
+
+def _dates(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+@dataclass(slots=True)
+class CapacityTotals:
+    """Person-days per team (``all`` included), window and subject, and unallocated ones.
+
+    ``allocated`` is keyed by (team, window name, subject); ``latest`` holds the person-days of
+    the most recent allocated working day per (team, subject), the current run rate, which the
+    share rows read as work in progress; ``unallocated`` is keyed by (team, window name).
+    """
+
+    allocated: dict[tuple[str, str, Subject], float] = field(default_factory=dict)
+    latest: dict[tuple[str, Subject], float] = field(default_factory=dict)
+    unallocated: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        people: Iterable[PersonDays],
+        subject_of: Callable[[IssueRef], Subject],
+        windows: tuple[Window, ...],
+    ) -> CapacityTotals:
+        """Sum *people*'s days into the windows they start in; *subject_of* names each
+        issue's decision as (work class, category)."""
+        totals = cls()
+        people = list(people)
+        latest_day = max((max(p.days) for p in people if p.days), default=None)
+        for person in people:
+            for day, allocations in person.days.items():
+                inside = _windows_of(person.calendar.day_start(day), windows)
+                for allocation in allocations:
+                    subjects = _subjects(subject_of(allocation.issue))
+                    share = float(allocation.share)
+                    for team in (allocation.team, ALL_TEAMS):
+                        for subject in subjects:
+                            for name in inside:
+                                _add(totals.allocated, (team, name, subject), share)
+                            if day == latest_day:
+                                _add(totals.latest, (team, subject), share)
+            for day in person.idle:
+                for name in _windows_of(person.calendar.day_start(day), windows):
+                    for team in (person.home_team, ALL_TEAMS):
+                        _add(totals.unallocated, (team, name), 1.0)
+        return totals
+
+
+def _windows_of(moment: datetime, windows: tuple[Window, ...]) -> tuple[str, ...]:
+    return tuple(w.name for w in windows if w.start <= moment < w.end)
+
+
+def _subjects(subject: Subject) -> tuple[Subject, ...]:
+    work_class, category = subject
+    if work_class == WorkClass.UNCLASSIFIED.value or not category:
+        return ((work_class, ""),)
+    return ((work_class, ""), (work_class, category))
+
+
+def _add(table: dict[_K, float], key: _K, amount: float) -> None:
+    table[key] = table.get(key, 0.0) + amount

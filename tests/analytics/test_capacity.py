@@ -1,0 +1,226 @@
+"""Capacity in person-days, computed by hand on small cases (docs/analytics.md, "Capacity").
+
+Rule under test: each person has one person-day per working day of their home team's
+calendar, split evenly across the distinct issues assigned to them and in progress at any
+moment of that (local) day; each part goes to the issue's team that day. Week used below:
+Mon 2026-11-02 .. Sun 2026-11-08, then Mon 2026-11-09 .. Sun 2026-11-15.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syncd.analytics.rows import Window
+from syncd.analytics.settings import CapacityConfig
+
+from .capacity_builders import Story, people_days, person_days_by_key, totals
+
+HALF = Fraction(1, 2)
+TEAMS = {"PLAT": "platform", "SHOP": "checkout", "MOB": "mobile", "APAC": "apac"}
+CREATED = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
+FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
+UNTIL = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+def at(day: int, hour: int = 9, month: int = 11) -> datetime:
+    """An instant in November 2026, UTC."""
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+
+def d(day: int) -> date:
+    return date(2026, 11, day)
+
+
+def test_two_people_in_one_team_with_overlapping_issues() -> None:
+    """Ann: PLAT-1 Mon 09:00-Wed 17:00 and PLAT-2 Tue 10:00-Thu 12:00.
+    Mon {1} -> 1; Tue {1,2} -> 1/2 each; Wed {1,2} -> 1/2 each; Thu {2} -> 1. Friday is after
+    her last allocated day: not unallocated. PLAT-1 = 1 + 1/2 + 1/2 = 2, PLAT-2 = 2.
+    Bob: PLAT-3 Mon 09:00-Fri 12:00 -> 5. Platform technology (PLAT-1, PLAT-3) = 2 + 5 = 7 of
+    9 person-days; product (PLAT-2) = 2."""
+    one = Story("PLAT-1", CREATED, "ann").start(at(2)).finish(at(4, 17))
+    two = Story("PLAT-2", CREATED, "ann").start(at(3, 10)).finish(at(5, 12))
+    three = Story("PLAT-3", CREATED, "bob").start(at(2)).finish(at(6, 12))
+    stories = [one, two, three]
+
+    people = people_days(stories, TEAMS, UNTIL, (FIRST, LAST))
+
+    assert person_days_by_key(people, stories) == {
+        "ann": {
+            d(2): {"PLAT-1": 1},
+            d(3): {"PLAT-1": HALF, "PLAT-2": HALF},
+            d(4): {"PLAT-1": HALF, "PLAT-2": HALF},
+            d(5): {"PLAT-2": 1},
+        },
+        "bob": {d(day): {"PLAT-3": 1} for day in range(2, 7)},
+    }
+    assert all(p.idle == () for p in people)
+    week = Window("week", "rolling", at(2, 0), at(9, 0), d(8))
+    subjects = {
+        _ref(one): ("technology", "tech_debt"),
+        _ref(two): ("product", ""),
+        _ref(three): ("technology", ""),
+    }
+    summed = totals(people, subjects, (week,))
+    assert summed.allocated[("platform", "week", ("technology", ""))] == 7.0
+    assert summed.allocated[("platform", "week", ("technology", "tech_debt"))] == 2.0
+    assert summed.allocated[("platform", "week", ("product", ""))] == 2.0
+    assert summed.allocated[("all", "week", ("technology", ""))] == 7.0
+
+
+def test_weekends_and_holidays_hold_no_capacity_and_idle_days_are_unallocated() -> None:
+    """Wed 2026-11-11 is a holiday. Cat: PLAT-4 Fri 6 15:00 - Tue 10 11:00 touches Fri, Sat,
+    Sun, Mon, Tue; working: Fri, Mon, Tue. PLAT-5 Tue 10 14:00 - Thu 12 10:00: Tue (shared with
+    PLAT-4: 1/2 each), Wed (holiday: none), Thu 1. PLAT-6 Mon 16 09:00-12:00: Mon 1.
+    PLAT-4 = 1 + 1 + 1/2 = 5/2; PLAT-5 = 1/2 + 1 = 3/2; PLAT-6 = 1. Fri 13 (a working day
+    between her first and last allocated days, with nothing in progress) is unallocated: 1."""
+    config = CapacityConfig.model_validate({"calendar": {"holidays": ["2026-11-11"]}})
+    four = Story("PLAT-4", CREATED, "cat").start(at(6, 15)).finish(at(10, 11))
+    five = Story("PLAT-5", CREATED, "cat").start(at(10, 14)).finish(at(12, 10))
+    six = Story("PLAT-6", CREATED, "cat").start(at(16)).finish(at(16, 12))
+
+    people = people_days([four, five, six], TEAMS, UNTIL, (FIRST, LAST), config)
+
+    assert person_days_by_key(people, [four, five, six]) == {
+        "cat": {
+            d(6): {"PLAT-4": 1},
+            d(9): {"PLAT-4": 1},
+            d(10): {"PLAT-4": HALF, "PLAT-5": HALF},
+            d(12): {"PLAT-5": 1},
+            d(16): {"PLAT-6": 1},
+        }
+    }
+    (cat,) = people
+    assert cat.idle == (d(13),)
+    month = Window("month", "rolling", at(1, 0), at(30, 0), d(29))
+    summed = totals(people, {_ref(s): ("technology", "") for s in (four, five, six)}, (month,))
+    assert summed.allocated[("platform", "month", ("technology", ""))] == 5.0
+    assert summed.unallocated[("platform", "month")] == 1.0
+
+
+def test_time_in_progress_before_a_reopen_counts() -> None:
+    """Dan: SHOP-1 Mon 2 09:00-17:00, done; reopened Wed 4 10:00, done Thu 5 12:00.
+    Mon 1, Tue idle (unallocated), Wed 1, Thu 1: SHOP-1 = 3 person-days."""
+    story = Story("SHOP-1", CREATED, "dan").start(at(2)).finish(at(2, 17))
+    story.reopen(at(4, 10)).finish(at(5, 12))
+
+    (dan,) = people_days([story], TEAMS, UNTIL, (FIRST, LAST))
+
+    assert sorted(dan.days) == [d(2), d(4), d(5)]
+    assert dan.idle == (d(3),)
+
+
+def test_a_reassignment_moves_the_remaining_days_to_the_new_assignee() -> None:
+    """SHOP-2 in progress Mon 2 09:00 with Eve; reassigned to Finn Wed 4 12:00; done Fri 6
+    12:00. Eve: Mon, Tue, Wed = 3. Finn: Wed, Thu, Fri = 3. Wednesday was part of both
+    people's days, so each of them counts it: 6 person-days in all."""
+    story = Story("SHOP-2", CREATED, "eve").start(at(2)).assign(at(4, 12), "finn")
+    story.finish(at(6, 12))
+
+    people = people_days([story], TEAMS, UNTIL, (FIRST, LAST))
+
+    days = person_days_by_key(people, [story])
+    assert days == {
+        "eve": {d(day): {"SHOP-2": 1} for day in (2, 3, 4)},
+        "finn": {d(day): {"SHOP-2": 1} for day in (4, 5, 6)},
+    }
+
+
+def test_a_person_in_utc_plus_14_counts_their_own_days() -> None:
+    """Team apac works in Pacific/Kiritimati (UTC+14). APAC-1 is in progress Sun 1 19:00 -
+    23:00 UTC = Mon 2 09:00-13:00 local: one person-day on local Monday (in UTC it would be a
+    Sunday and hold nothing). APAC-2 is in progress Fri 6 19:00-23:00 UTC = Sat 7 local: a
+    weekend day there, no capacity (in UTC it would be a working Friday). Monday local begins
+    at Sun 1 10:00 UTC, so a window starting Sun 1 12:00 UTC does not contain it."""
+    config = CapacityConfig.model_validate({"teams": {"apac": {"timezone": "Pacific/Kiritimati"}}})
+    monday = Story("APAC-1", CREATED, "gia").start(at(1, 19)).finish(at(1, 23))
+    saturday = Story("APAC-2", CREATED, "gia").start(at(6, 19)).finish(at(6, 23))
+
+    (gia,) = people_days([monday, saturday], TEAMS, UNTIL, (FIRST, LAST), config)
+
+    assert gia.home_team == "apac"
+    assert person_days_by_key([gia], [monday, saturday]) == {"gia": {d(2): {"APAC-1": 1}}}
+    subjects = {_ref(monday): ("product", ""), _ref(saturday): ("product", "")}
+    from_sunday_morning = Window("a", "rolling", at(1, 0), at(9, 0), d(8))
+    from_sunday_noon = Window("b", "rolling", at(1, 12), at(9, 0), d(8))
+    summed = totals([gia], subjects, (from_sunday_morning, from_sunday_noon))
+    assert summed.allocated[("apac", "a", ("product", ""))] == 1.0
+    assert ("apac", "b", ("product", "")) not in summed.allocated
+
+
+def test_an_issue_moved_to_another_teams_project_changes_team_that_day() -> None:
+    """Hal works PLAT-9 from Mon 2 09:00; on Wed 4 12:00 it moves to project MOB as MOB-7;
+    done Fri 6 12:00. Mon, Tue -> platform; Wed: the day's latest span is after the move ->
+    mobile; Thu, Fri -> mobile. Platform 2, mobile 3. Hal's home team: platform (51 h in
+    progress there against 48 h in mobile)."""
+    story = Story("PLAT-9", CREATED, "hal").start(at(2)).move(at(4, 12), "MOB-7")
+    story.finish(at(6, 12))
+
+    (hal,) = people_days([story], TEAMS, UNTIL, (FIRST, LAST))
+
+    teams = {day: [a.team for a in allocations] for day, allocations in hal.days.items()}
+    assert teams == {
+        d(2): ["platform"],
+        d(3): ["platform"],
+        d(4): ["mobile"],
+        d(5): ["mobile"],
+        d(6): ["mobile"],
+    }
+    assert hal.home_team == "platform"
+
+
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["start", "finish", "reopen", "assign"]),
+        st.integers(min_value=0, max_value=28 * 24),
+        st.sampled_from(["ann", "bob", "cat", None]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["ann", "bob", "cat", None]), _STEPS), min_size=1, max_size=6
+    ),
+    st.sampled_from(["UTC", "Pacific/Kiritimati", "America/Los_Angeles"]),
+)
+def test_every_persons_working_day_adds_up_to_exactly_one(
+    stories: list[tuple[str | None, list[tuple[str, int, str | None]]]], zone: str
+) -> None:
+    """Whatever the histories: on every working day a person had an issue in progress their
+    allocations add up to exactly 1; unallocated days are working days inside their active
+    span with nothing in progress; weekends hold nothing."""
+    config = CapacityConfig.model_validate({"calendar": {"timezone": zone}})
+    built = []
+    for number, (assignee, steps) in enumerate(stories):
+        story = Story(f"PLAT-{number + 1}", CREATED, assignee)
+        for step, hours, who in sorted(steps, key=lambda s: s[1]):
+            when = at(1, 0) + timedelta(hours=hours)
+            if step == "assign":
+                story.assign(when, who)
+            elif step in ("start", "reopen") and story.status != "In Progress":
+                story.start(when)
+            elif step == "finish" and story.status != "Done":
+                story.finish(when)
+        built.append(story)
+
+    people = people_days(built, TEAMS, UNTIL, (FIRST, LAST), config)
+
+    for person in people:
+        for day, allocations in person.days.items():
+            assert sum(a.share for a in allocations) == 1, (person.person, day)
+            assert day.weekday() < 5
+            assert len({a.issue for a in allocations}) == len(allocations)
+        assert set(person.idle).isdisjoint(person.days)
+        assert all(day.weekday() < 5 for day in person.idle)
+        if person.days:
+            assert all(min(person.days) < day < max(person.days) for day in person.idle)
+
+
+def _ref(story: Story) -> tuple[str, int]:
+    return (story.source, story.issue_id)
