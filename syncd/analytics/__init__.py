@@ -8,10 +8,12 @@ in docs/analytics.md.
 
 from __future__ import annotations
 
+from syncd.analytics.capacity import CapacityTotals
 from syncd.analytics.compute import compute_snapshot
 from syncd.analytics.items import WEIGHTINGS, IssueState, WorkItem, weights_of
 from syncd.analytics.rows import (
     ALL_TEAMS,
+    CapacityRow,
     CoverageRow,
     DisagreementRow,
     KeyResultRow,
@@ -27,6 +29,8 @@ __all__ = [
     "SNAPSHOT_FORMAT",
     "WEIGHTINGS",
     "AnalyticsConfig",
+    "CapacityRow",
+    "CapacityTotals",
     "CoverageRow",
     "DisagreementRow",
     "IssueState",

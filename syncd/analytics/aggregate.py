@@ -1,25 +1,27 @@
 """One pass over the work items: completed work per team, window and subject, and work in
-progress per team and subject, in all three weightings at once."""
+progress per team and subject, in every weighting at once; capacity's person-days join them
+from ``syncd.analytics.capacity`` (``with_capacity``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from syncd.analytics.items import Weights, WorkItem
+from syncd.analytics.capacity import CapacityTotals
+from syncd.analytics.items import WEIGHTINGS, Weights, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, Window
 from syncd.core.domain import StatusCategory, WorkClass
 
-__all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate"]
+__all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate", "with_capacity"]
 
 SubjectKey = tuple[str, str]
 """A share subject: (work class, category); category ``""`` is the work class as a whole."""
 
 CLASSES: tuple[str, ...] = (WorkClass.PRODUCT.value, WorkClass.TECHNOLOGY.value)
 UNCLASSIFIED: SubjectKey = (WorkClass.UNCLASSIFIED.value, "")
-_ZERO: Weights = (0.0, 0.0, 0.0)
+_ZERO: Weights = (0.0, 0.0, 0.0, 0.0)
 _K = TypeVar("_K")
 
 # (team, work class, category, membership per window, in progress now)
@@ -92,14 +94,40 @@ def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
     )
 
 
+def with_capacity(totals: Totals, capacity: CapacityTotals) -> Totals:
+    """*totals* with the capacity weighting filled in: person-days allocated in each window as
+    its completed work, the latest working day's person-days as its work in progress."""
+    index = WEIGHTINGS.index("capacity")
+    completed = dict(totals.completed)
+    for key, days in capacity.allocated.items():
+        completed[key] = _with(completed.get(key, _ZERO), index, days)
+    in_progress = dict(totals.in_progress)
+    for wip_key, days in capacity.latest.items():
+        in_progress[wip_key] = _with(in_progress.get(wip_key, _ZERO), index, days)
+    seen = {subject for _, _, subject in capacity.allocated}
+    teams = {team for team, _, _ in capacity.allocated if team != ALL_TEAMS}
+    return replace(
+        totals,
+        completed=completed,
+        in_progress=in_progress,
+        subjects=_ordered_subjects(set(totals.subjects) | seen),
+        teams=tuple(sorted(set(totals.teams) | teams)),
+    )
+
+
+def _with(weights: Weights, index: int, amount: float) -> Weights:
+    values = list(weights)
+    values[index] = amount
+    return (values[0], values[1], values[2], values[3])
+
+
 def _add(groups: dict[_GroupKey, list[float]], key: _GroupKey, weights: Weights) -> None:
     found = groups.get(key)
     if found is None:
         groups[key] = list(weights)
     else:
-        found[0] += weights[0]
-        found[1] += weights[1]
-        found[2] += weights[2]
+        for index, weight in enumerate(weights):
+            found[index] += weight
 
 
 def _expand(
@@ -123,7 +151,12 @@ def _expand(
 
 def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float]) -> None:
     old = table.get(key, _ZERO)
-    table[key] = (old[0] + weights[0], old[1] + weights[1], old[2] + weights[2])
+    table[key] = (
+        old[0] + weights[0],
+        old[1] + weights[1],
+        old[2] + weights[2],
+        old[3] + weights[3],
+    )
 
 
 def _ordered_subjects(seen: set[SubjectKey]) -> tuple[SubjectKey, ...]:

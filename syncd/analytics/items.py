@@ -15,21 +15,22 @@ from syncd.core.domain import Decision, Issue, StatusCategory, WorkClass
 
 __all__ = ["WEIGHTINGS", "IssueState", "Weights", "WorkItem", "weights_of"]
 
-WEIGHTINGS: tuple[str, ...] = ("issues", "story_points", "time_spent")
+WEIGHTINGS: tuple[str, ...] = ("issues", "story_points", "time_spent", "capacity")
 """Every weighting, in the order ``Weights`` holds them."""
 
-Weights = tuple[float, float, float]
-"""An issue's weight as (issue count, story points, hours spent)."""
+Weights = tuple[float, float, float, float]
+"""Weight as (issue count, story points, hours spent, person-days). An issue alone weighs no
+person-days: capacity is allocated per person and day (``syncd.analytics.capacity``)."""
 
 _NO_CUSTOM: Mapping[str, Any] = MappingProxyType({})
 
 
 def weights_of(issue: Issue) -> Weights:
-    """The issue's weight: 1 issue, its story points (0 when it has none) and its hours spent
-    (``time_spent_seconds`` / 3600, 0 when none is logged)."""
+    """The issue's weight: 1 issue, its story points (0 when it has none), its hours spent
+    (``time_spent_seconds`` / 3600, 0 when none is logged) and 0 person-days."""
     points = float(issue.story_points) if issue.story_points else 0.0
     hours = issue.time_spent_seconds / 3600.0 if issue.time_spent_seconds else 0.0
-    return (1.0, points, hours)
+    return (1.0, points, hours, 0.0)
 
 
 _SHARED: dict[float, float] = {}
@@ -68,13 +69,13 @@ class IssueState(NamedTuple):
         if measured is not None:
             kept = {name: custom[name] for name in measured if name in custom}
             custom = kept or _NO_CUSTOM
-        _, points, hours = weights_of(issue)
+        _, points, hours, _ = weights_of(issue)
         return cls(issue.status_category, issue.resolved, _shared(points), _shared(hours), custom)
 
     @property
     def weights(self) -> Weights:
         """The issue's weight in every weighting (see ``weights_of``)."""
-        return (1.0, self.story_points, self.hours_spent)
+        return (1.0, self.story_points, self.hours_spent, 0.0)
 
 
 class WorkItem(NamedTuple):

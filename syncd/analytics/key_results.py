@@ -91,7 +91,7 @@ def _number(value: object) -> float | None:
 
 
 def _work(done: list[IssueState], weightings: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
-    sums = [0.0, 0.0, 0.0]
+    sums = [0.0] * len(WEIGHTINGS)
     for state in done:
         for index, weight in enumerate(state.weights):
             sums[index] += weight

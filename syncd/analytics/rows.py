@@ -16,6 +16,7 @@ from syncd.core.domain import ensure_utc
 
 __all__ = [
     "ALL_TEAMS",
+    "CapacityRow",
     "CoverageRow",
     "DisagreementRow",
     "KeyResultRow",
@@ -207,3 +208,16 @@ class CoverageRow(_Row):
         "unclassified": float,
         "coverage": _optional_float,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityRow(_Row):
+    """Person-days of one team in one window: allocated to issues (any class) and unallocated
+    (working days of its people with nothing in progress: a data-quality signal)."""
+
+    team: str
+    window: str
+    allocated: float
+    unallocated: float
+
+    _converters = {"allocated": float, "unallocated": float}

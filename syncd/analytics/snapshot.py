@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from syncd.analytics.rows import CoverageRow, DisagreementRow, KeyResultRow, ShareRow, Window
+from syncd.analytics.rows import (
+    CapacityRow,
+    CoverageRow,
+    DisagreementRow,
+    KeyResultRow,
+    ShareRow,
+    Window,
+)
 from syncd.core.domain import ensure_utc
 
 __all__ = ["SNAPSHOT_FORMAT", "Snapshot"]
 
-SNAPSHOT_FORMAT = 1
-"""The version of ``Snapshot.to_dict()``'s layout; ``from_dict`` refuses any other."""
+SNAPSHOT_FORMAT = 2
+"""The version of ``Snapshot.to_dict()``'s layout. ``from_dict`` also reads format 1 (before
+the capacity weighting: no capacity rows) and refuses any other."""
+_READABLE = (1, SNAPSHOT_FORMAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +30,8 @@ class Snapshot:
     """Every share, band, key-result and coverage figure of one computation at ``computed_at``.
 
     ``weightings`` are the configured weightings (share rows exist for these only);
-    ``integrity`` holds problem counts by kind, sorted by kind.
+    ``integrity`` holds problem counts by kind, sorted by kind; ``capacity`` the person-days
+    allocated and unallocated per team and window (empty without the capacity weighting).
     """
 
     computed_at: datetime
@@ -32,6 +42,7 @@ class Snapshot:
     key_results: tuple[KeyResultRow, ...]
     coverage: tuple[CoverageRow, ...]
     integrity: tuple[tuple[str, int], ...]
+    capacity: tuple[CapacityRow, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "computed_at", ensure_utc(self.computed_at))
@@ -53,12 +64,13 @@ class Snapshot:
             "key_results": [row.to_dict() for row in self.key_results],
             "coverage": [row.to_dict() for row in self.coverage],
             "integrity": [[kind, count] for kind, count in self.integrity],
+            "capacity": [row.to_dict() for row in self.capacity],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
         """Rebuild a snapshot from ``to_dict()`` output; raise ``ValueError`` on another format."""
-        if data.get("format") != SNAPSHOT_FORMAT:
+        if data.get("format") not in _READABLE:
             raise ValueError(
                 f"snapshot format {data.get('format')!r} is not {SNAPSHOT_FORMAT}; recompute it"
             )
@@ -71,4 +83,5 @@ class Snapshot:
             key_results=tuple(KeyResultRow.from_dict(item) for item in data["key_results"]),
             coverage=tuple(CoverageRow.from_dict(item) for item in data["coverage"]),
             integrity=tuple((str(kind), int(count)) for kind, count in data["integrity"]),
+            capacity=tuple(CapacityRow.from_dict(item) for item in data.get("capacity", ())),
         )

@@ -19,7 +19,7 @@ from syncd.analytics import CoverageRow, ShareRow, Snapshot
 
 __all__ = ["render_report"]
 
-_UNITS = {"issues": "issues", "story_points": "pts", "time_spent": "h"}
+_UNITS = {"issues": "issues", "story_points": "pts", "time_spent": "h", "capacity": "person-days"}
 _ABSENT = "n/a"
 
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, resolve_windows
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
 
@@ -69,6 +70,37 @@ def test_two_people_in_one_team_with_overlapping_issues() -> None:
     assert summed.allocated[("platform", "week", ("technology", "tech_debt"))] == 2.0
     assert summed.allocated[("platform", "week", ("product", ""))] == 2.0
     assert summed.allocated[("all", "week", ("technology", ""))] == 7.0
+
+
+def test_capacity_shares_are_person_days_of_classified_work() -> None:
+    """The same week as a snapshot: platform's technology share by capacity is 7 of the 9
+    classified person-days; unclassified person-days (Ann's PLAT-2 here) leave the
+    denominator and show in coverage instead: technology 7 of 7, product 0 of 7."""
+    one = Story("PLAT-1", CREATED, "ann").start(at(2)).finish(at(4, 17))
+    two = Story("PLAT-2", CREATED, "ann").start(at(3, 10)).finish(at(5, 12))
+    three = Story("PLAT-3", CREATED, "bob").start(at(2)).finish(at(6, 12))
+    now = at(7, 0)
+    settings_ = AnalyticsConfig(
+        windows=(WindowConfig(name="week", kind="rolling", days=7),), weightings=("capacity",)
+    )
+    windows = resolve_windows(settings_.windows, now)
+    people = people_days([one, two, three], TEAMS, now, (FIRST, LAST))
+
+    def shares(second: tuple[str, str]) -> dict[tuple[str, str], float | None]:
+        subjects = {
+            _ref(one): ("technology", ""),
+            _ref(two): second,
+            _ref(three): ("technology", ""),
+        }
+        snapshot = compute_snapshot(
+            [], [], [], {}, settings_, now, capacity=totals(people, subjects, windows)
+        )
+        return {(r.team, r.work_class): r.share for r in snapshot.shares if not r.category}
+
+    assert shares(("product", ""))[("platform", "technology")] == 7 / 9
+    unclassified = shares(("unclassified", ""))
+    assert unclassified[("platform", "technology")] == 1.0
+    assert unclassified[("platform", "product")] == 0.0
 
 
 def test_weekends_and_holidays_hold_no_capacity_and_idle_days_are_unallocated() -> None:

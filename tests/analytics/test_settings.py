@@ -16,7 +16,9 @@ def test_defaults_are_30d_90d_quarter_all_weightings_and_500_snapshots() -> None
         ("90d", "rolling", 90),
         ("quarter", "quarter", None),
     ]
-    assert analytics.weightings == ("issues", "story_points", "time_spent")
+    assert analytics.weightings == ("capacity", "issues", "story_points", "time_spent")
+    assert analytics.capacity.calendar.timezone == "UTC"
+    assert analytics.capacity.calendar.working_days == ("mon", "tue", "wed", "thu", "fri")
     assert analytics.snapshot_keep == 500
 
 
@@ -35,3 +37,13 @@ def test_invalid_analytics_settings_are_reported_with_their_place(text: str, mes
     with pytest.raises(ConfigError, match=message) as raised:
         parse_config(text)
     assert "analytics" in str(raised.value)
+
+
+def test_a_capacity_calendar_names_a_real_time_zone_with_its_place() -> None:
+    """An unknown time zone in a team's calendar is refused, placed at its key."""
+    text = "analytics:\n  capacity:\n    teams:\n      apac: {timezone: Pacific/Atlantis}\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text)
+    (problem,) = raised.value.problems
+    assert problem.where == "analytics.capacity.teams.apac.timezone"
+    assert "unknown time zone 'Pacific/Atlantis'" in problem.message

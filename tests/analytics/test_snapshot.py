@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from syncd.analytics import Snapshot, compute_snapshot
+from syncd.analytics import CapacityRow, CapacityTotals, Snapshot, compute_snapshot
 from syncd.core.domain import KeyResult, Measure
 
 from .builders import IN_PROGRESS, NOW, PRODUCT, TECH, UNCLASSIFIED, agreement, config, item
@@ -50,8 +50,25 @@ def test_from_dict_refuses_another_format() -> None:
 def test_items_are_read_once() -> None:
     """A generator of items is enough: the computation makes one pass."""
     snapshot = compute_snapshot((i for i in [item(TECH), item(PRODUCT)]), [], [], {}, config(), NOW)
-    # teams (all, checkout) x classes (product, technology) x 3 windows x 3 weightings
-    assert len(snapshot.shares) == 2 * 2 * 3 * 3
+    # teams (all, checkout) x classes (product, technology) x 3 windows x 4 weightings
+    assert len(snapshot.shares) == 2 * 2 * 3 * 4
     assert {row.share for row in snapshot.shares if row.weighting == "issues"} == {0.5}
     # no points and no time logged: those shares have no denominator
     assert {row.share for row in snapshot.shares if row.weighting != "issues"} == {None}
+
+
+def test_capacity_rows_round_trip_and_a_snapshot_from_before_capacity_still_reads() -> None:
+    """Capacity rows survive JSON; a format-1 snapshot (written before the capacity
+    weighting) reads with no capacity rows instead of being refused."""
+    capacity = CapacityTotals(
+        allocated={("checkout", "30d", ("technology", "")): 2.5},
+        unallocated={("checkout", "30d"): 1.0},
+    )
+    items = [item(TECH)]
+    snapshot = compute_snapshot(items, [], [], {}, config(), NOW, capacity=capacity)
+    assert CapacityRow("checkout", "30d", 2.5, 1.0) in snapshot.capacity
+    assert Snapshot.from_dict(json.loads(json.dumps(snapshot.to_dict()))) == snapshot
+
+    older = snapshot.to_dict() | {"format": 1}
+    del older["capacity"]
+    assert Snapshot.from_dict(older).capacity == ()
