@@ -14,7 +14,7 @@ it issues and roadmap items and saves its decisions. Entry points:
 
 from __future__ import annotations
 
-from mappings.agreements import AgreementSet, load_agreements, parse_agreements
+from mappings.agreements import AgreementSet, Judging, load_agreements, parse_agreements
 from mappings.config import MappingsConfig
 from mappings.diff import RuleDiff, diff_decisions, diff_rule_sets
 from mappings.explain import Explanation, explain, explain_with
@@ -35,6 +35,7 @@ __all__ = [
     "AgreementSet",
     "Decider",
     "Explanation",
+    "Judging",
     "LineageDecider",
     "MappingsConfig",
     "OkrConflict",

@@ -10,18 +10,32 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
+from syncd.core.domain import ORGANISATION, names_the_organisation
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
 
-__all__ = ["StrictModel", "content_version", "parse_model", "read_text"]
+__all__ = ["StrictModel", "TeamName", "content_version", "parse_model", "read_text"]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 VERSION_LENGTH = 12
+
+
+def _a_team(name: str) -> str:
+    if names_the_organisation(name):
+        raise ValueError(
+            f"{name!r} cannot name a team: {ORGANISATION!r} is the whole organisation in "
+            "syncd's figures, and a team of that name would merge with it"
+        )
+    return name
+
+
+TeamName = Annotated[str, AfterValidator(_a_team)]
+"""A team name in a mapping file: anything but the organisation's name."""
 
 
 class StrictModel(BaseModel):

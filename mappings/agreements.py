@@ -4,6 +4,8 @@ Validated as a whole: each band lies in [0, 1] with ``min <= max`` and at least 
 ``valid_from`` comes before ``valid_to`` (exclusive); and no two agreements for the same
 subject and team are in force on the same day. A window is judged against the agreement in
 force on its last day; a team without its own agreement falls back to the org-wide one.
+Each agreement names the ``window`` and ``weighting`` it is judged on (alerts fire on that
+share only); without them, ``90d`` and ``issues``.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Literal, cast
 
 from pydantic import Field, field_validator, model_validator
 
-from mappings._files import StrictModel, content_version, parse_model, read_text
-from syncd.core.domain import Agreement, Subject
+from mappings._files import StrictModel, TeamName, content_version, parse_model, read_text
+from syncd.core.domain import AGREEMENT_WEIGHTING, AGREEMENT_WINDOW, Agreement, Subject
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
 
-__all__ = ["AgreementSet", "load_agreements", "parse_agreements"]
+__all__ = ["AgreementSet", "Judging", "load_agreements", "parse_agreements"]
 
 _Share = float
+_Weighting = Literal["capacity", "issues", "story_points", "time_spent"]
 
 
 class _Subject(StrictModel):
@@ -39,13 +43,15 @@ class _Subject(StrictModel):
 class _Agreement(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
     subject: _Subject
-    team: str | None = None
+    team: TeamName | None = None
     min: _Share | None = Field(default=None, ge=0, le=1)
     max: _Share | None = Field(default=None, ge=0, le=1)
     valid_from: date
     valid_to: date | None = None
     owner: str = Field(min_length=1)
     note: str = ""
+    window: str = Field(default=AGREEMENT_WINDOW, pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    weighting: _Weighting = cast(_Weighting, AGREEMENT_WEIGHTING)
 
     @model_validator(mode="after")
     def _band_and_dates(self) -> _Agreement:
@@ -99,21 +105,36 @@ class AgreementSet:
         return tuple(dict.fromkeys(agreement.subject for agreement in self.agreements))
 
 
-def load_agreements(path: Path, categories: Collection[str] | None = None) -> AgreementSet:
+@dataclass(frozen=True, slots=True)
+class Judging:
+    """What agreements may be judged on: the configured windows and weightings."""
+
+    windows: Collection[str]
+    weightings: Collection[str]
+
+
+def load_agreements(
+    path: Path, categories: Collection[str] | None = None, judging: Judging | None = None
+) -> AgreementSet:
     """Read and validate an agreement file; ``RuleSetError`` lists every problem with its line.
 
-    With *categories* (those the rule set declares), an unknown category subject is a problem.
+    With *categories* (those the rule set declares), an unknown category subject is a problem;
+    with *judging*, so is a window or weighting the analytics do not compute.
     """
-    return parse_agreements(read_text(path), str(path), categories)
+    return parse_agreements(read_text(path), str(path), categories, judging)
 
 
 def parse_agreements(
-    text: str, filename: str = "<agreements>", categories: Collection[str] | None = None
+    text: str,
+    filename: str = "<agreements>",
+    categories: Collection[str] | None = None,
+    judging: Judging | None = None,
 ) -> AgreementSet:
     """Validate agreement-file *text*; ``RuleSetError`` lists every problem with its line."""
     parsed, data, index, problems = parse_model(text, filename, _AgreementFile)
     if parsed is not None:
         problems = _cross_checks(parsed, index, categories)
+        problems += _judging_checks(parsed, index, judging)
     if parsed is None or problems:
         raise RuleSetError(f"{filename}: the agreement file is invalid", problems)
     agreements = tuple(_domain(a) for a in parsed.agreements)
@@ -122,7 +143,39 @@ def parse_agreements(
 
 def _domain(a: _Agreement) -> Agreement:
     subject = Subject(a.subject.work_class, a.subject.category)
-    return Agreement(a.id, subject, a.team, a.min, a.max, a.valid_from, a.valid_to, a.owner, a.note)
+    return Agreement(
+        a.id,
+        subject,
+        a.team,
+        a.min,
+        a.max,
+        a.valid_from,
+        a.valid_to,
+        a.owner,
+        a.note,
+        window=a.window,
+        weighting=a.weighting,
+    )
+
+
+def _judging_checks(
+    parsed: _AgreementFile, index: LineIndex, judging: Judging | None
+) -> list[Problem]:
+    if judging is None:
+        return []
+    problems: list[Problem] = []
+    for position, agreement in enumerate(parsed.agreements):
+        for key, value, known in (
+            ("window", agreement.window, judging.windows),
+            ("weighting", agreement.weighting, judging.weightings),
+        ):
+            if value not in known:
+                message = (
+                    f"judged on {key} {value!r}, which the analytics do not compute "
+                    f"(configured: {', '.join(known)}); name one in '{key}'"
+                )
+                problems.append(index.problem(("agreements", position, key), message))
+    return problems
 
 
 def _cross_checks(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from mappings._files import StrictModel, content_version, parse_model, read_text
+from mappings._files import StrictModel, TeamName, content_version, parse_model, read_text
 from syncd.core.domain import KeyResult, Measure, Objective
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
@@ -60,7 +60,7 @@ class _KeyResult(StrictModel):
     measure: Measure
     target: float = Field(gt=0)
     field: str | None = None
-    teams: tuple[str, ...] | None = None
+    teams: tuple[TeamName, ...] | None = None
 
     @model_validator(mode="after")
     def _field_when_summed(self) -> _KeyResult:
@@ -72,7 +72,7 @@ class _KeyResult(StrictModel):
 class _Objective(StrictModel):
     id: str
     title: str
-    teams: tuple[str, ...] = Field(min_length=1)
+    teams: tuple[TeamName, ...] = Field(min_length=1)
     period: Annotated[_Period, BeforeValidator(_period)]
     key_results: tuple[_KeyResult, ...]
 

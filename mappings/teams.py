@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from mappings._files import StrictModel, parse_model, read_text
+from mappings._files import StrictModel, TeamName, parse_model, read_text
 from syncd.core.domain import Issue
 from syncd.core.errors import RuleSetError
 
@@ -47,13 +47,13 @@ class _LabelPrefix(StrictModel):
 
 class _Map(StrictModel):
     kind: Literal["components", "boards", "projects"] = Field(alias="source")
-    map: dict[str, str]
+    map: dict[str, TeamName]
 
 
 class _Custom(StrictModel):
     kind: Literal["custom"] = Field(alias="source")
     field: str
-    map: dict[str, str]
+    map: dict[str, TeamName]
 
 
 TeamSource = Annotated[_Field | _LabelPrefix | _Map | _Custom, Field(discriminator="kind")]
@@ -62,10 +62,10 @@ TeamSource = Annotated[_Field | _LabelPrefix | _Map | _Custom, Field(discriminat
 class TeamConfig(StrictModel):
     """Team resolution: ordered ``sources``, known ``teams``, ``aliases`` and a ``default``."""
 
-    teams: tuple[str, ...] = ()
-    aliases: dict[str, str] = Field(default_factory=dict)
+    teams: tuple[TeamName, ...] = ()
+    aliases: dict[str, TeamName] = Field(default_factory=dict)
     sources: tuple[TeamSource, ...] = (_Field.model_validate({"source": "field"}),)
-    default: str = "unassigned"
+    default: TeamName = "unassigned"
 
     @model_validator(mode="after")
     def _known_targets(self) -> TeamConfig:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Self
 
-from syncd.core.domain import ensure_utc
+from syncd.core.domain import ORGANISATION, ensure_utc
 
 __all__ = [
     "ALL_TEAMS",
@@ -24,8 +24,9 @@ __all__ = [
     "Window",
 ]
 
-ALL_TEAMS = "all"
-"""The team label of the whole organisation."""
+ALL_TEAMS = ORGANISATION
+"""The team of the rows that count the whole organisation (the metrics give them families of
+their own, so it is never a value of their ``team`` label)."""
 
 _Converters = Mapping[str, Callable[[Any], Any]]
 
@@ -100,7 +101,8 @@ class ShareRow(_Row):
     ``None`` when their denominator is zero; ``band_min``/``band_max``/``agreement_id`` are
     ``None`` when no agreement applies; ``drift`` and ``recovery_needed`` are ``None`` when either
     the share or the band is missing (``recovery_needed`` also when the band's minimum is 1,
-    which no amount of extra work can reach while other work exists).
+    which no amount of extra work can reach while other work exists). ``judged`` is true on
+    the one row per team and subject whose window and weighting its agreement is judged on.
     """
 
     team: str
@@ -117,6 +119,7 @@ class ShareRow(_Row):
     agreement_id: str | None
     drift: float | None
     recovery_needed: float | None
+    judged: bool = False
 
     _converters = {
         "completed": float,

@@ -80,6 +80,8 @@ def _row(
         agreement_id=agreement.agreement_id if agreement else None,
         drift=drift(share, low, high) if share is not None and agreement else None,
         recovery_needed=recovery_needed(part, total, low) if agreement else None,
+        judged=agreement is not None
+        and (agreement.window, agreement.weighting) == (window.name, weighting),
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Row, bindparam, select, update
+from sqlalchemy import Engine, Row, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.core.domain import Decision, WorkClass
@@ -26,6 +26,7 @@ from syncd.store.schema import decision_history, decisions
 __all__ = [
     "DecisionCounts",
     "DecisionRecord",
+    "decided_rulesets",
     "decision_for",
     "decision_history_for",
     "iter_decisions",
@@ -62,6 +63,14 @@ class DecisionRecord:
 
     decision: Decision
     decided_at: datetime
+
+
+def decided_rulesets(connection: Connection) -> dict[str, int]:
+    """The number of current decisions per rule-set version."""
+    rows = connection.execute(
+        select(decisions.c.ruleset_version, func.count()).group_by(decisions.c.ruleset_version)
+    )
+    return {version: int(count) for version, count in rows}
 
 
 def replace_decisions(

@@ -112,6 +112,8 @@ def _agreement_row(agreement: Agreement) -> dict[str, Any]:
         "valid_to": agreement.valid_to,
         "owner": agreement.owner,
         "note": agreement.note,
+        "judged_window": agreement.window,
+        "judged_weighting": agreement.weighting,
     }
 
 
@@ -140,4 +142,6 @@ def _to_agreement(row: Row[Any]) -> Agreement:
         valid_to=row.valid_to,
         owner=row.owner,
         note=row.note,
+        window=row.judged_window,
+        weighting=row.judged_weighting,
     )

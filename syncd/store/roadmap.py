@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Row, delete, select
+from sqlalchemy import Engine, Row, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.core.domain import RejectedRecord, RoadmapItem
@@ -19,7 +19,13 @@ from syncd.store.dialect import insert_for
 from syncd.store.issues import quarantine
 from syncd.store.schema import rejected_records, roadmap_items, roadmap_sources
 
-__all__ = ["iter_roadmap_items", "replace_roadmap_items", "roadmap_source_hash"]
+__all__ = [
+    "confirm_roadmap_source",
+    "iter_roadmap_items",
+    "replace_roadmap_items",
+    "roadmap_confirmed",
+    "roadmap_source_hash",
+]
 
 
 def replace_roadmap_items(
@@ -48,6 +54,7 @@ def replace_roadmap_items(
     values = {
         "content_hash": content_hash,
         "loaded_at": now,
+        "confirmed_at": now,
         "item_count": len(rows),
         "rejected_count": quarantined,
     }
@@ -64,6 +71,26 @@ def roadmap_source_hash(connection: Connection, source: str) -> str | None:
         select(roadmap_sources.c.content_hash).where(roadmap_sources.c.source == source)
     ).scalar_one_or_none()
     return value
+
+
+def confirm_roadmap_source(connection: Connection, source: str, now: datetime) -> bool:
+    """Record that *source*'s export was read good at *now* and found unchanged; ``False``
+    when the export was never loaded (nothing to confirm)."""
+    done = connection.execute(
+        update(roadmap_sources).where(roadmap_sources.c.source == source).values(confirmed_at=now)
+    )
+    return bool(done.rowcount)
+
+
+def roadmap_confirmed(connection: Connection) -> dict[str, datetime]:
+    """When each loaded export was last read good (loaded, or found unchanged)."""
+    rows = connection.execute(
+        select(
+            roadmap_sources.c.source,
+            func.coalesce(roadmap_sources.c.confirmed_at, roadmap_sources.c.loaded_at),
+        )
+    )
+    return {str(source): moment for source, moment in rows}
 
 
 def iter_roadmap_items(engine: Engine, source: str | None) -> Iterator[RoadmapItem]:

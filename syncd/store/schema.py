@@ -216,6 +216,8 @@ roadmap_sources = Table(
     Column("source", String(_SOURCE), primary_key=True),
     Column("content_hash", String(128), nullable=False),
     Column("loaded_at", UtcDateTime, nullable=False),
+    # The last good read: a load, or a poll that found the export unchanged.
+    Column("confirmed_at", UtcDateTime),
     Column("item_count", Integer, nullable=False),
     Column("rejected_count", Integer, nullable=False),
 )
@@ -262,6 +264,8 @@ agreements = Table(
     Column("valid_to", Date),
     Column("owner", String(_NAME), nullable=False),
     Column("note", Text, nullable=False),
+    Column("judged_window", String(32), nullable=False, server_default="90d"),
+    Column("judged_weighting", String(32), nullable=False, server_default="issues"),
 )
 
 snapshots = Table(

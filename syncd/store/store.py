@@ -162,6 +162,12 @@ class Store:
         with self._reading("read a decision") as connection:
             return decisions.decision_for(connection, source, issue_id)
 
+    def decided_rulesets(self) -> dict[str, int]:
+        """How many current decisions each rule-set version made (the set in use has them all
+        once a refresh has run with it)."""
+        with self._reading("read decision rule sets") as connection:
+            return decisions.decided_rulesets(connection)
+
     def decision_history(self, source: str, issue_id: int) -> list[decisions.DecisionRecord]:
         """Every decision one issue has had, oldest first."""
         with self._reading("read decision history") as connection:
@@ -194,6 +200,16 @@ class Store:
         """The content hash of *source*'s last loaded export."""
         with self._reading("read a roadmap source") as connection:
             return roadmap.roadmap_source_hash(connection, source)
+
+    def confirm_roadmap_source(self, source: str) -> bool:
+        """Record that *source*'s export was just read and found unchanged (a good read)."""
+        with self._transaction("confirm a roadmap source") as connection:
+            return roadmap.confirm_roadmap_source(connection, source, self._clock())
+
+    def roadmap_confirmed(self) -> dict[str, datetime]:
+        """When each loaded roadmap export was last read good (loaded, or found unchanged)."""
+        with self._reading("read roadmap freshness") as connection:
+            return roadmap.roadmap_confirmed(connection)
 
     def replace_okrs(
         self, objectives: Iterable[Objective], key_results: Iterable[KeyResult]

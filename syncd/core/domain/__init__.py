@@ -7,12 +7,25 @@ knows about HTTP, SQL or YAML.
 from __future__ import annotations
 
 from syncd.core.domain.history import FieldChange, HistoryField
-from syncd.core.domain.okr import Agreement, KeyResult, Measure, Objective, Subject
+from syncd.core.domain.okr import (
+    AGREEMENT_WEIGHTING,
+    AGREEMENT_WINDOW,
+    ORGANISATION,
+    Agreement,
+    KeyResult,
+    Measure,
+    Objective,
+    Subject,
+    names_the_organisation,
+)
 from syncd.core.domain.roadmap import RoadmapFeed, RoadmapItem, RoadmapSnapshot
 from syncd.core.domain.sync import Census, Page, RejectedRecord, Source
 from syncd.core.domain.work import Decision, Issue, StatusCategory, WorkClass, ensure_utc
 
 __all__ = [
+    "AGREEMENT_WEIGHTING",
+    "AGREEMENT_WINDOW",
+    "ORGANISATION",
     "Agreement",
     "Census",
     "Decision",
@@ -32,4 +45,5 @@ __all__ = [
     "Subject",
     "WorkClass",
     "ensure_utc",
+    "names_the_organisation",
 ]

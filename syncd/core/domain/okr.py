@@ -6,7 +6,33 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-__all__ = ["Agreement", "KeyResult", "Measure", "Objective", "Subject"]
+__all__ = [
+    "AGREEMENT_WEIGHTING",
+    "AGREEMENT_WINDOW",
+    "ORGANISATION",
+    "Agreement",
+    "KeyResult",
+    "Measure",
+    "Objective",
+    "Subject",
+    "names_the_organisation",
+]
+
+ORGANISATION = "all"
+"""What the analytics call the whole organisation where they would name a team; no team may
+be called so (``names_the_organisation``), or its work would merge with everyone's."""
+
+AGREEMENT_WINDOW = "90d"
+"""The window an agreement is judged on when it names none: long enough that a few issues
+more or less do not swing the share, short enough to act on within the quarter."""
+
+AGREEMENT_WEIGHTING = "issues"
+"""The weighting an agreement is judged on when it names none: the only one every Jira has."""
+
+
+def names_the_organisation(team: str) -> bool:
+    """Whether *team* would be read as the whole organisation (``all``, in any case, padded)."""
+    return team.strip().casefold() == ORGANISATION
 
 
 class Measure(StrEnum):
@@ -68,7 +94,9 @@ class Agreement:
     """An agreed share band for a subject, org-wide (``team is None``) or for one team.
 
     In force from ``valid_from`` (inclusive) to ``valid_to`` (exclusive; ``None`` = open).
-    At least one of ``min_share`` and ``max_share`` is set; both lie in [0, 1].
+    At least one of ``min_share`` and ``max_share`` is set; both lie in [0, 1]. ``window``
+    and ``weighting`` name the share the agreement is judged on (alerts fire on that one;
+    the others are context).
     """
 
     agreement_id: str
@@ -80,6 +108,8 @@ class Agreement:
     valid_to: date | None
     owner: str
     note: str = ""
+    window: str = AGREEMENT_WINDOW
+    weighting: str = AGREEMENT_WEIGHTING
 
     def in_force_on(self, day: date) -> bool:
         """True when the agreement applies on *day*."""
