@@ -1,11 +1,13 @@
 """What ``/metrics`` exposes: the drift series from the latest analytics snapshot
-(``SnapshotCollector``) and the service's own health (``ServiceMetrics``).
+(``SnapshotCollector``), the service's own health (``ServiceMetrics``) and the state of its
+mapping files (``MappingFilesCollector``).
 
 The catalogue of every series, with its type, labels and meaning, is docs/metrics.md.
 """
 
 from __future__ import annotations
 
+from syncd.metrics.mapping_files import MappingFilesCollector, MappingFilesView
 from syncd.metrics.service import (
     OUTCOMES,
     RETRY_REASONS,
@@ -14,12 +16,16 @@ from syncd.metrics.service import (
     status_class,
 )
 from syncd.metrics.snapshot_collector import INTEGRITY_KINDS, SnapshotCollector
+from syncd.metrics.snapshot_families import WEIGHTING_UNITS
 
 __all__ = [
     "INTEGRITY_KINDS",
     "OUTCOMES",
     "RETRY_REASONS",
     "STATUS_CLASSES",
+    "WEIGHTING_UNITS",
+    "MappingFilesCollector",
+    "MappingFilesView",
     "ServiceMetrics",
     "SnapshotCollector",
     "status_class",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import platform
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry
@@ -47,14 +47,25 @@ class ServiceMetrics:
 
     Series that alerts need exist from the start at 0: last success, last attempt and duration
     per source, runs per source and outcome, requests per source and status class, retries per
-    source and reason. Rejected-record reasons appear as they are first counted. Label values
-    outside these sets raise ``ValueError`` (a programming error, not a data error).
+    source and reason, and the last good read of each roadmap export in *roadmaps*.
+    Rejected-record reasons appear as they are first counted. Label values outside these sets
+    raise ``ValueError`` (a programming error, not a data error). *revision* is the source
+    revision the build came from (``unknown`` when the build did not say).
     """
 
-    def __init__(self, registry: CollectorRegistry, sources: list[str], version: str) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        sources: list[str],
+        version: str,
+        *,
+        roadmaps: Sequence[str] = (),
+        revision: str = "unknown",
+    ) -> None:
         self._lock = threading.Lock()
         self._sources = tuple(sources)
-        self._build = (version, platform.python_version())
+        self._build = (version, platform.python_version(), revision)
+        self._roadmaps = dict.fromkeys(roadmaps, 0.0)
         self._last_success = dict.fromkeys(self._sources, 0.0)
         self._last_attempt = dict.fromkeys(self._sources, 0.0)
         self._duration = dict.fromkeys(self._sources, 0.0)
@@ -95,6 +106,19 @@ class ServiceMetrics:
             ):
                 if moment is not None:
                     table[source] = max(table[source], ensure_utc(moment).timestamp())
+
+    @property
+    def roadmaps(self) -> tuple[str, ...]:
+        """The configured roadmap exports."""
+        return tuple(self._roadmaps)
+
+    def roadmap_read(self, source: str, at: datetime) -> None:
+        """Record that roadmap export *source* was last read good at *at* (forward only: the
+        store's time and this process's may arrive in any order)."""
+        if source not in self._roadmaps:
+            raise ValueError(f"roadmap export {source!r} is not configured")
+        with self._lock:
+            self._roadmaps[source] = max(self._roadmaps[source], ensure_utc(at).timestamp())
 
     def request(self, source: str, status_class: str) -> None:
         """Count one HTTP request to *source* (see ``status_class()`` for the label)."""
@@ -183,9 +207,15 @@ class ServiceMetrics:
                     self._rejected,
                 ),
                 _gauge(
+                    "syncd_roadmap_last_success_timestamp_seconds",
+                    "Last good read of the roadmap export: loaded, or found unchanged (0: none).",
+                    ("source",),
+                    {(s,): v for s, v in self._roadmaps.items()},
+                ),
+                _gauge(
                     "syncd_build_info",
                     "Build information; always 1.",
-                    ("version", "python"),
+                    ("version", "python", "revision"),
                     {self._build: 1.0},
                 ),
                 _gauge(

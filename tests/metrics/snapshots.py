@@ -23,11 +23,14 @@ def row(
     weighting: str = "issues",
     share: float | None = 0.25,
     band: tuple[float | None, float | None] | None = (0.3, 0.5),
+    team: str = "platform",
+    judged: bool = False,
 ) -> ShareRow:
-    """A 30d share row for team platform: 1 of 4 issues done, 2 in progress."""
+    """A 30d share row (team platform unless given): 1 of 4 issues done, 2 in progress;
+    *judged* when its agreement is judged on this window and weighting."""
     low, high = band if band is not None else (None, None)
     return ShareRow(
-        team="platform",
+        team=team,
         work_class=work_class,
         category=category,
         window="30d",
@@ -41,10 +44,13 @@ def row(
         agreement_id="a1" if band is not None else None,
         drift=-0.05 if share is not None and band is not None else None,
         recovery_needed=1 / 0.7 * 0.2 if band is not None and share is not None else None,
+        judged=judged and band is not None,
     )
 
 
-def snapshot(*shares: ShareRow) -> Snapshot:
+def snapshot(
+    *shares: ShareRow, weightings: tuple[str, ...] = ("issues", "story_points")
+) -> Snapshot:
     """A snapshot of *shares* plus one key result, coverage rows and one integrity count."""
     return Snapshot(
         computed_at=COMPUTED_AT,
@@ -57,7 +63,7 @@ def snapshot(*shares: ShareRow) -> Snapshot:
                 date(2025, 5, 20),
             ),
         ),
-        weightings=("issues", "story_points"),
+        weightings=weightings,
         shares=shares,
         disagreements=(
             DisagreementRow("platform", "technology", "30d", 0.16, "issues", "story_points"),

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from syncd.metrics import ServiceMetrics, SnapshotCollector
+from syncd.analytics import ALL_TEAMS, DisagreementRow, Snapshot
+from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 
-from .snapshots import row, snapshot
+from .snapshots import COMPUTED_AT, row, snapshot
+
+_WEIGHTINGS = ("issues", "story_points", "time_spent")
 
 _CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 _ROW = re.compile(r"^\| `(syncd_[a-z_]+)` \| (gauge|counter) \| ([^|]*) \|", re.MULTILINE)
@@ -25,11 +29,46 @@ def _documented() -> dict[str, tuple[str, tuple[str, ...]]]:
     }
 
 
+class _Files:
+    valid = True
+    loaded_at = COMPUTED_AT
+    ruleset = "abc"
+
+
+def _everything() -> Snapshot:
+    """A snapshot with a sample in every family: teams and the organisation, every weighting,
+    judged rows (agreement info), disagreements and coverage of both scopes."""
+    rows = [
+        row(work_class, team=team, weighting=weighting, judged=True)
+        for team in ("platform", ALL_TEAMS)
+        for work_class in ("technology", "product")
+        for weighting in _WEIGHTINGS
+    ]
+    base = snapshot(*rows, weightings=_WEIGHTINGS)
+    return replace(
+        base,
+        disagreements=(
+            *base.disagreements,
+            DisagreementRow(ALL_TEAMS, "technology", "30d", 0.1, "issues", "story_points"),
+        ),
+        key_results=tuple(
+            replace(kr, work=tuple((w, 1.0) for w in _WEIGHTINGS)) for kr in base.key_results
+        ),
+        coverage=(*base.coverage, *(replace(c, team=ALL_TEAMS) for c in base.coverage)),
+    )
+
+
 def _declared() -> dict[str, tuple[str, tuple[str, ...]]]:
-    current = snapshot(row(), row("product", band=(None, 0.7)))
-    health = ServiceMetrics(CollectorRegistry(), ["jira"], "0")
+    current = _everything()
+    registry = CollectorRegistry()
+    health = ServiceMetrics(registry, ["jira"], "0", roadmaps=["aha"])
     health.rejected("jira", "missing_title")
-    families = [*SnapshotCollector(lambda: current).collect(), *health.collect()]
+    files = MappingFilesCollector(registry, _Files)
+    families = [
+        *SnapshotCollector(lambda: current).collect(),
+        *health.collect(),
+        *files.collect(),
+    ]
     declared = {}
     for family in families:
         name = family.name + ("_total" if family.type == "counter" else "")
@@ -40,9 +79,11 @@ def _declared() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 def test_catalogue_names_match_what_describe_declares() -> None:
     """No declared family is undocumented and no documented series is missing."""
+    registry = CollectorRegistry()
     families = [
         *SnapshotCollector(lambda: None).describe(),
-        *ServiceMetrics(CollectorRegistry(), ["jira"], "0").describe(),
+        *ServiceMetrics(registry, ["jira"], "0").describe(),
+        *MappingFilesCollector(registry, _Files).describe(),
     ]
     declared = {f.name + ("_total" if f.type == "counter" else "") for f in families}
     assert set(_documented()) == declared

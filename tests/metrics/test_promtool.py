@@ -9,12 +9,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 
 from syncd.analytics import compute_snapshot
-from syncd.metrics import ServiceMetrics, SnapshotCollector
+from syncd.app.mapping_files import MappingFilesState
+from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 
-from .snapshots import row, snapshot
+from .snapshots import COMPUTED_AT, row, snapshot
+
+_FILES = MappingFilesState(False, COMPUTED_AT, "3f2a9c01b7e4", ("rules.yaml:3: bad",))
 
 
 def _promtool() -> str:
@@ -28,19 +37,26 @@ def _promtool() -> str:
 
 
 def test_exposition_passes_promtool_check_metrics(tmp_path: Path) -> None:
-    """Drift series (with absent values and one-sided bands) and health series lint clean."""
+    """Drift series (teams and organisation, every unit, absent values, one-sided bands),
+    health, mapping-file and runtime series lint clean."""
     promtool = _promtool()
     registry = CollectorRegistry()
     current = snapshot(
-        row(),
+        row(judged=True),
         row(weighting="story_points"),
+        row(weighting="time_spent", team="all", judged=True),
         row("product", band=(None, 0.7)),
         row(share=None, band=None, category="ktlo"),
+        weightings=("issues", "story_points", "time_spent"),
     )
     registry.register(SnapshotCollector(lambda: current))
-    metrics = ServiceMetrics(registry, ["jira", "roadmap"], "1.2.3")
+    metrics = ServiceMetrics(registry, ["jira"], "1.2.3", roadmaps=["roadmap"], revision="abc")
+    MappingFilesCollector(registry, lambda: _FILES)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
     metrics.run_finished("jira", "partial", 3.0, datetime(2025, 5, 20, tzinfo=UTC))
-    metrics.rejected("roadmap", "missing_title", 2)
+    metrics.rejected("jira", "missing_title", 2)
     exposition = tmp_path / "metrics.txt"
     exposition.write_bytes(generate_latest(registry))
     with exposition.open("rb") as stdin:

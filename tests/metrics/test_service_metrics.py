@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import platform
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from syncd.metrics import OUTCOMES, RETRY_REASONS, STATUS_CLASSES, ServiceMetrics, status_class
+from syncd.metrics import (
+    OUTCOMES,
+    RETRY_REASONS,
+    STATUS_CLASSES,
+    MappingFilesCollector,
+    ServiceMetrics,
+    status_class,
+)
 
 _FINISHED = datetime(2025, 5, 20, 12, 0, tzinfo=UTC)
 
@@ -34,9 +42,8 @@ def test_series_alerts_need_exist_at_zero_before_any_run() -> None:
         for reason in RETRY_REASONS:
             assert value("syncd_retries_total", {"source": source, "reason": reason}) == 0.0
     assert value("syncd_leader") == 0.0
-    assert (
-        value("syncd_build_info", {"version": "1.2.3", "python": platform.python_version()}) == 1.0
-    )
+    build = {"version": "1.2.3", "python": platform.python_version(), "revision": "unknown"}
+    assert value("syncd_build_info", build) == 1.0
 
 
 def test_only_a_successful_run_moves_the_last_success_time() -> None:
@@ -119,3 +126,47 @@ def test_no_created_series_accompany_the_counters() -> None:
     exposition = generate_latest(registry).decode()
     assert "syncd_sync_runs_total{" in exposition
     assert "_created" not in exposition
+
+
+def test_roadmap_exports_start_at_zero_and_only_move_forward() -> None:
+    """Each configured export has a last-good-read series from the start; an older time
+    (the store's, arriving after this process's own) never moves it back; an unknown export
+    is refused."""
+    registry = CollectorRegistry()
+    metrics = ServiceMetrics(registry, ["jira"], "1", roadmaps=["aha", "productboard"])
+    value = registry.get_sample_value
+    name = "syncd_roadmap_last_success_timestamp_seconds"
+    assert value(name, {"source": "aha"}) == value(name, {"source": "productboard"}) == 0.0
+    metrics.roadmap_read("aha", _FINISHED)
+    metrics.roadmap_read("aha", _FINISHED.replace(hour=1))
+    assert value(name, {"source": "aha"}) == _FINISHED.timestamp()
+    with pytest.raises(ValueError, match="not configured"):
+        metrics.roadmap_read("jira", _FINISHED)
+
+
+def test_build_info_carries_the_revision_it_was_given() -> None:
+    """The revision set at build time is a label of syncd_build_info."""
+    registry = CollectorRegistry()
+    ServiceMetrics(registry, ["jira"], "1", revision="0f3c2a1")
+    build = {"version": "1", "python": platform.python_version(), "revision": "0f3c2a1"}
+    assert registry.get_sample_value("syncd_build_info", build) == 1.0
+
+
+@dataclass(frozen=True)
+class _State:
+    valid: bool
+    loaded_at: datetime
+    ruleset: str
+
+
+def test_mapping_files_series_follow_the_state_at_each_scrape() -> None:
+    """Valid, loaded time and rule-set hash are read from the state when scraped."""
+    registry = CollectorRegistry()
+    state = [_State(True, _FINISHED, "aaa111")]
+    MappingFilesCollector(registry, lambda: state[0])
+    value = registry.get_sample_value
+    assert value("syncd_mapping_files_valid") == 1.0
+    assert value("syncd_mapping_files_loaded_timestamp_seconds") == _FINISHED.timestamp()
+    assert value("syncd_rule_set_info", {"version": "aaa111"}) == 1.0
+    state[0] = _State(False, _FINISHED, "aaa111")
+    assert value("syncd_mapping_files_valid") == 0.0

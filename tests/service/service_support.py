@@ -52,9 +52,20 @@ BUNDLED = Path(mappings.examples.__file__).parent
 PROJECTS = ("SHOP", "GROW", "MOB", "PLAT", "DATA")
 _SYNCD = (sys.executable, "-m", "syncd")
 _T = TypeVar("_T")
-# Series whose values come from the snapshot's share rows, as the report lists them.
+# Series whose values come from the snapshot's share rows, as the report lists them; the
+# report's team "all" is the organisation, whose series are the syncd_org_ families.
 SHARE_SERIES = ("syncd_work_share_ratio", "syncd_work_share_drift_ratio")
 TARGET_SERIES = "syncd_work_share_target_ratio"
+_ORG = "all"
+
+
+def _scoped(name: str, team: str) -> str:
+    return name.replace("syncd_", "syncd_org_", 1) if team == _ORG else name
+
+
+def _team_labels(team: str) -> dict[str, str]:
+    return {} if team == _ORG else {"team": team}
+
 
 Labels = frozenset[tuple[str, str]]
 
@@ -292,9 +303,10 @@ def report_series(report: Mapping[str, Any]) -> dict[tuple[str, Labels], float]:
     """The share, drift and band series the report's rows imply, as /metrics should show them."""
     expected: dict[tuple[str, Labels], float] = {}
     for team in report["teams"]:
+        name_of = team["team"]
         for row in team["shares"]:
             subject = {
-                "team": team["team"],
+                **_team_labels(name_of),
                 "work_class": row["work_class"],
                 "category": row["category"],
                 "window": row["window"],
@@ -302,12 +314,12 @@ def report_series(report: Mapping[str, Any]) -> dict[tuple[str, Labels], float]:
             work = frozenset({**subject, "weighting": row["weighting"]}.items())
             for name, field in zip(SHARE_SERIES, ("share", "drift"), strict=True):
                 if row[field] is not None:
-                    expected[(name, work)] = row[field]
+                    expected[(_scoped(name, name_of), work)] = row[field]
             if row["agreement_id"] is not None:
                 for bound in ("min", "max"):
                     if row[f"band_{bound}"] is not None:
                         labels = frozenset({**subject, "bound": bound}.items())
-                        expected[(TARGET_SERIES, labels)] = row[f"band_{bound}"]
+                        expected[(_scoped(TARGET_SERIES, name_of), labels)] = row[f"band_{bound}"]
     return expected
 
 
@@ -325,11 +337,12 @@ def snapshot_series(samples: Samples, report: Mapping[str, Any]) -> dict[tuple[s
 
     def reported(labels: Labels) -> bool:
         named = dict(labels)
-        return (named["team"], named["work_class"], named["category"]) in covered
+        return (named.get("team", _ORG), named["work_class"], named["category"]) in covered
 
+    names = [*SHARE_SERIES, TARGET_SERIES]
     return {
         key: value
-        for key, value in samples.series(*SHARE_SERIES, TARGET_SERIES).items()
+        for key, value in samples.series(*names, *(_scoped(n, _ORG) for n in names)).items()
         if reported(key[1])
     }
 

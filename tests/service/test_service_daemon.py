@@ -48,12 +48,7 @@ def steady(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncdProc
 def _technology_done_this_quarter(samples: Samples) -> float:
     # The quarter's start is fixed, so no older issue leaves this window during the test.
     value = samples.get(
-        "syncd_work_completed",
-        team="all",
-        work_class="technology",
-        category="",
-        window="quarter",
-        weighting="issues",
+        "syncd_org_work_completed_issues", work_class="technology", category="", window="quarter"
     )
     return value or 0.0
 
@@ -85,6 +80,9 @@ def test_metrics_serve_the_same_shares_bands_and_drifts_as_the_report(
         "syncd_work_share_ratio",
         "syncd_work_share_drift_ratio",
         "syncd_work_share_target_ratio",
+        "syncd_org_work_share_ratio",
+        "syncd_org_work_share_drift_ratio",
+        "syncd_org_work_share_target_ratio",
     }
     assert served.keys() == expected.keys()
     assert served == pytest.approx(expected, rel=1e-12)
