@@ -1,18 +1,21 @@
 """The mapping files a service runs on: rules, OKRs, agreements and teams, validated together.
 
 ``load_mapping_files`` reads every configured file and raises ``RuleSetError`` listing all
-their problems; ``fingerprint`` tells a running service whether any of them changed on disk.
+their problems; ``fingerprint`` tells a running service whether any of them changed on disk;
+``MappingFilesState`` is what a running service reports of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from mappings import (
     AgreementSet,
+    Judging,
     MappingsConfig,
     OkrSet,
     RuleSet,
@@ -23,9 +26,16 @@ from mappings import (
     load_teams,
     parse_rule_set,
 )
+from syncd.analytics import AnalyticsConfig
 from syncd.core.errors import Problem, RuleSetError
 
-__all__ = ["MappingFiles", "fingerprint", "load_mapping_files"]
+__all__ = [
+    "MappingFiles",
+    "MappingFilesState",
+    "fingerprint",
+    "judging_of",
+    "load_mapping_files",
+]
 
 # The mapping layer refuses an empty rule list, so "no rules" is one rule that can never match
 # (a parent and no parent at once) with inheritance off: every issue stays unclassified.
@@ -57,12 +67,36 @@ class MappingFiles:
         return self.okrs.key_result_ids if self.okrs is not None else None
 
 
-def load_mapping_files(files: MappingsConfig) -> MappingFiles:
+@dataclass(frozen=True, slots=True)
+class MappingFilesState:
+    """What a running service knows of its mapping files.
+
+    ``valid`` says whether the files on disk were valid when last read; while they are not,
+    the set loaded at ``loaded_at`` (rule set ``ruleset``, its content hash) stays in use and
+    ``problems`` lists what the last read found, each with its place.
+    """
+
+    valid: bool
+    loaded_at: datetime
+    ruleset: str
+    problems: tuple[str, ...] = ()
+
+
+def judging_of(analytics: AnalyticsConfig) -> Judging:
+    """The windows and weightings agreements may be judged on: those *analytics* compute."""
+    return Judging(
+        windows=tuple(window.name for window in analytics.windows),
+        weightings=analytics.weightings,
+    )
+
+
+def load_mapping_files(files: MappingsConfig, judging: Judging | None = None) -> MappingFiles:
     """Load every mapping file named in *config*; ``RuleSetError`` lists all their problems.
 
     Relative paths in *files* resolve against the working folder: pass them resolved
     (``MappingsConfig.resolved``). Without a rule set every issue is ``unclassified`` (a
-    normal decision, shown as such).
+    normal decision, shown as such). With *judging*, an agreement judged on a window or
+    weighting outside it is a problem.
     """
     problems: list[Problem] = []
     okrs = _attempt(load_okrs, files.okrs, problems)
@@ -72,7 +106,9 @@ def load_mapping_files(files: MappingsConfig) -> MappingFiles:
         if files.rules is not None
         else parse_rule_set(_NO_RULES, "<no rules>")
     )
-    agreements = _attempt(load_agreements, files.agreements, problems)
+    agreements = _attempt(
+        lambda path: load_agreements(path, judging=judging), files.agreements, problems
+    )
     teams = _attempt(load_teams, files.teams, problems)
     if problems or rules is None:
         raise RuleSetError("the mapping files are invalid", problems)

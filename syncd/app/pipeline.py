@@ -20,7 +20,13 @@ from mappings import LineageDecider, join_okrs, resolve_team
 from syncd.analytics import AnalyticsConfig, IssueState, Snapshot, WorkItem, compute_snapshot
 from syncd.analytics.integrity import IntegrityCheck
 from syncd.app.gc_pause import gc_paused
-from syncd.app.mapping_files import MappingFiles, fingerprint, load_mapping_files
+from syncd.app.mapping_files import (
+    MappingFiles,
+    MappingFilesState,
+    fingerprint,
+    judging_of,
+    load_mapping_files,
+)
 from syncd.core.domain import (
     Decision,
     KeyResult,
@@ -53,7 +59,9 @@ class RefreshPhases:
 class Pipeline:
     """Turns stored issues into decisions and an analytics snapshot.
 
-    ``latest`` is the snapshot ``/metrics`` serves; ``last_phases`` times the last refresh.
+    ``latest`` is the snapshot ``/metrics`` serves; ``last_phases`` times the last refresh;
+    ``mapping_files`` tells whether the mapping files on disk are valid and which set is in
+    use (*files* counts as loaded when the pipeline is built).
     """
 
     def __init__(
@@ -73,8 +81,15 @@ class Pipeline:
         self._roadmap_snapshots: dict[str, RoadmapSnapshot] = {}
         self._clock = clock
         self._lock = threading.Lock()
+        self._mapping_state = MappingFilesState(True, clock(), files.rule_set.version)
         self.latest: Snapshot | None = None
         self.last_phases: RefreshPhases | None = None
+
+    @property
+    def mapping_files(self) -> MappingFilesState:
+        """The mapping files' state as of the last check (``check_mapping_files``)."""
+        with self._lock:
+            return self._mapping_state
 
     def refresh(self) -> Snapshot:
         """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
@@ -95,7 +110,7 @@ class Pipeline:
             self.last_phases = phases
 
     def _refresh(self, phases: RefreshPhases) -> Snapshot:
-        self._reload_mapping_files()
+        self.check_mapping_files()
         self._poll_roadmaps()
         items = list(self._store.iter_roadmap_items())
         key_results = self._okr_model()
@@ -148,25 +163,45 @@ class Pipeline:
         )
         return snapshot
 
-    def _reload_mapping_files(self) -> None:
+    def check_mapping_files(self) -> MappingFilesState:
+        """Read the mapping files again if any changed on disk since the last check.
+
+        Valid files replace the set in use; invalid ones are logged with every problem and
+        leave the previous set in use, and the state says so until a later edit is valid.
+        """
         paths = self._files.paths
         current = fingerprint(paths)
         if current == self._fingerprint:
-            return
+            return self.mapping_files
         self._fingerprint = current
         try:
-            files = load_mapping_files(paths)
+            files = load_mapping_files(paths, judging_of(self._analytics))
         except RuleSetError as error:
-            problems = [str(problem) for problem in error.problems]
+            problems = tuple(str(problem) for problem in error.problems)
             _log.error(
-                "mapping_files_invalid", problems=problems, keeping=self._files.rule_set.version
+                "mapping_files_invalid",
+                problems=list(problems),
+                keeping=self._files.rule_set.version,
             )
-            return
+            return self._set_mapping_state(valid=False, problems=problems)
         self._files = files
         _log.info("mapping_files_reloaded", ruleset=files.rule_set.version)
+        return self._set_mapping_state(valid=True, loaded_at=self._clock())
+
+    def _set_mapping_state(
+        self, *, valid: bool, problems: tuple[str, ...] = (), loaded_at: datetime | None = None
+    ) -> MappingFilesState:
+        with self._lock:
+            previous = self._mapping_state
+            self._mapping_state = MappingFilesState(
+                valid, loaded_at or previous.loaded_at, self._files.rule_set.version, problems
+            )
+            return self._mapping_state
 
     def follow(self) -> None:
-        """Serve the snapshot the writer last saved (replicas that do not write)."""
+        """Serve the snapshot the writer last saved (replicas that do not write), and check
+        the mapping files, so every replica reports their state."""
+        self.check_mapping_files()
         stored = self._store.latest_snapshot()
         if stored is not None:
             with self._lock:
@@ -240,6 +275,8 @@ class Pipeline:
                 _log.warning("roadmap_unreachable", source=source.name, error=str(error))
                 continue
             if snapshot is None:
+                # Unchanged since the last good read: the stored state is current.
+                self._store.confirm_roadmap_source(source.name)
                 continue
             for warning in snapshot.warnings:
                 _log.warning("roadmap_warning", source=source.name, warning=warning)

@@ -11,12 +11,11 @@ from typing import Any
 
 from mappings import check_rule_file, explain, load_rule_set
 from syncd.analytics import Snapshot
-from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
 from syncd.app.rules_preview import ShareChange, preview_rules
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.report import render_report
-from syncd.service.wiring import open_store
+from syncd.service.wiring import mapping_files, open_store
 
 __all__ = ["register"]
 
@@ -63,7 +62,7 @@ def register(commands: Any) -> None:
 
 def _explain(args: argparse.Namespace) -> int:
     config = config_from(args)
-    files = load_mapping_files(config.mapping_paths())
+    files = mapping_files(config)
     store = open_store(config, upgrade=False)
     try:
         answer = explain(
@@ -85,7 +84,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _rules_check(args: argparse.Namespace) -> int:
     known = None
     if args.config is not None:
-        known = load_mapping_files(config_from(args).mapping_paths()).key_result_ids
+        known = mapping_files(config_from(args)).key_result_ids
     problems = check_rule_file(args.file, known)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -98,7 +97,7 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 def _rules_diff(args: argparse.Namespace) -> int:
     config = config_from(args)
-    files = load_mapping_files(config.mapping_paths())
+    files = mapping_files(config)
     new = load_rule_set(args.file, files.key_result_ids)
     store = open_store(config, upgrade=False)
     preview = preview_rules(store, files, new, config.analytics, datetime.now(UTC))
@@ -126,9 +125,7 @@ def _share(value: float | None) -> str:
 
 def _refresh(args: argparse.Namespace) -> int:
     config = config_from(args)
-    pipeline = Pipeline(
-        open_store(config), load_mapping_files(config.mapping_paths()), config.analytics
-    )
+    pipeline = Pipeline(open_store(config), mapping_files(config), config.analytics)
     snapshot = pipeline.refresh()
     moment = snapshot.computed_at.isoformat(timespec="seconds")
     print(f"re-decided stored issues; snapshot of {moment} saved")

@@ -7,14 +7,19 @@ import sys
 import threading
 from typing import Any
 
-from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.progress import page_progress
 from syncd.cli.status import add_status_options, show_status
 from syncd.core.redaction import redact
-from syncd.service.wiring import jira_sources, migrate_store, open_store, roadmap_sources
+from syncd.service.wiring import (
+    jira_sources,
+    mapping_files,
+    migrate_store,
+    open_store,
+    roadmap_sources,
+)
 from syncd.store import create_store_engine, display_url
 
 __all__ = ["register"]
@@ -64,7 +69,13 @@ def register(commands: Any) -> None:
 
 def _check_config(args: argparse.Namespace) -> int:
     config = config_from(args)
-    print(f"{config.path}: valid ({len(config.sources.jira)} Jira source(s))")
+    # The mapping files are part of what a service starts on: a team named like the
+    # organisation, or an agreement judged on a window not computed, must stop a deploy here.
+    files = mapping_files(config)
+    print(
+        f"{config.path}: valid ({len(config.sources.jira)} Jira source(s)); "
+        f"mapping files valid (rule set {files.rule_set.version})"
+    )
     return 0
 
 
@@ -82,9 +93,7 @@ def _sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     wanted = set(args.source or [])
     sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
-    pipeline = Pipeline(
-        store, load_mapping_files(config.mapping_paths()), config.analytics, roadmap_sources(config)
-    )
+    pipeline = Pipeline(store, mapping_files(config), config.analytics, roadmap_sources(config))
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)

@@ -1,17 +1,21 @@
-"""``syncd status``: what the store holds per source, roadmap exports and the quarantine."""
+"""``syncd status``: what the store holds per source, roadmap exports, the quarantine, and
+whether the mapping files on disk are valid (a running service keeps its last valid set)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from syncd.cli.options import config_from
-from syncd.service.wiring import open_store
-from syncd.store import QuarantinedRecord, RoadmapStatus, SourceStatus
+from syncd.core.errors import RuleSetError
+from syncd.service.config import Config
+from syncd.service.wiring import mapping_files, open_store
+from syncd.store import QuarantinedRecord, RoadmapStatus, SourceStatus, Store
 
 __all__ = ["add_status_options", "show_status"]
 
@@ -29,20 +33,27 @@ def add_status_options(parser: argparse.ArgumentParser) -> None:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    """Print the status of every source, roadmap export and the latest quarantined records."""
-    store = open_store(config_from(args), upgrade=False)
+    """Print the status of every source, roadmap export, the latest quarantined records and
+    the mapping files (invalid ones listed with every problem; the exit code stays 0)."""
+    config = config_from(args)
+    store = open_store(config, upgrade=False)
     sources, roadmaps = store.status(), store.roadmap_status()
     rejected = store.quarantined(limit=args.rejected) if args.rejected > 0 else []
+    files = _mapping_files(config, store)
     if args.format == "json":
         document = {
             "sources": [status.to_dict() for status in sources],
             "roadmaps": [status.to_dict() for status in roadmaps],
             "quarantined": [record.to_dict() for record in rejected],
+            "mapping_files": files,
         }
         print(json.dumps(document, indent=2))
         return 0
     # Off a terminal (a pipe, a log), do not squeeze the tables into 80 columns.
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    console.print(_mapping_table(files))
+    for problem in files["problems"]:
+        console.print(f"  - {problem}", markup=False, highlight=False)
     console.print(_sources_table(sources))
     if roadmaps:
         console.print(_roadmaps_table(roadmaps))
@@ -98,4 +109,35 @@ def _quarantine_table(records: list[QuarantinedRecord]) -> Table:
         table.add_column(column)
     for record in records:
         table.add_row(record.source, record.reference, record.reason)
+    return table
+
+
+def _mapping_files(config: Config, store: Store) -> dict[str, Any]:
+    """The mapping files on disk as the service would read them now, and the rule sets the
+    stored decisions were made with (the set a running service has in use)."""
+    try:
+        files = mapping_files(config)
+    except RuleSetError as error:
+        valid, ruleset, problems = False, None, [str(problem) for problem in error.problems]
+    else:
+        valid, ruleset, problems = True, files.rule_set.version, []
+    return {
+        "valid": valid,
+        "rule_set": ruleset,
+        "problems": problems,
+        "decided_with": store.decided_rulesets(),
+    }
+
+
+def _mapping_table(files: dict[str, Any]) -> Table:
+    table = Table(title="mapping files")
+    table.add_column("on disk")
+    table.add_column("rule set")
+    table.add_column("stored decisions made with")
+    decided = ", ".join(f"{version} ({count})" for version, count in files["decided_with"].items())
+    table.add_row(
+        "valid" if files["valid"] else "INVALID (the service keeps its last valid set)",
+        files["rule_set"] or "-",
+        decided or "-",
+    )
     return table

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from syncd import __version__
 from syncd.app.daemon import Daemon, SourceJob
-from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
 from syncd.core.domain import Source
-from syncd.metrics import ServiceMetrics, SnapshotCollector
+from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
 from syncd.service.config import Config
-from syncd.service.wiring import jira_sources, open_store, roadmap_sources
+from syncd.service.wiring import jira_sources, mapping_files, open_store, roadmap_sources
 from syncd.store import Store, WriterLock
 from syncd.web.endpoints import Endpoints
 
-__all__ = ["Service", "build_service", "serve"]
+__all__ = ["Service", "build_revision", "build_service", "serve"]
 
 _log = structlog.get_logger("syncd.service")
 _CATALOGUE_REASON = {
@@ -63,6 +64,26 @@ class _RunMetrics:
             self._metrics.rejected(report.source, _reason_code(reason), count)
 
 
+_REVISION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$")
+
+
+def build_revision(environ: Mapping[str, str] | None = None) -> str:
+    """The source revision this build came from: ``SYNCD_REVISION`` (the image sets it at
+    build time), or ``unknown`` when unset or not a plausible revision (it becomes a label)."""
+    value = (environ if environ is not None else os.environ).get("SYNCD_REVISION", "").strip()
+    return value if _REVISION.match(value) else "unknown"
+
+
+def _registry() -> CollectorRegistry:
+    """A registry with the process, platform and garbage-collector series Python exporters
+    have (the defaults live on the global registry, which a service built twice would share)."""
+    registry = CollectorRegistry(auto_describe=True)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
+    return registry
+
+
 def _reason_code(reason: str) -> str:
     code = "".join(ch if ch.isalnum() else "_" for ch in reason.lower()).strip("_")[:60]
     return code if code and code[0].isalpha() else "malformed_record"
@@ -83,13 +104,20 @@ class Service:
 def build_service(config: Config, *, stop: threading.Event | None = None) -> Service:
     """Wire the store, sources, pipeline, daemon and endpoints described by *config*."""
     stop = stop or threading.Event()
-    files = load_mapping_files(config.mapping_paths())
+    files = mapping_files(config)
     store = open_store(config)
-    registry = CollectorRegistry(auto_describe=True)
+    registry = _registry()
     names = [s.name for s in config.sources.jira]
-    metrics = ServiceMetrics(registry, names, __version__)
+    metrics = ServiceMetrics(
+        registry,
+        names,
+        __version__,
+        roadmaps=[r.name for r in config.sources.roadmaps],
+        revision=build_revision(),
+    )
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
     pipeline = Pipeline(store, files, config.analytics, roadmap_sources(config))
+    MappingFilesCollector(registry, lambda: pipeline.mapping_files)
     pipeline.follow()
     _restore_health(store, metrics, names)
     # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.
@@ -106,7 +134,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
     daemon = Daemon(
         engine,
         jobs,
-        refresh=pipeline.refresh,
+        refresh=lambda: _refresh(pipeline, store, metrics),
         follow=lambda: _follow(pipeline, store, metrics, names),
         lock=WriterLock(store.engine),
         stop=stop,
@@ -126,8 +154,14 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
     return Service(config, store, pipeline, daemon, endpoints, stop)
 
 
+def _refresh(pipeline: Pipeline, store: Store, metrics: ServiceMetrics) -> None:
+    """The writer's refresh, then the roadmap exports' freshness as it recorded it."""
+    pipeline.refresh()
+    _restore_roadmaps(store, metrics)
+
+
 def _follow(pipeline: Pipeline, store: Store, metrics: ServiceMetrics, names: list[str]) -> None:
-    """A follower serves the writer's snapshot and the writer's sync times."""
+    """A follower serves the writer's snapshot and the writer's sync and export times."""
     pipeline.follow()
     _restore_health(store, metrics, names)
 
@@ -139,6 +173,14 @@ def _restore_health(store: Store, metrics: ServiceMetrics, names: list[str]) -> 
             last_run = status.last_run
             finished = last_run.finished_at if last_run is not None else None
             metrics.restore(status.source, status.last_success_at, finished)
+    _restore_roadmaps(store, metrics)
+
+
+def _restore_roadmaps(store: Store, metrics: ServiceMetrics) -> None:
+    """The last good read of every configured roadmap export, as the store holds it."""
+    for source, moment in store.roadmap_confirmed().items():
+        if source in metrics.roadmaps:
+            metrics.roadmap_read(source, moment)
 
 
 def _job(store: Store, source: Source, interval: float, census_interval: float) -> SourceJob:

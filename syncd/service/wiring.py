@@ -11,6 +11,7 @@ from connectors.http import RequestObserver
 from connectors.jira.client import credential_forms
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
+from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
 from syncd.core.errors import StoreError
 from syncd.core.redaction import register_secret
 from syncd.service.config import Config
@@ -24,9 +25,15 @@ from syncd.store import (
     head_revision,
 )
 
-__all__ = ["jira_sources", "migrate_store", "open_store", "roadmap_sources"]
+__all__ = ["jira_sources", "mapping_files", "migrate_store", "open_store", "roadmap_sources"]
 
 _MIGRATION_WAIT_SECONDS = 120.0
+
+
+def mapping_files(config: Config) -> MappingFiles:
+    """The configured mapping files, validated together and against the analytics settings
+    (an agreement judged on a window or weighting not computed is a problem)."""
+    return load_mapping_files(config.mapping_paths(), judging_of(config.analytics))
 
 
 def open_store(config: Config, *, upgrade: bool | None = None) -> Store:
