@@ -7,7 +7,8 @@ only series from docs/metrics.md or recorded by deploy/prometheus/rules/syncd.ru
 
 from __future__ import annotations
 
-from panels import Json, dashboard, dashed, panel, templating
+from health import health_dashboard
+from panels import UNITS, Json, amounts, dashboard, dashed, panel, templating
 
 __all__ = ["DASHBOARDS", "dashboard_documents"]
 
@@ -18,34 +19,38 @@ _TECH = 'work_class="technology", category=""'
 
 
 def _overview() -> Json:
-    org = f'team="all", {_TECH}, {_SHARE}'
+    org = f"{_TECH}, {_SHARE}"
     band = 'work_class="technology", category="", window="$window"'
+    recovery, recovery_units = amounts(
+        f'syncd_work_recovery_needed_{{unit}}{{{_TEAMS}, {_TECH}, window="$window"}}',
+        "{{team}}",
+    )
     panels = [
         panel(
             "stat",
             "Organisation technology share",
-            [(f"syncd_work_share_ratio{{{org}}}", "share")],
+            [(f"syncd_org_work_share_ratio{{{org}}}", "share")],
             (6, 5),
         ),
         panel(
             "stat",
             "Agreed band",
             [
-                (f'syncd:work_share_ratio:band_min{{team="all", {band}}}', "min"),
-                (f'syncd:work_share_ratio:band_max{{team="all", {band}}}', "max"),
+                (f"syncd:org_work_share_ratio:band_min{{{band}}}", "min"),
+                (f"syncd:org_work_share_ratio:band_max{{{band}}}", "max"),
             ],
             (6, 5),
         ),
         panel(
             "stat",
             "Forecast at the window's end",
-            [(f"syncd_work_forecast_share_ratio{{{org}}}", "forecast")],
+            [(f"syncd_org_work_forecast_share_ratio{{{org}}}", "forecast")],
             (6, 5),
         ),
         panel(
             "stat",
             "Drift from the band",
-            [(f"syncd_work_share_drift_ratio{{{org}}}", "drift")],
+            [(f"syncd_org_work_share_drift_ratio{{{org}}}", "drift")],
             (6, 5),
             description="Share minus the nearest band edge: 0 inside the band.",
         ),
@@ -77,7 +82,16 @@ def _overview() -> Json:
         panel(
             "timeseries",
             "Technology work per unit of product work",
-            [(f"syncd:work_share_ratio:technology_per_product{{{_TEAMS}, {_SHARE}}}", "{{team}}")],
+            [
+                (
+                    f"syncd:work_share_ratio:technology_per_product{{{_TEAMS}, {_SHARE}}}",
+                    "{{team}}",
+                ),
+                (
+                    f"syncd:org_work_share_ratio:technology_per_product{{{_SHARE}}}",
+                    "organisation",
+                ),
+            ],
             (12, 9),
             unit="none",
         ),
@@ -90,10 +104,11 @@ def _overview() -> Json:
         panel(
             "table",
             "Technology work still needed to re-enter the band",
-            [(f"syncd_work_recovery_needed{{{_TEAMS}, {_TECH}, {_SHARE}}}", "{{team}}")],
+            recovery,
             (8, 9),
             unit="none",
-            description="In the weighting's unit, by the window's end.",
+            description="In each unit, by the window's end.",
+            overrides=recovery_units,
         ),
         panel(
             "bargauge",
@@ -120,6 +135,12 @@ def _overview() -> Json:
 def _team() -> Json:
     team = 'team="$team"'
     own = f"{team}, {_TECH}, {_SHARE}"
+    unclassified, unclassified_units = amounts(
+        f'syncd_unclassified_work_{{unit}}{{{team}, window="$window"}}', "unclassified"
+    )
+    needed, needed_units = amounts(
+        f'syncd_work_recovery_needed_{{unit}}{{{team}, {_TECH}, window="$window"}}', ""
+    )
     panels = [
         panel("stat", "Technology share", [(f"syncd_work_share_ratio{{{own}}}", "share")], (6, 5)),
         panel(
@@ -131,9 +152,10 @@ def _team() -> Json:
         panel(
             "stat",
             "Work needed to re-enter the band",
-            [(f"syncd_work_recovery_needed{{{own}}}", "needed")],
+            needed,
             (6, 5),
             unit="none",
+            overrides=needed_units,
         ),
         panel(
             "stat",
@@ -177,28 +199,32 @@ def _team() -> Json:
             (12, 9),
             description="Weightings that disagree mean a few large items dominate.",
         ),
-        panel(
-            "timeseries",
-            "Completed and in-progress work",
-            [
-                (
-                    f'syncd_work_completed{{{team}, category="", {_SHARE}}}',
-                    "{{work_class}} completed",
-                ),
-                (
-                    f'syncd_work_in_progress{{{team}, category="", {_SHARE}}}',
-                    "{{work_class}} in progress",
-                ),
-            ],
-            (12, 9),
-            unit="none",
+        *(
+            panel(
+                "timeseries",
+                f"Completed and in-progress work ({word})",
+                [
+                    (
+                        f'syncd_work_completed_{unit}{{{team}, category="", window="$window"}}',
+                        "{{work_class}} completed",
+                    ),
+                    (
+                        f'syncd_work_in_progress_{unit}{{{team}, category="", window="$window"}}',
+                        "{{work_class}} in progress",
+                    ),
+                ],
+                (8, 9),
+                unit=grafana,
+            )
+            for unit, word, grafana in UNITS
         ),
         panel(
             "timeseries",
             "Unclassified work",
-            [(f"syncd_unclassified_work{{{team}, {_SHARE}}}", "unclassified")],
+            unclassified,
             (12, 8),
             unit="none",
+            overrides=unclassified_units,
         ),
         panel(
             "bargauge",
@@ -217,6 +243,7 @@ def _team() -> Json:
 
 
 def _key_results() -> Json:
+    linked, linked_units = amounts(f"syncd_key_result_work_{{unit}}{{{_TEAMS}}}", "{{key_result}}")
     panels = [
         panel(
             "bargauge",
@@ -247,9 +274,10 @@ def _key_results() -> Json:
         panel(
             "timeseries",
             "Completed work linked to each key result",
-            [(f'syncd_key_result_work{{{_TEAMS}, weighting="$weighting"}}', "{{key_result}}")],
+            linked,
             (24, 9),
             unit="none",
+            overrides=linked_units,
         ),
     ]
     return dashboard(
@@ -261,125 +289,11 @@ def _key_results() -> Json:
     )
 
 
-def _health() -> Json:
-    by_source = "sum by (source) (0 * syncd_last_success_timestamp_seconds)"
-    panels = [
-        panel(
-            "bargauge",
-            "Classification coverage",
-            [(f'syncd_classification_coverage_ratio{{{_TEAMS}, window="$window"}}', "{{team}}")],
-            (8, 8),
-        ),
-        panel(
-            "timeseries",
-            "Unclassified work",
-            [(f"syncd_unclassified_work{{{_TEAMS}, {_SHARE}}}", "{{team}}")],
-            (8, 8),
-            unit="none",
-        ),
-        panel(
-            "bargauge",
-            "Integrity problems by kind",
-            [("syncd_integrity_problems", "{{kind}}")],
-            (8, 8),
-            unit="none",
-        ),
-        panel(
-            "stat",
-            "Time since the last successful sync",
-            [("syncd:last_success_age_seconds", "{{source}}")],
-            (8, 5),
-            unit="s",
-            description="Share alerts stay silent while any source is older than 30 minutes.",
-        ),
-        panel(
-            "stat",
-            "Snapshot age",
-            [("time() - syncd_snapshot_timestamp_seconds", "snapshot")],
-            (8, 5),
-            unit="s",
-        ),
-        panel("stat", "Writing replica", [("syncd_leader", "{{instance}}")], (8, 5), unit="none"),
-        panel(
-            "timeseries",
-            "Sync runs by outcome",
-            [
-                (
-                    "sum by (source, outcome) (increase(syncd_sync_runs_total[$__rate_interval]))",
-                    "{{source}} {{outcome}}",
-                )
-            ],
-            (12, 8),
-            unit="none",
-        ),
-        panel(
-            "timeseries",
-            "Sync duration",
-            [("syncd_sync_duration_seconds", "{{source}}")],
-            (12, 8),
-            unit="s",
-        ),
-        panel(
-            "timeseries",
-            "Requests to sources by status class",
-            [
-                (
-                    "sum by (source, status_class) (rate(syncd_requests_total[$__rate_interval]))",
-                    "{{source}} {{status_class}}",
-                )
-            ],
-            (8, 8),
-            unit="reqps",
-        ),
-        # Counters for retries and rejections appear with their first event; until then the
-        # panels show 0 per source rather than "No data".
-        panel(
-            "timeseries",
-            "Retries by reason",
-            [
-                (
-                    "sum by (source, reason) (rate(syncd_retries_total[$__rate_interval])) "
-                    f"or {by_source}",
-                    "{{source}} {{reason}}",
-                )
-            ],
-            (8, 8),
-            unit="reqps",
-        ),
-        panel(
-            "timeseries",
-            "Rejected records by reason",
-            [
-                (
-                    "sum by (source, reason) "
-                    "(increase(syncd_rejected_records_total[$__rate_interval]))"
-                    f" or {by_source}",
-                    "{{source}} {{reason}}",
-                )
-            ],
-            (8, 8),
-            unit="none",
-        ),
-        panel("table", "Build", [("syncd_build_info", "{{version}}")], (12, 5), unit="none"),
-        panel(
-            "stat", "Scrape target up", [('up{job="syncd"}', "{{instance}}")], (12, 5), unit="none"
-        ),
-    ]
-    return dashboard(
-        "syncd-health",
-        "syncd / Data quality and sync health",
-        "Classification coverage, integrity checks across roadmap, Jira and key results, and "
-        "the sync's own health.",
-        panels,
-        templating("syncd_work_share_ratio", multi_team=True),
-    )
-
-
 DASHBOARDS = {
     "syncd-overview.json": _overview,
     "syncd-team.json": _team,
     "syncd-key-results.json": _key_results,
-    "syncd-health.json": _health,
+    "syncd-health.json": health_dashboard,
 }
 
 

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DATASOURCE", "Json", "dashboard", "dashed", "panel", "templating"]
+__all__ = [
+    "DATASOURCE",
+    "UNITS",
+    "Json",
+    "amounts",
+    "dashboard",
+    "dashed",
+    "panel",
+    "templating",
+]
 
 Json = dict[str, Any]
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-_TEAMS_ONLY = "/^(?!all$).+$/"
+UNITS = (
+    ("issues", "issues", "none"),
+    ("story_points", "story points", "none"),
+    ("seconds", "time", "s"),
+)
+"""Each amount family's unit suffix, its legend word and Grafana's unit for it."""
 
 
 def _variable(name: str, label: str, metric: str, *, multi: bool, regex: str = "") -> Json:
@@ -40,8 +54,8 @@ def _variable(name: str, label: str, metric: str, *, multi: bool, regex: str = "
 def templating(team_metric: str, *, multi_team: bool) -> Json:
     """The data source, team (values of *team_metric*), window and weighting variables.
 
-    A single-team dashboard hides ``team="all"``: the organisation is not a team to drill
-    into, and has no key results of its own.
+    The organisation is never a value of ``team`` (it has ``syncd_org_`` families), so the
+    team list needs no filtering.
     """
     datasource = {
         "name": "datasource",
@@ -54,13 +68,7 @@ def templating(team_metric: str, *, multi_team: bool) -> Json:
     return {
         "list": [
             datasource,
-            _variable(
-                "team",
-                "Team",
-                team_metric,
-                multi=multi_team,
-                regex="" if multi_team else _TEAMS_ONLY,
-            ),
+            _variable("team", "Team", team_metric, multi=multi_team),
             _variable("window", "Window", "syncd_work_share_ratio", multi=False),
             _variable("weighting", "Weighting", "syncd_work_share_ratio", multi=False),
         ]
@@ -100,6 +108,23 @@ def panel(
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": overrides or []},
         "options": {},
     }
+
+
+def amounts(template: str, legend: str) -> tuple[list[tuple[str, str]], list[Json]]:
+    """One query per unit family (*template* has a ``{unit}`` field), and the overrides that
+    give each query's series its own unit: an amount family has one unit, so a panel that
+    shows amounts shows every unit side by side instead of mixing them in one axis."""
+    queries = [
+        (template.replace("{unit}", unit), f"{legend} ({word})".strip()) for unit, word, _ in UNITS
+    ]
+    overrides = [
+        {
+            "matcher": {"id": "byFrameRefID", "options": chr(ord("A") + index)},
+            "properties": [{"id": "unit", "value": grafana}],
+        }
+        for index, (_, _, grafana) in enumerate(UNITS)
+    ]
+    return queries, overrides
 
 
 def dashed(pattern: str) -> Json:

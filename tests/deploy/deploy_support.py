@@ -45,8 +45,9 @@ DEPLOY = ROOT / "deploy"
 RULES = DEPLOY / "prometheus" / "rules" / "syncd.rules.yaml"
 RULE_TESTS = DEPLOY / "prometheus" / "tests" / "syncd.rules.test.yaml"
 DASHBOARDS = DEPLOY / "grafana" / "dashboards"
-# Labels Prometheus adds to every scraped series, and the one series it makes itself.
-TARGET_LABELS = frozenset({"job", "instance"})
+# Labels Prometheus adds to every scraped series (the Prometheus Operator adds the pod's
+# name too, which is how two replicas differ), and the one series it makes itself.
+TARGET_LABELS = frozenset({"job", "instance", "pod"})
 PROMETHEUS_SERIES = {"up": frozenset(TARGET_LABELS)}
 
 
@@ -62,9 +63,11 @@ def require_binary(name: str) -> str:
 
 
 def catalogue() -> dict[str, frozenset[str]]:
-    """Every series in docs/metrics.md, with its labels."""
+    """Every series in docs/metrics.md (syncd's and the runtime's), with its labels."""
     rows = re.findall(
-        r"^\| `(syncd_\w+)` \| \w+ \| ([^|]*) \|", (ROOT / "docs" / "metrics.md").read_text(), re.M
+        r"^\| `((?:syncd|process|python)_\w+)` \| \w+ \| ([^|]*) \|",
+        (ROOT / "docs" / "metrics.md").read_text(),
+        re.M,
     )
     return {
         name: frozenset(label.strip() for label in labels.split(",") if label.strip() != "—")
@@ -117,8 +120,15 @@ _KEYWORDS = frozenset(
 
 
 def selectors(expr: str) -> list[Selector]:
-    """The vector selectors of *expr*; raises ``ValueError`` on a matcher it cannot read."""
-    text = _GROUPING.sub(" ", _RANGE.sub(" ", expr))
+    """The vector selectors of *expr*; raises ``ValueError`` on a matcher it cannot read.
+
+    String arguments outside braces (``label_replace``'s label names and values) are not
+    selectors, so they are blanked first."""
+    parts = re.split(r"(\{[^{}]*\})", _GROUPING.sub(" ", _RANGE.sub(" ", expr)))
+    text = "".join(
+        part if index % 2 else re.sub(r'"(?:[^"\\]|\\.)*"', '""', part)
+        for index, part in enumerate(parts)
+    )
     found = []
     for match in _SELECTOR.finditer(text):
         name, braces = match.group(1), match.group(2) or "{}"

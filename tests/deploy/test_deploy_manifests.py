@@ -274,3 +274,48 @@ def test_postgres_overlay_requires_the_store_url_and_drops_the_volume() -> None:
         "key": "store-url",
         "optional": False,
     }
+
+
+def test_postgres_overlay_spreads_its_replicas_and_keeps_one_through_drains() -> None:
+    """The two replicas prefer different nodes, and a PodDisruptionBudget selecting exactly
+    the Deployment's pods keeps one of them through voluntary disruptions."""
+    resources = _resources("postgres")
+    labels = _one(resources, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    budget = _one(resources, "PodDisruptionBudget")["spec"]
+    assert budget["minAvailable"] == 1
+    assert budget["selector"]["matchLabels"].items() <= labels.items()
+    (preferred,) = _pod(resources)["affinity"]["podAntiAffinity"][
+        "preferredDuringSchedulingIgnoredDuringExecution"
+    ]
+    term = preferred["podAffinityTerm"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert term["labelSelector"]["matchLabels"].items() <= labels.items()
+    assert not [r for r in _resources("base") if r["kind"] == "PodDisruptionBudget"]
+
+
+def _egress_ports(policy: dict[str, Any]) -> set[tuple[str, int]]:
+    return {
+        (port["protocol"], port["port"])
+        for rule in policy["spec"]["egress"]
+        for port in rule["ports"]
+    }
+
+
+@pytest.mark.parametrize("kustomization", sorted(KUSTOMIZATIONS))
+def test_network_policy_admits_prometheus_and_reaches_only_what_syncd_calls(
+    kustomization: str,
+) -> None:
+    """Ingress only to the metrics port; egress to DNS and HTTPS (Jira, roadmap URLs), and
+    PostgreSQL only in the overlay that uses it."""
+    resources = _resources(kustomization)
+    policy = _one(resources, "NetworkPolicy")
+    labels = _one(resources, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    (ingress,) = policy["spec"]["ingress"]
+    assert ingress["ports"] == [{"port": "metrics", "protocol": "TCP"}]
+    assert ingress["from"]
+    expected = {("UDP", 53), ("TCP", 53), ("TCP", 443)}
+    if kustomization == "postgres":
+        expected.add(("TCP", 5432))
+    assert _egress_ports(policy) == expected

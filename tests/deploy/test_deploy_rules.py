@@ -28,12 +28,28 @@ from deploy_support import (
 REQUIRED_ALERTS = {
     "SyncdDown",
     "SyncdSyncStale",
+    "SyncdRoadmapExportStale",
+    "SyncdSnapshotStale",
+    "SyncdNoWriter",
+    "SyncdMappingFilesInvalid",
     "SyncdSyncFailing",
     "SyncdWorkShareBelowBand",
+    "SyncdOrganisationWorkShareBelowBand",
     "SyncdUnclassifiedWorkHigh",
     "SyncdKeyResultBehind",
     "SyncdIntegrityProblems",
 }
+# Alerts about syncd itself; every other alert is about what the data says.
+HEALTH_ALERTS = {
+    "SyncdDown",
+    "SyncdSyncStale",
+    "SyncdRoadmapExportStale",
+    "SyncdSnapshotStale",
+    "SyncdNoWriter",
+    "SyncdMappingFilesInvalid",
+    "SyncdSyncFailing",
+}
+RUNBOOK = ROOT / "docs" / "runbook.md"
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -78,10 +94,48 @@ def test_alerts_wait_before_firing_and_say_what_and_how_bad() -> None:
 
 
 def test_data_alerts_are_silent_while_the_data_is_stale() -> None:
-    """Every alert about what the data says is gated on the freshness of that data."""
-    health = {"SyncdDown", "SyncdSyncStale", "SyncdSyncFailing"}
-    for rule in (r for r in rule_entries() if r.get("alert") not in health | {None}):
-        assert "and on () (syncd:last_success_age_seconds:max < 1800)" in rule["expr"], rule
+    """Every alert about what the data says is gated on the freshness of that data: every
+    Jira source, every roadmap export and the snapshot itself."""
+    for rule in (r for r in rule_entries() if r.get("alert") not in HEALTH_ALERTS | {None}):
+        assert "and on () (syncd:data_age_seconds:max < 1800)" in rule["expr"], rule
+    (gate,) = [r for r in rule_entries() if r.get("record") == "syncd:data_age_seconds:max"]
+    for age in (
+        "syncd:last_success_age_seconds",
+        "syncd:roadmap_last_success_age_seconds",
+        "syncd:snapshot_age_seconds",
+    ):
+        assert age in gate["expr"], age
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of the headings of *markdown*."""
+    headings = re.findall(r"^#+ (.+)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in headings}
+
+
+def test_every_alert_links_its_runbook_section() -> None:
+    """Each alert's runbook_url points into docs/runbook.md at a section that exists, and
+    every alert shares one base, so a deployment moves them all with one edit."""
+    anchors = _anchors(RUNBOOK.read_text(encoding="utf-8"))
+    bases = set()
+    for rule in (r for r in rule_entries() if "alert" in r):
+        url = rule["annotations"]["runbook_url"]
+        base, _, anchor = url.partition("#")
+        assert base.endswith("/docs/runbook.md"), url
+        assert anchor == rule["alert"].lower(), url
+        assert anchor in anchors, url
+        bases.add(base)
+    assert len(bases) == 1
+
+
+def test_alerts_about_data_aggregate_the_replicas_away() -> None:
+    """No alert keeps the instance or pod label: two replicas serving the same snapshot
+    raise one alert (the two-replica promtool case shows it firing once)."""
+    for rule in rule_entries():
+        # A set operation (`and on (...)`) tolerates one series per replica on its right.
+        joined = re.sub(r"and on \([^)]*\) syncd_\w+", "", rule["expr"])
+        if re.search(r"\bsyncd_\w+", joined):
+            assert "without (instance, pod" in joined or "instance, pod)" in joined, rule
 
 
 def test_recording_rules_follow_the_level_metric_operation_convention() -> None:
