@@ -26,6 +26,7 @@ UNITS = (
     ("issues", "issues", "none"),
     ("story_points", "story points", "none"),
     ("seconds", "time", "s"),
+    ("persondays", "person-days", "none"),
 )
 """Each amount family's unit suffix, its legend word and Grafana's unit for it."""
 

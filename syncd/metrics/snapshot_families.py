@@ -3,7 +3,8 @@
 Two rules shape the names (docs/metrics.md, "Metrics contract" in the design):
 
 - **One unit per family, in its name.** Amounts of work come in one family per weighting's
-  unit (``..._issues``, ``..._story_points``, ``..._seconds``); ratios have no unit, so one
+  unit (``..._issues``, ``..._story_points``, ``..._seconds``, ``..._persondays``); ratios
+  have no unit, so one
   family carries every weighting under a ``weighting`` label.
 - **The organisation is not a team.** Figures of the whole organisation have families of
   their own (``syncd_org_...``, without a ``team`` label), so ``sum by (team)`` over a team
@@ -32,9 +33,11 @@ WEIGHTING_UNITS: dict[str, tuple[str, float]] = {
     "story_points": ("story_points", 1.0),
     # The analytics count time spent in hours; Prometheus's base unit is the second.
     "time_spent": ("seconds", 3600.0),
+    # One word: promtool reads a "_days" suffix as a time unit that should be seconds.
+    "capacity": ("persondays", 1.0),
 }
 """Each weighting's unit, as the suffix of its amount families, and the factor that turns the
-analytics' figure into that unit. A capacity weighting will add ``person_days``."""
+analytics' figure into that unit."""
 
 INTEGRITY_KINDS: tuple[str, ...] = (
     "roadmap_item_without_jira_link",

@@ -13,7 +13,7 @@ from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollect
 
 from .snapshots import COMPUTED_AT, row, snapshot
 
-_WEIGHTINGS = ("issues", "story_points", "time_spent")
+_WEIGHTINGS = ("issues", "story_points", "time_spent", "capacity")
 
 _CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 _ROW = re.compile(r"^\| `(syncd_[a-z_]+)` \| (gauge|counter) \| ([^|]*) \|", re.MULTILINE)
@@ -54,7 +54,12 @@ def _everything() -> Snapshot:
         key_results=tuple(
             replace(kr, work=tuple((w, 1.0) for w in _WEIGHTINGS)) for kr in base.key_results
         ),
-        coverage=(*base.coverage, *(replace(c, team=ALL_TEAMS) for c in base.coverage)),
+        coverage=tuple(
+            replace(c, team=team, weighting=weighting)
+            for c in base.coverage[:1]
+            for team in ("platform", ALL_TEAMS)
+            for weighting in _WEIGHTINGS
+        ),
     )
 
 
