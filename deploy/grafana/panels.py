@@ -26,7 +26,8 @@ UNITS = (
     ("issues", "issues", "none"),
     ("story_points", "story points", "none"),
     ("seconds", "time", "s"),
-    ("persondays", "person-days", "none"),
+    # No ("persondays", "person-days", "none") yet: the service computes no capacity figures
+    # until the pipeline feeds the capacity model, and a panel must have data to show.
 )
 """Each amount family's unit suffix, its legend word and Grafana's unit for it."""
 
