@@ -1,31 +1,23 @@
 """The one retry policy every connector's HTTP calls go through.
 
-``OUTCOMES`` maps each HTTP status to an action: 429, 408 and most 5xx are transient (retried
-with exponential backoff and jitter, honouring ``Retry-After`` in seconds or HTTP-date form);
-other 4xx are permanent and fail the run at once with the status and the server's own error
-messages. Timeouts, connection resets and truncated or unparsable bodies are transient too.
-
-``RetryPolicy.call`` runs one operation under that table with tenacity, bounded by
-``stop_after_attempt | stop_after_delay`` and a budget of waiting time, with an injected
-``sleep`` (tests never wait) and a stop event (SIGTERM ends the waiting at once). When it gives
-up it raises ``TransientSourceError``; messages never carry credentials or header values.
+``RetryPolicy.call`` runs one operation under the outcome table (``connectors.http.outcomes``)
+with tenacity: transient failures are retried with exponential backoff and jitter, honouring
+``Retry-After``, bounded by ``stop_after_attempt | stop_after_delay`` and a budget of waiting
+time, with an injected ``sleep`` (tests never wait) and a stop event (SIGTERM ends the waiting
+at once). When it gives up it raises ``TransientSourceError``; a permanent failure raises
+``PermanentSourceError`` at once. Messages never carry credentials: every form of the
+source's secrets is masked in them.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import math
 import random
-import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, Final, Literal, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-import requests
 import structlog
 from tenacity import (
     RetryCallState,
@@ -36,45 +28,17 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from connectors.http.outcomes import RequestFailure, describe_failure, parse_retry_after
 from syncd.core.errors import PermanentSourceError, TransientSourceError
+from syncd.core.redaction import Secret, SecretMask
 
-__all__ = [
-    "OUTCOMES",
-    "HttpStatusError",
-    "MalformedResponseError",
-    "NullObserver",
-    "RequestObserver",
-    "RetryPolicy",
-    "StopRequestedError",
-    "Verdict",
-    "classify",
-    "error_messages",
-    "parse_retry_after",
-]
+__all__ = ["NullObserver", "RequestObserver", "RetryPolicy", "StopRequestedError"]
 
 T = TypeVar("T")
-Action = Literal["retry", "fail"]
 
 _log = structlog.get_logger("connectors.http")
-_MESSAGE_LIMIT: Final = 300
-_MAX_BACKOFF_SECONDS: Final = 60.0
-_HTTP_DATE: Final = re.compile(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT")
-
-OUTCOMES: Final[Mapping[int, tuple[Action, str]]] = {
-    400: ("fail", "bad_request"),
-    401: ("fail", "unauthorized"),
-    403: ("fail", "forbidden"),
-    404: ("fail", "not_found"),
-    408: ("retry", "timeout"),
-    410: ("fail", "gone"),
-    429: ("retry", "rate_limited"),
-    500: ("retry", "server_error"),
-    501: ("fail", "not_implemented"),
-    502: ("retry", "bad_gateway"),
-    503: ("retry", "unavailable"),
-    504: ("retry", "gateway_timeout"),
-}
-"""Status -> (action, reason). Statuses not listed fall back by class: 4xx fail, 5xx retry."""
+_MAX_BACKOFF_SECONDS = 60.0
+_MARKER = "***"
 
 
 class RequestObserver(Protocol):
@@ -104,31 +68,6 @@ class NullObserver:
         """Ignore the retry."""
 
 
-class HttpStatusError(Exception):
-    """A non-2xx answer, reduced to what is safe to report: status, messages, Retry-After."""
-
-    def __init__(
-        self, status: int, messages: tuple[str, ...] = (), retry_after: str | None = None
-    ) -> None:
-        self.status = status
-        self.messages = messages
-        self.retry_after = retry_after
-        super().__init__(f"HTTP {status}")
-
-    @classmethod
-    def from_response(cls, response: requests.Response) -> HttpStatusError:
-        """Capture *response*'s status, error messages and ``Retry-After`` header."""
-        return cls(
-            response.status_code,
-            error_messages(response.text),
-            response.headers.get("Retry-After"),
-        )
-
-
-class MalformedResponseError(Exception):
-    """A 2xx answer whose body is not the JSON shape the protocol promises (truncated, wrong)."""
-
-
 class StopRequestedError(TransientSourceError):
     """The stop event was set (SIGTERM): the run ends before it completed."""
 
@@ -136,97 +75,12 @@ class StopRequestedError(TransientSourceError):
         super().__init__(source, "stopped by a shutdown request before the run completed")
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """What to do about one failed attempt, and a secret-free account of it."""
-
-    action: Action
-    reason: str
-    detail: str
-    status: int | None = None
-    retry_after: str | None = None
-
-
-def error_messages(body: str) -> tuple[str, ...]:
-    """Jira-style ``errorMessages``/``errors``/``message`` of an error body, else its start."""
-    try:
-        data: Any = json.loads(body) if body else {}
-    except ValueError:
-        return (_bounded(body),) if body.strip() else ()
-    if not isinstance(data, dict):
-        return ()
-    found: list[str] = []
-    for key in ("message", "errorMessage"):
-        if isinstance(data.get(key), str):
-            found.append(data[key])
-    if isinstance(data.get("errorMessages"), list):
-        found.extend(str(message) for message in data["errorMessages"])
-    if isinstance(data.get("errors"), dict):
-        found.extend(f"{name}: {message}" for name, message in data["errors"].items())
-    return tuple(_bounded(message) for message in found)
-
-
-def classify(error: BaseException) -> Verdict | None:
-    """The verdict for an exception raised by an HTTP operation; ``None`` if it is not one."""
-    if isinstance(error, HttpStatusError):
-        action, reason = OUTCOMES.get(
-            error.status, ("retry", "server_error") if error.status >= 500 else ("fail", "client")
-        )
-        said = "; ".join(error.messages)
-        detail = f"HTTP {error.status} ({reason})" + (f": {said}" if said else "")
-        return Verdict(action, reason, detail, error.status, error.retry_after)
-    if isinstance(error, requests.Timeout):
-        return Verdict("retry", "timeout", f"timed out ({type(error).__name__})")
-    if isinstance(
-        error,
-        requests.ConnectionError | requests.exceptions.ChunkedEncodingError | ConnectionError,
-    ):
-        return Verdict("retry", "connection", f"connection failed ({type(error).__name__})")
-    if isinstance(
-        error,
-        MalformedResponseError | json.JSONDecodeError | requests.exceptions.ContentDecodingError,
-    ):
-        return Verdict("retry", "invalid_body", f"invalid response body: {_bounded(str(error))}")
-    return None
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date.
-
-    ``None`` when absent or unreadable (the caller then backs off on its own); never negative.
-    A header sent twice arrives joined by commas (``"2, 0"``): the longest wait wins.
-    """
-    if value is None or not value.strip():
-        return None
-    waits = [_until(moment, now) for moment in _HTTP_DATE.findall(value)]
-    for part in _HTTP_DATE.sub("", value).split(","):
-        try:
-            seconds = float(part)
-        except ValueError:
-            continue
-        if math.isfinite(seconds):
-            waits.append(max(0.0, seconds))
-    if not waits:
-        try:
-            waits.append(_until(value.strip(), now))
-        except (TypeError, ValueError, IndexError):
-            return None
-    return max(waits)
-
-
-def _until(http_date: str, now: datetime) -> float:
-    moment = parsedate_to_datetime(http_date)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
-
-
 class _Retryable(Exception):
     """Internal: one transient failure, carried through tenacity to the wait and the give-up."""
 
-    def __init__(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-        super().__init__(verdict.detail)
+    def __init__(self, failure: RequestFailure) -> None:
+        self.failure = failure
+        super().__init__(failure.detail)
 
 
 class RetryPolicy:
@@ -234,7 +88,8 @@ class RetryPolicy:
 
     Bounded by *max_attempts* attempts, by *max_retry_seconds* of total waiting (one wait is
     capped by it too) and by *stop_event*. *sleep* defaults to waiting on the stop event so a
-    shutdown interrupts a long ``Retry-After``. *secrets* are redacted from every message.
+    shutdown interrupts a long ``Retry-After``. Every form of *secrets* is masked in every
+    message (``mask`` offers the same masking to the operations it runs).
     """
 
     def __init__(
@@ -249,7 +104,7 @@ class RetryPolicy:
         observer: RequestObserver | None = None,
         rng: random.Random | None = None,
         base_backoff_seconds: float = 1.0,
-        secrets: Iterable[str] = (),
+        secrets: Iterable[Secret | str] = (),
     ) -> None:
         self.source = source
         self.max_attempts = max_attempts
@@ -260,7 +115,7 @@ class RetryPolicy:
         self.observer: RequestObserver = observer or NullObserver()
         self._rng = rng or random.Random()
         self._base = base_backoff_seconds
-        self._secrets = tuple(secret for secret in secrets if secret)
+        self.mask = SecretMask(secrets, marker=_MARKER)
 
     def with_stop_event(self, stop_event: threading.Event) -> RetryPolicy:
         """The same policy watching another stop event (one per worker pool)."""
@@ -291,21 +146,16 @@ class RetryPolicy:
         try:
             result: T = retrying(self._attempt, operation, what)
             return result
-        except _Retryable as failure:
+        except _Retryable as retried:
             if self.stop_event.is_set():
                 raise StopRequestedError(self.source) from None
-            verdict = failure.verdict
-            raise TransientSourceError(
-                self.source,
-                self.redact(f"{what}: {verdict.detail}; gave up after retrying"),
-                parse_retry_after(verdict.retry_after, self._clock()),
-            ) from None
+            failure = retried.failure
+            message = self.redact(f"{what}: {failure.detail}; gave up after retrying")
+            raise failure.error(self.source, message, self._clock()) from None
 
     def redact(self, text: str) -> str:
-        """*text* with every known secret replaced by ``***``."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        """*text* with every form of the source's secrets replaced by ``***``."""
+        return self.mask.mask(text)
 
     def _attempt(self, operation: Callable[[], T], what: str) -> T:
         if self.stop_event.is_set():
@@ -313,22 +163,22 @@ class RetryPolicy:
         try:
             result = operation()
         except Exception as error:
-            verdict = classify(error)
-            if verdict is None:
+            failure = describe_failure(error)
+            if failure is None:
                 raise
-            status = "error" if verdict.status is None else f"{verdict.status // 100}xx"
+            status = "error" if failure.status is None else f"{failure.status // 100}xx"
             self.observer.request(self.source, status)
-            if verdict.action == "fail":
+            if failure.action == "fail":
                 raise PermanentSourceError(
-                    self.source, self.redact(f"{what}: {verdict.detail}")
+                    self.source, self.redact(f"{what}: {failure.detail}")
                 ) from None
-            raise _Retryable(verdict) from None
+            raise _Retryable(failure) from None
         self.observer.request(self.source, "2xx")
         return result
 
     def _wait(self, state: RetryCallState) -> float:
-        verdict = _verdict_of(state)
-        told = parse_retry_after(verdict.retry_after, self._clock()) if verdict else None
+        failure = _failure_of(state)
+        told = parse_retry_after(failure.retry_after, self._clock()) if failure else None
         if told is not None:
             return min(told, self.max_retry_seconds)
         backoff = min(_MAX_BACKOFF_SECONDS, self._base * 2 ** (state.attempt_number - 1))
@@ -339,8 +189,8 @@ class RetryPolicy:
         self.stop_event.wait(seconds)
 
     def _before_sleep(self, state: RetryCallState) -> None:
-        verdict = _verdict_of(state)
-        reason = verdict.reason if verdict else "unknown"
+        failure = _failure_of(state)
+        reason = failure.reason if failure else "unknown"
         self.observer.retry(self.source, reason)
         _log.warning(
             "http_retry",
@@ -374,14 +224,9 @@ class _stop_when_set(stop_base):
         return self.event.is_set()
 
 
-def _verdict_of(state: RetryCallState) -> Verdict | None:
+def _failure_of(state: RetryCallState) -> RequestFailure | None:
     error = state.outcome.exception() if state.outcome is not None else None
-    return error.verdict if isinstance(error, _Retryable) else None
-
-
-def _bounded(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+    return error.failure if isinstance(error, _Retryable) else None
 
 
 def _utcnow() -> datetime:

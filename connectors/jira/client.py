@@ -1,15 +1,17 @@
 """One thread's connection to Jira: the ``jira`` package's client under syncd's retry policy.
 
 The package is built with ``max_retries=0`` so that tenacity (``connectors.http``) is the one
-retry owner, and always with a ``(connect, read)`` timeout. Every call maps ``JIRAError`` to
-``HttpStatusError`` before the policy sees it: the package's own error text includes request
-headers, so it is never shown. A ``requests.Session`` is not shared between threads: build one
-``JiraClient`` per worker with ``connect_client``.
+retry owner, always with a ``(connect, read)`` timeout, and its session bounded by
+``connectors.http.limit_session``: each answer must arrive whole within
+``request_timeout_seconds`` and hold at most ``max_response_bytes``. Every call maps
+``JIRAError`` to ``HttpStatusError`` before the policy sees it: the package's own error text
+includes request headers, so it is never shown, and what the server said is masked for every
+form of the credential before it is cut to an excerpt. A ``requests.Session`` is not shared
+between threads: build one ``JiraClient`` per worker with ``connect_client``.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +22,18 @@ from jira.exceptions import JIRAError
 from jira.resilientsession import raise_on_error
 from pydantic import SecretStr
 
-from connectors.http import HttpStatusError, MalformedResponseError, RetryPolicy
+from connectors.http import (
+    HttpStatusError,
+    MalformedResponseError,
+    ResponseLimits,
+    RetryPolicy,
+    limit_session,
+)
 from connectors.jira.config import JiraSourceConfig
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
+from syncd.core.redaction import Secret, SecretMask
 
-__all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client", "credential_forms"]
+__all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client", "credentials"]
 
 T = TypeVar("T")
 Deployment = Literal["cloud", "datacenter"]
@@ -119,7 +128,8 @@ class JiraClient:
         return orjson.loads(response.content) if response.content else {}
 
     def _call(self, operation: Callable[[], T], what: str) -> T:
-        return self._policy.call(lambda: _translated(operation), what)
+        mask = self._policy.mask
+        return self._policy.call(lambda: _translated(operation, mask), what)
 
 
 def connect_client(
@@ -128,7 +138,7 @@ def connect_client(
     policy: RetryPolicy,
     factory: Callable[..., Any] = jira.JIRA,
 ) -> JiraClient:
-    """Build the package's client (it reads ``serverInfo``) under *policy*.
+    """Build the package's client under *policy*, its answers bounded, and read ``serverInfo``.
 
     The deployment comes from ``serverInfo.deploymentType`` unless the configuration names
     one; an override is pushed into the package so that it picks the matching search API.
@@ -143,9 +153,14 @@ def connect_client(
         "options": {"check_update": False},
         # The package logs whole response bodies at ERROR on a bad body; ours logs the retry.
         "logging": False,
+        # Read below, once the session is bounded: the package would read it unbounded.
+        "get_server_info": False,
     }
     kwargs.update(_auth(config, secret))
-    api = policy.call(lambda: _translated(lambda: _build(factory, kwargs)), "connecting")
+    limits = ResponseLimits(config.request_timeout_seconds, config.max_response_bytes)
+    api = policy.call(
+        lambda: _translated(lambda: _build(factory, kwargs, limits), policy.mask), "connecting"
+    )
     if config.deployment == "auto":
         deployment: Deployment = "cloud" if api._is_cloud else "datacenter"
     else:
@@ -166,27 +181,32 @@ def _list(answer: Any, what: str) -> list[Any]:
     return answer
 
 
-def _build(factory: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    try:
-        return factory(**kwargs)
-    except KeyError as error:
-        # The package indexes serverInfo["versionNumbers"] without checking it is there.
-        raise MalformedResponseError(f"serverInfo is unusable ({type(error).__name__})") from None
+def _build(factory: Callable[..., Any], kwargs: dict[str, Any], limits: ResponseLimits) -> Any:
+    api = factory(**kwargs)
+    limit_session(api._session, limits)
+    info = _object(api.server_info(), "serverInfo")
+    # What the package does with serverInfo when it reads it itself.
+    versions = info.get("versionNumbers")
+    if not isinstance(versions, list):
+        raise MalformedResponseError("serverInfo is unusable (no versionNumbers)")
+    api._version = tuple(versions)
+    api.deploymentType = info.get("deploymentType")
+    return api
 
 
-def credential_forms(config: JiraSourceConfig, secret: SecretStr | None) -> tuple[str, ...]:
-    """Every form in which the credential travels, each to be masked wherever it might show.
+def credentials(config: JiraSourceConfig, secret: SecretStr | None) -> tuple[Secret, ...]:
+    """The credential to mask wherever it might show, with the user it travels with.
 
     Basic auth sends ``base64(user:token)``: a server or proxy that echoes the Authorization
-    header back in an error body shows the token in that form, not as itself.
+    header back in an error body shows the token in that form, not as itself; the mask
+    (``syncd.core.redaction``) derives that form, and every other, from the pair.
     """
     if secret is None or not secret.get_secret_value():
         return ()
     token = secret.get_secret_value()
     if config.auth.method in ("cloud_token", "basic"):
-        pair = f"{config.auth.user or ''}:{token}".encode()
-        return (token, base64.b64encode(pair).decode("ascii"))
-    return (token,)
+        return (Secret(token, config.auth.user or ""),)
+    return (Secret(token),)
 
 
 def _auth(config: JiraSourceConfig, secret: SecretStr | None) -> dict[str, Any]:
@@ -199,14 +219,15 @@ def _auth(config: JiraSourceConfig, secret: SecretStr | None) -> dict[str, Any]:
     return {"basic_auth": (config.auth.user or "", token)}
 
 
-def _translated(operation: Callable[[], T]) -> T:
-    # JIRAError's text carries request headers; keep only status, messages and Retry-After.
+def _translated(operation: Callable[[], T], mask: SecretMask) -> T:
+    # JIRAError's text carries request headers; keep only status, masked messages and
+    # Retry-After.
     try:
         return operation()
     except JIRAError as error:
         response = error.response
         if response is not None and getattr(response, "status_code", None):
-            raise HttpStatusError.from_response(response) from None
+            raise HttpStatusError.from_response(response, mask) from None
         if error.status_code:
             raise HttpStatusError(int(error.status_code)) from None
         raise MalformedResponseError("the Jira client reported an error without a status") from None

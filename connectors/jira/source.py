@@ -22,7 +22,7 @@ from connectors.jira.client import (
     CENSUS_PAGE_SIZE,
     JiraClient,
     connect_client,
-    credential_forms,
+    credentials,
 )
 from connectors.jira.config import JiraSourceConfig
 from connectors.jira.fanout import fan_out
@@ -75,7 +75,7 @@ class JiraSource:
         self._secret = secret
         self._stop = stop_event or threading.Event()
         self._api_factory = api_factory
-        secrets = credential_forms(config, secret)
+        secrets = credentials(config, secret)
         self._policy = RetryPolicy(
             config.name,
             max_attempts=config.max_attempts,

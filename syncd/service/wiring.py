@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from connectors.http import RequestObserver
-from connectors.jira.client import credential_forms
+from connectors.jira.client import credentials
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
@@ -76,8 +76,8 @@ def jira_sources(
         if not only(source_config.name):
             continue
         secret = source_config.auth.secret()
-        for form in credential_forms(source_config, secret):
-            register_secret(form)
+        for credential in credentials(source_config, secret):
+            register_secret(credential.value, credential.user)
         sources.append(JiraSource(source_config, secret, stop_event=stop, observer=observer))
     return sources
 

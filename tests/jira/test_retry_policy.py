@@ -18,7 +18,7 @@ from connectors.http import (
     HttpStatusError,
     RetryPolicy,
     StopRequestedError,
-    classify,
+    describe_failure,
     parse_retry_after,
 )
 from syncd.core.errors import PermanentSourceError, TransientSourceError
@@ -231,9 +231,9 @@ def test_retry_after_values(value: str | None, expected: float | None) -> None:
 
 
 def test_an_unknown_5xx_is_transient_and_501_is_not() -> None:
-    verdicts = [classify(HttpStatusError(status)) for status in (520, 501)]
-    assert [verdict.action if verdict else None for verdict in verdicts] == ["retry", "fail"]
-    assert classify(KeyError("programming error")) is None
+    failures = [describe_failure(HttpStatusError(status)) for status in (520, 501)]
+    assert [failure.action if failure else None for failure in failures] == ["retry", "fail"]
+    assert describe_failure(KeyError("programming error")) is None
 
 
 # Through the Jira client: the package's own retries are off, ours apply.

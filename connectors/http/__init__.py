@@ -1,0 +1,44 @@
+"""Outbound HTTP for every connector: one outcome table, one retry policy, bounded answers.
+
+``outcomes`` decides, for any failed request, retry or fail and why (``describe_failure``);
+``policy`` retries what the table calls transient (``RetryPolicy``); ``transport`` bounds
+every answer by a deadline for the whole of it and a size cap (``limit_session``).
+"""
+
+from __future__ import annotations
+
+from connectors.http.outcomes import (
+    OUTCOMES,
+    HttpStatusError,
+    MalformedResponseError,
+    RequestFailure,
+    ResponseDeadlineExceeded,
+    ResponseTooLarge,
+    describe_failure,
+    error_messages,
+    excerpt,
+    parse_retry_after,
+    status_outcome,
+)
+from connectors.http.policy import NullObserver, RequestObserver, RetryPolicy, StopRequestedError
+from connectors.http.transport import ResponseLimits, limit_session
+
+__all__ = [
+    "OUTCOMES",
+    "HttpStatusError",
+    "MalformedResponseError",
+    "NullObserver",
+    "RequestFailure",
+    "RequestObserver",
+    "ResponseDeadlineExceeded",
+    "ResponseLimits",
+    "ResponseTooLarge",
+    "RetryPolicy",
+    "StopRequestedError",
+    "describe_failure",
+    "error_messages",
+    "excerpt",
+    "limit_session",
+    "parse_retry_after",
+    "status_outcome",
+]

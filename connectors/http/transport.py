@@ -1,0 +1,184 @@
+"""Answers a hostile server cannot stretch: a deadline for the whole answer, a size cap.
+
+``requests`` bounds each read from the socket, not the answer: a server that trickles one
+byte a second never trips a 30 s read timeout. ``limit_session`` mounts a transport adapter
+under which every answer (connection, headers and body) must arrive within
+``deadline_seconds``: a watchdog shuts the socket down when the deadline passes, which ends a
+blocked read at once, and the request fails with ``ResponseDeadlineExceeded`` (transient).
+The adapter reads every body itself, streamed, and stops at ``max_bytes`` (decompressed)
+with ``ResponseTooLarge`` (permanent), refusing at once an answer that announces more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+
+from connectors.http.outcomes import ResponseDeadlineExceeded, ResponseTooLarge
+
+__all__ = ["ResponseLimits", "limit_session"]
+
+_CHUNK_BYTES: Final = 64 * 1024
+_local = threading.local()
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """The most one answer may take: *deadline_seconds* in all, *max_bytes* of body."""
+
+    deadline_seconds: float
+    max_bytes: int
+
+
+def limit_session(session: requests.Session, limits: ResponseLimits) -> requests.Session:
+    """Mount the limiting adapter on *session* for ``http://`` and ``https://``; *session*."""
+    adapter = _LimitedAdapter(limits)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _Watch:
+    """The deadline of one request on this thread: at the deadline, every connection the
+    request used is shut down (a blocked read returns at once) and ``fired`` is set."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._connections: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        _local.watch = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._timer.cancel()
+        _local.watch = None
+
+    def attach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._connections.append(connection)
+            fired = self.fired
+        if fired:
+            _shut(connection)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            connections = list(self._connections)
+        for connection in connections:
+            _shut(connection)
+
+
+def _shut(connection: HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        # socket.socket's own shutdown, also for TLS: the SSL wrapper's would tear its state
+        # down under the thread that is reading.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watching(connection: HTTPConnection) -> None:
+    """Put *connection* under the current request's deadline; refuse once it has passed."""
+    watch: _Watch | None = getattr(_local, "watch", None)
+    if watch is not None:
+        watch.attach(connection)
+        if watch.fired:
+            raise ResponseDeadlineExceeded(watch.seconds)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watching(self)
+        super().request(*args, **kwargs)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _watching(self)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watching(self)
+        super().request(*args, **kwargs)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _watching(self)
+        return super().getresponse(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS: Final[Mapping[str, type[HTTPConnectionPool]]] = {
+    "http": _WatchedHTTPPool,
+    "https": _WatchedHTTPSPool,
+}
+
+
+class _LimitedAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose answers are read whole, within the limits, before returning."""
+
+    def __init__(self, limits: ResponseLimits) -> None:
+        self._limits = limits
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
+    ) -> requests.Response:
+        """Send *request* and read its answer whole, within the deadline and the size cap."""
+        with _Watch(self._limits.deadline_seconds) as watch:
+            try:
+                response = super().send(request, stream=True, **kwargs)
+                _read_whole(response, self._limits.max_bytes, watch)
+            except (requests.RequestException, OSError):
+                if watch.fired:
+                    raise ResponseDeadlineExceeded(watch.seconds) from None
+                raise
+        return response
+
+
+def _read_whole(response: requests.Response, limit: int, watch: _Watch) -> None:
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > limit:
+        response.close()
+        raise ResponseTooLarge(limit, int(announced))
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        if watch.fired:
+            response.close()
+            raise ResponseDeadlineExceeded(watch.seconds)
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            raise ResponseTooLarge(limit)
+    response._content = bytes(body)
