@@ -2,13 +2,15 @@
 
 ``outcomes`` decides, for any failed request, retry or fail and why (``describe_failure``);
 ``policy`` retries what the table calls transient (``RetryPolicy``); ``transport`` bounds
-every answer by a deadline for the whole of it and a size cap (``limit_session``).
+every answer by a deadline for the whole of it and a size cap (``limit_session``,
+``deadline``).
 """
 
 from __future__ import annotations
 
 from connectors.http.outcomes import (
     OUTCOMES,
+    TRANSPORT_OUTCOMES,
     HttpStatusError,
     MalformedResponseError,
     RequestFailure,
@@ -21,10 +23,12 @@ from connectors.http.outcomes import (
     status_outcome,
 )
 from connectors.http.policy import NullObserver, RequestObserver, RetryPolicy, StopRequestedError
-from connectors.http.transport import ResponseLimits, limit_session
+from connectors.http.transport import Deadline, ResponseLimits, deadline, limit_session
 
 __all__ = [
     "OUTCOMES",
+    "TRANSPORT_OUTCOMES",
+    "Deadline",
     "HttpStatusError",
     "MalformedResponseError",
     "NullObserver",
@@ -35,6 +39,7 @@ __all__ = [
     "ResponseTooLarge",
     "RetryPolicy",
     "StopRequestedError",
+    "deadline",
     "describe_failure",
     "error_messages",
     "excerpt",

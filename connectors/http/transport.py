@@ -7,6 +7,10 @@ under which every answer (connection, headers and body) must arrive within
 blocked read at once, and the request fails with ``ResponseDeadlineExceeded`` (transient).
 The adapter reads every body itself, streamed, and stops at ``max_bytes`` (decompressed)
 with ``ResponseTooLarge`` (permanent), refusing at once an answer that announces more.
+
+A caller that streams a large body itself (``stream=True``: a roadmap export spooled to
+disk) enforces its own size cap and holds the deadline open with ``deadline()`` around the
+request and the reading of its body.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from urllib3.poolmanager import PoolManager
 
 from connectors.http.outcomes import ResponseDeadlineExceeded, ResponseTooLarge
 
-__all__ = ["ResponseLimits", "limit_session"]
+__all__ = ["Deadline", "ResponseLimits", "deadline", "limit_session"]
 
 _CHUNK_BYTES: Final = 64 * 1024
 _local = threading.local()
@@ -48,9 +52,10 @@ def limit_session(session: requests.Session, limits: ResponseLimits) -> requests
     return session
 
 
-class _Watch:
-    """The deadline of one request on this thread: at the deadline, every connection the
-    request used is shut down (a blocked read returns at once) and ``fired`` is set."""
+class Deadline:
+    """A deadline for the requests this thread sends within it (see ``deadline()``): when it
+    passes, every connection they use is shut down (a blocked read returns at once) and
+    ``fired`` is set."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -60,16 +65,23 @@ class _Watch:
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
-    def __enter__(self) -> _Watch:
+    def __enter__(self) -> Deadline:
+        self._outer: Deadline | None = getattr(_local, "watch", None)
         _local.watch = self
         self._timer.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._timer.cancel()
-        _local.watch = None
+        _local.watch = self._outer
+
+    def cause(self, error: BaseException) -> BaseException:
+        """What *error*, raised while the deadline was held, stands for: the passed deadline
+        when it fired (the shut socket only made the read fail), else *error* itself."""
+        return ResponseDeadlineExceeded(self.seconds) if self.fired else error
 
     def attach(self, connection: HTTPConnection) -> None:
+        """Shut *connection* down when the deadline passes (at once if it has)."""
         with self._lock:
             self._connections.append(connection)
             fired = self.fired
@@ -93,9 +105,16 @@ def _shut(connection: HTTPConnection) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+def deadline(seconds: float) -> Deadline:
+    """A deadline of *seconds* for what this thread sends and reads through a limited session
+    until the ``with`` block ends: ``with deadline(60) as held: ...``, then
+    ``held.cause(error)`` for an error raised inside."""
+    return Deadline(seconds)
+
+
 def _watching(connection: HTTPConnection) -> None:
     """Put *connection* under the current request's deadline; refuse once it has passed."""
-    watch: _Watch | None = getattr(_local, "watch", None)
+    watch: Deadline | None = getattr(_local, "watch", None)
     if watch is not None:
         watch.attach(connection)
         if watch.fired:
@@ -155,19 +174,23 @@ class _LimitedAdapter(HTTPAdapter):
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
     ) -> requests.Response:
-        """Send *request* and read its answer whole, within the deadline and the size cap."""
-        with _Watch(self._limits.deadline_seconds) as watch:
+        """Send *request* and read its answer whole, within the deadline and the size cap;
+        with *stream*, only send it (the caller holds a ``deadline()`` and caps the body)."""
+        if stream:
+            return super().send(request, stream=True, **kwargs)
+        with deadline(self._limits.deadline_seconds) as watch:
             try:
                 response = super().send(request, stream=True, **kwargs)
                 _read_whole(response, self._limits.max_bytes, watch)
-            except (requests.RequestException, OSError):
-                if watch.fired:
-                    raise ResponseDeadlineExceeded(watch.seconds) from None
+            except (requests.RequestException, OSError) as error:
+                cause = watch.cause(error)
+                if cause is not error:
+                    raise cause from None
                 raise
         return response
 
 
-def _read_whole(response: requests.Response, limit: int, watch: _Watch) -> None:
+def _read_whole(response: requests.Response, limit: int, watch: Deadline) -> None:
     announced = response.headers.get("Content-Length", "")
     if announced.isdigit() and int(announced) > limit:
         response.close()

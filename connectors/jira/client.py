@@ -3,7 +3,7 @@
 The package is built with ``max_retries=0`` so that tenacity (``connectors.http``) is the one
 retry owner, always with a ``(connect, read)`` timeout, and its session bounded by
 ``connectors.http.limit_session``: each answer must arrive whole within
-``request_timeout_seconds`` and hold at most ``max_response_bytes``. Every call maps
+``response_deadline_seconds`` and hold at most ``max_response_bytes``. Every call maps
 ``JIRAError`` to ``HttpStatusError`` before the policy sees it: the package's own error text
 includes request headers, so it is never shown, and what the server said is masked for every
 form of the credential before it is cut to an excerpt. A ``requests.Session`` is not shared
@@ -119,6 +119,21 @@ class JiraClient:
 
         return self._call(page, "searching (Data Center /search)")
 
+    def approximate_count(self, jql: str) -> int | None:
+        """Cloud's estimate of how many issues *jql* matches (``/search/approximate-count``);
+        ``None`` when the answer holds no count."""
+
+        def count() -> Any:
+            url = self._api._get_url("search/approximate-count")
+            response = self._api._session.post(url, data=orjson.dumps({"jql": jql}))
+            raise_on_error(response)
+            return orjson.loads(response.content) if response.content else {}
+
+        answer = self._call(count, "counting (Cloud /search/approximate-count)")
+        value = answer.get("count") if isinstance(answer, Mapping) else None
+        valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return value if valid else None
+
     def _get_page(self, path: str, params: Mapping[str, Any]) -> Any:
         # The package's session (auth, timeouts, errors as JIRAError) without its JSON
         # decoding: search pages are most of a sync's bytes, and orjson reads them several
@@ -157,7 +172,7 @@ def connect_client(
         "get_server_info": False,
     }
     kwargs.update(_auth(config, secret))
-    limits = ResponseLimits(config.request_timeout_seconds, config.max_response_bytes)
+    limits = ResponseLimits(config.response_deadline_seconds, config.max_response_bytes)
     api = policy.call(
         lambda: _translated(lambda: _build(factory, kwargs, limits), policy.mask), "connecting"
     )

@@ -76,6 +76,7 @@ class JiraSourceConfig(Settings):
     sweep_interval_seconds: float = Field(default=6 * 3600.0, ge=60)
     concurrency: int = Field(default=4, ge=1, le=16)
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    response_deadline_seconds: float = Field(default=120.0, gt=0, le=3600)
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)
     max_attempts: int = Field(default=6, ge=1, le=50)
     max_retry_seconds: float = Field(default=300.0, gt=0)

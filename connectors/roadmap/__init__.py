@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.roadmap.fetch import ExportTooLarge
+from connectors.roadmap.fetch import ExportTooLarge, auth_secrets
 from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.source import RoadmapSource
 
@@ -20,6 +20,7 @@ __all__ = [
     "ExportTooLarge",
     "Parsed",
     "RoadmapSource",
+    "auth_secrets",
 ]
 
 SAMPLES = Path(__file__).parent / "samples"

@@ -63,6 +63,7 @@ class RoadmapSourceConfig(Settings):
     or ``url``). A ``folder`` is watched: the newest file matching ``pattern`` is read.
 
     ``max_bytes`` caps what is read (a larger export is refused, the last good state is kept);
+    a URL's download must end within ``response_deadline_seconds`` (a trickling server fails);
     ``allow_empty`` lets a header-only export clear the source (otherwise it is refused too).
     """
 
@@ -80,6 +81,7 @@ class RoadmapSourceConfig(Settings):
     delimiter: Literal[",", ";", "\t", "|"] = ","
     interval_seconds: float = Field(default=900.0, ge=1)
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    response_deadline_seconds: float = Field(default=600.0, gt=0, le=86400)
     max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
     allow_empty: bool = False
 

@@ -5,27 +5,46 @@ held whole in memory: files are read in place, HTTP answers are streamed into a 
 temporary file that moves to disk past a few MiB. ``max_bytes`` is enforced before reading
 (file size, ``Content-Length``) and again while reading.
 
-HTTP outcomes: 429, 5xx, timeouts and connection failures are transient; other 4xx and any
-redirect are permanent (redirects are not followed, so the credential is never sent to a
-host the configuration does not name). The auth header's value never appears in an error.
+HTTP outcomes come from the one table every connector uses (``connectors.http``): 429, 408,
+5xx but 501, timeouts and connection failures are transient (a ``Retry-After`` in seconds or
+as an HTTP date is passed on), other statuses are permanent; redirects are not followed, so
+the credential is never sent to a host the configuration does not name. The download, from
+connecting to the last byte, must end within ``response_deadline_seconds``. Every form of
+the auth header's value is masked in every error.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
 
+from connectors.http import (
+    HttpStatusError,
+    RequestFailure,
+    ResponseDeadlineExceeded,
+    deadline,
+    describe_failure,
+)
 from connectors.roadmap.config import RoadmapSourceConfig
-from syncd.core.errors import PermanentSourceError, TransientSourceError
+from syncd.core.errors import PermanentSourceError, SourceError
+from syncd.core.redaction import SecretMask
 
-__all__ = ["CHUNK_BYTES", "ExportTooLarge", "Payload", "open_payload", "public_url"]
+__all__ = [
+    "CHUNK_BYTES",
+    "ExportTooLarge",
+    "Payload",
+    "auth_secrets",
+    "open_payload",
+    "public_url",
+]
 
 CHUNK_BYTES = 1024 * 1024
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -57,6 +76,17 @@ class Payload:
     stamp: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Fetch:
+    """What a download needs besides the configuration."""
+
+    config: RoadmapSourceConfig
+    environ: Mapping[str, str]
+    session: requests.Session
+    clock: Callable[[], datetime]
+    mask: SecretMask
+
+
 @contextmanager
 def open_payload(
     config: RoadmapSourceConfig,
@@ -64,13 +94,17 @@ def open_payload(
     environ: Mapping[str, str],
     session: requests.Session,
     base_dir: Path,
+    clock: Callable[[], datetime],
 ) -> Iterator[Payload]:
     """Open *config*'s export; raise ``SourceError`` when it cannot be reached.
 
-    Raises ``ExportTooLarge`` when its announced size is over ``max_bytes``.
+    Raises ``ExportTooLarge`` when its announced size is over ``max_bytes``. *session* must
+    be bounded by ``connectors.http.limit_session``, so that the download's deadline holds;
+    *clock* dates an HTTP-date ``Retry-After``.
     """
     if config.url is not None:
-        with _download(config, environ, session) as payload:
+        fetch = _Fetch(config, environ, session, clock, SecretMask(auth_secrets(config, environ)))
+        with _download(fetch) as payload:
             yield payload
         return
     path = _local_path(config, base_dir)
@@ -115,27 +149,43 @@ def _complete_file(path: Path) -> bool:
     return path.is_file()
 
 
+def auth_secrets(config: RoadmapSourceConfig, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The secret the auth header carries, to be masked wherever it might show (the scheme
+    before it is not secret, and masking it would hide every ``Bearer`` in a log)."""
+    if config.auth is None:
+        return ()
+    secret = environ.get(config.auth.secret_env)
+    return (secret,) if secret else ()
+
+
 @contextmanager
-def _download(
-    config: RoadmapSourceConfig, environ: Mapping[str, str], session: requests.Session
-) -> Iterator[Payload]:
+def _download(fetch: _Fetch) -> Iterator[Payload]:
+    config = fetch.config
     assert config.url is not None
     origin = public_url(config.url)
-    try:
-        response = session.get(
-            config.url,
-            headers=_headers(config, environ),
-            timeout=config.request_timeout_seconds,
-            stream=True,
-            allow_redirects=False,
-        )
-    except requests.RequestException as error:
-        raise _request_failure(config.name, origin, error) from None
-    with response, tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-        _check_status(config, origin, response)
-        size = _spool(config, origin, response, spool)  # type: ignore[arg-type]
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        size = _fetch_into(fetch, origin, spool)  # type: ignore[arg-type]
         spool.seek(0)
         yield Payload(origin, spool, size)  # type: ignore[arg-type]
+
+
+def _fetch_into(fetch: _Fetch, origin: str, spool: BinaryIO) -> int:
+    """Download the export into *spool* within the deadline; its size in bytes."""
+    config = fetch.config
+    assert config.url is not None
+    with deadline(config.response_deadline_seconds) as held:
+        try:
+            with fetch.session.get(
+                config.url,
+                headers=_headers(config, fetch.environ),
+                timeout=config.request_timeout_seconds,
+                stream=True,
+                allow_redirects=False,
+            ) as response:
+                _check_status(fetch, origin, response)
+                return _spool(config, origin, response, spool)
+        except requests.RequestException as error:
+            raise _request_failure(fetch, origin, held.cause(error)) from None
 
 
 def _headers(config: RoadmapSourceConfig, environ: Mapping[str, str]) -> dict[str, str]:
@@ -151,22 +201,32 @@ def _headers(config: RoadmapSourceConfig, environ: Mapping[str, str]) -> dict[st
     return headers
 
 
-def _check_status(config: RoadmapSourceConfig, origin: str, response: requests.Response) -> None:
+def _check_status(fetch: _Fetch, origin: str, response: requests.Response) -> None:
     status = response.status_code
     if status == 200:
         return
+    # The body is not read: an export server's error page says nothing the status does not.
+    answer = HttpStatusError(
+        status, (), response.headers.get("Retry-After"), response.headers.get("Location")
+    )
+    failure = describe_failure(answer)
+    assert failure is not None  # an HttpStatusError always describes a failure
     message = f"HTTP {status} {response.reason or ''} from {origin}".replace("  ", " ")
-    if status == 429 or status >= 500:
-        raise TransientSourceError(config.name, message, _retry_after(response))
-    if 300 <= status < 400:
-        where = public_url(response.headers.get("Location", "")) or "another location"
-        message += f": redirected to {where}; configure the final URL (redirects are not followed)"
-    elif status in (401, 403):
+    message += _advice(fetch.config, failure, answer.location)
+    raise failure.error(fetch.config.name, fetch.mask.mask(message), fetch.clock())
+
+
+def _advice(config: RoadmapSourceConfig, failure: RequestFailure, location: str | None) -> str:
+    """What to check, for a failure retrying cannot fix."""
+    if failure.action == "retry":
+        return ""
+    if failure.reason == "redirect":
+        where = public_url(location or "") or "another location"
+        return f": redirected to {where}; configure the final URL (redirects are not followed)"
+    if failure.status in (401, 403):
         env = config.auth.secret_env if config.auth is not None else None
-        message += f": check the credential in {env}" if env else ": the URL needs 'auth'"
-    else:
-        message += ": check the url configured for this source"
-    raise PermanentSourceError(config.name, message)
+        return f": check the credential in {env}" if env else ": the URL needs 'auth'"
+    return ": check the url configured for this source"
 
 
 def _spool(
@@ -176,24 +236,17 @@ def _spool(
     if announced.isdigit() and int(announced) > config.max_bytes:
         raise ExportTooLarge(origin, int(announced), config.max_bytes)
     total = 0
-    try:
-        for chunk in response.iter_content(CHUNK_BYTES):
-            total += len(chunk)
-            if total > config.max_bytes:
-                raise ExportTooLarge(origin, None, config.max_bytes)
-            spool.write(chunk)
-    except requests.RequestException as error:
-        raise _request_failure(config.name, origin, error) from None
+    for chunk in response.iter_content(CHUNK_BYTES):
+        total += len(chunk)
+        if total > config.max_bytes:
+            raise ExportTooLarge(origin, None, config.max_bytes)
+        spool.write(chunk)
     return total
 
 
-def _request_failure(source: str, origin: str, error: requests.RequestException) -> Exception:
-    kind = type(error).__name__
-    if isinstance(error, requests.Timeout | requests.ConnectionError):
-        return TransientSourceError(source, f"{kind} while reading {origin}")
-    return PermanentSourceError(source, f"{kind} while reading {origin}")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else None
+def _request_failure(fetch: _Fetch, origin: str, error: BaseException) -> SourceError:
+    failure = describe_failure(error) or RequestFailure("fail", "request", type(error).__name__)
+    message = f"{type(error).__name__} while reading {origin}"
+    if isinstance(error, ResponseDeadlineExceeded):
+        message += f": {error}"
+    return failure.error(fetch.config.name, fetch.mask.mask(message), fetch.clock())

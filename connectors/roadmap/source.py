@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import requests
 
+from connectors.http import ResponseLimits, limit_session
 from connectors.roadmap.config import RoadmapSourceConfig
 from connectors.roadmap.csv_reader import parse_csv
 from connectors.roadmap.decoding import EncodingProbe
@@ -54,8 +56,9 @@ class RoadmapSource:
     """One roadmap export (file, watched folder or URL) as the configuration describes it.
 
     *environ* supplies the auth header's variable (``os.environ`` by default); *session* is
-    the ``requests.Session`` used for URLs; relative paths are resolved against *base_dir*
-    (the configuration file's folder; the working directory by default).
+    the ``requests.Session`` used for URLs (bounded here by ``connectors.http.limit_session``);
+    relative paths are resolved against *base_dir* (the configuration file's folder; the
+    working directory by default); *clock* dates an HTTP-date ``Retry-After``.
     """
 
     def __init__(
@@ -65,10 +68,13 @@ class RoadmapSource:
         environ: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
         base_dir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
         self._environ = environ if environ is not None else os.environ
-        self._session = session or requests.Session()
+        limits = ResponseLimits(config.response_deadline_seconds, config.max_bytes)
+        self._session = limit_session(session or requests.Session(), limits)
+        self._clock = clock or _utcnow
         self._base_dir = base_dir or Path.cwd()
         settings = config.model_dump_json(include=_PARSING_SETTINGS)
         self._fingerprint = hashlib.sha256(settings.encode()).digest()
@@ -91,6 +97,7 @@ class RoadmapSource:
                 environ=self._environ,
                 session=self._session,
                 base_dir=self._base_dir,
+                clock=self._clock,
             ) as payload:
                 if previous_hash is not None and self._unchanged(payload, previous_hash):
                     return None
@@ -148,3 +155,7 @@ class RoadmapSource:
             warnings=warnings + parsed.warnings,
             origin=origin,
         )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)

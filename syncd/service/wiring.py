@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 from connectors.http import RequestObserver
 from connectors.jira.client import credentials
 from connectors.jira.source import JiraSource
-from connectors.roadmap import RoadmapSource
+from connectors.roadmap import RoadmapSource, auth_secrets
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
 from syncd.core.errors import StoreError
 from syncd.core.redaction import register_secret
@@ -83,6 +84,10 @@ def jira_sources(
 
 
 def roadmap_sources(config: Config) -> list[RoadmapSource]:
-    """One ``RoadmapSource`` per configured export; relative paths resolve against the file."""
+    """One ``RoadmapSource`` per configured export; relative paths resolve against the file;
+    auth header values are registered for masking."""
     base = config.path.parent if config.path is not None else None
+    for source in config.sources.roadmaps:
+        for secret in auth_secrets(source, os.environ):
+            register_secret(secret)
     return [RoadmapSource(source, base_dir=base) for source in config.sources.roadmaps]
