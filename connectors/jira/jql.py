@@ -30,6 +30,7 @@ __all__ = [
     "jql_datetime",
     "narrowed",
     "sync_partitions",
+    "unordered",
 ]
 
 PAGE_ORDER: Final = "ORDER BY created ASC, key ASC"
@@ -110,6 +111,11 @@ def narrowed(jql: str, clause: str) -> str:
     """*jql* (as built here, ending in its ``ORDER BY``) with *clause* ANDed to its condition."""
     where, _, order = jql.rpartition(" ORDER BY ")
     return f"{where} AND {clause} ORDER BY {order}"
+
+
+def unordered(jql: str) -> str:
+    """*jql* (as built here, ending in its ``ORDER BY``) without its order: what a count asks."""
+    return jql.rpartition(" ORDER BY ")[0] or jql
 
 
 def _scopes(projects: Sequence[str], jql: str | None) -> list[tuple[str, str]]:

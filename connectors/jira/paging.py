@@ -1,7 +1,14 @@
 """Walking one query to its end: Cloud by ``nextPageToken``, Data Center by ``startAt``.
 
 Both loops refuse to spin: a repeated token or an offset that does not advance is a
-``PermanentSourceError``. Data Center steps by the ``maxResults`` the server echoes (it clamps
+``PermanentSourceError``, and so is a walk past its ``PageBudget`` (``connectors.jira.budget``).
+Paging metadata that contradicts itself fails the run rather than be guessed at: Cloud's
+``isLast: true`` with a ``nextPageToken``, or ``isLast: false`` without one; a Data Center
+page holding issues past its own ``total``. A Data Center ``total`` below the real count is
+found by asking one result past it (``maxResults=1``) before the walk ends, unless the last
+page already asked there: an honest server answers nothing, more issues under a larger
+``total`` are read on, more issues under the same ``total`` fail the run. Data Center steps
+by the ``maxResults`` the server echoes (it clamps
 silently); after a short page before ``total`` it goes on from the first position the page
 did not return, since stepping over it would skip issues no later page lists (re-read issues
 are deduplicated by id downstream); it marks pages unstable when ``total`` changes mid-query
@@ -13,11 +20,12 @@ bodies happen).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.http import MalformedResponseError
+from connectors.jira.budget import Count, PageBudget
 from syncd.core.errors import PermanentSourceError
 
 __all__ = [
@@ -32,8 +40,9 @@ __all__ = [
 
 CloudFetch = Callable[[str | None], Mapping[str, Any]]
 """Fetch one Cloud page given the previous page's token (``None`` for the first)."""
-DataCenterFetch = Callable[[str | None, int], Mapping[str, Any]]
-"""Fetch one Data Center page: the query narrowed by a JQL clause (or not), from an offset."""
+DataCenterFetch = Callable[[str | None, int, int | None], Mapping[str, Any]]
+"""Fetch one Data Center page: the query narrowed by a JQL clause (or not), from an offset,
+of the given size (``None``: the configured page size)."""
 NextWindow = Callable[[Any], str | None]
 """The JQL clause of a query that goes on from the given raw issue (``None``: cannot)."""
 RESULT_WINDOW = 10_000
@@ -49,19 +58,22 @@ class RawPage:
     stable: bool = True
 
 
-def cloud_pages(fetch: CloudFetch, *, source: str, partition: str) -> Iterator[RawPage]:
-    """Follow ``nextPageToken`` until it is absent or ``isLast`` is true."""
+def cloud_pages(
+    fetch: CloudFetch, *, source: str, partition: str, count: Count | None = None
+) -> Iterator[RawPage]:
+    """Follow ``nextPageToken`` until the last page, within a budget sized by *count*."""
     token: str | None = None
     seen: set[str] = set()
+    budget = PageBudget(source=source, partition=partition, count=count)
     number = 0
     while True:
         body = fetch(token)
-        yield RawPage(number, _issues(body))
-        following = body.get("nextPageToken")
-        if following is None or following == "" or body.get("isLast") is True:
+        issues = _issues(body)
+        budget.spend(len(issues))
+        yield RawPage(number, issues)
+        following = _next_token(body, source, f"{partition}: page {number}")
+        if following is None:
             return
-        if not isinstance(following, str):
-            raise MalformedResponseError(f"nextPageToken is {type(following).__name__}")
         if following in seen or following == token:
             raise PermanentSourceError(
                 source,
@@ -73,6 +85,27 @@ def cloud_pages(fetch: CloudFetch, *, source: str, partition: str) -> Iterator[R
         number += 1
 
 
+def _next_token(body: Mapping[str, Any], source: str, where: str) -> str | None:
+    """The token of the next page, ``None`` after the last; contradictions fail the run."""
+    following = body.get("nextPageToken")
+    if following is not None and not isinstance(following, str):
+        raise MalformedResponseError(f"nextPageToken is {type(following).__name__}")
+    is_last = body.get("isLast")
+    if is_last is True and following:
+        raise PermanentSourceError(
+            source,
+            f"{where}: Jira says it is the last page (isLast) yet hands out a nextPageToken; "
+            "the run stops rather than guess which is true",
+        )
+    if is_last is False and not following:
+        raise PermanentSourceError(
+            source,
+            f"{where}: Jira says more pages follow (isLast false) yet hands out no "
+            "nextPageToken; the run stops rather than guess which is true",
+        )
+    return following or None
+
+
 def datacenter_pages(
     fetch: DataCenterFetch,
     *,
@@ -81,7 +114,8 @@ def datacenter_pages(
     next_window: NextWindow | None = None,
     result_window: int = RESULT_WINDOW,
 ) -> Iterator[RawPage]:
-    """Step ``startAt`` by the echoed ``maxResults`` until it reaches ``total``.
+    """Step ``startAt`` by the echoed ``maxResults`` until it reaches ``total``, then make
+    sure nothing lies past it.
 
     With *next_window*, no page reaches past *result_window* results of one query (Data
     Center on OpenSearch answers 500 beyond it): the walk goes on with a new query narrowed
@@ -89,37 +123,13 @@ def datacenter_pages(
     read twice are deduplicated downstream). A window that cannot move on (more issues in
     one narrowing step than the window holds) is a ``PermanentSourceError``.
     """
+    walk = _DataCenterWalk(fetch, source, partition)
+    limit = result_window if next_window is not None else None
     narrowing: str | None = None
-    stable = True
-    number = 0
     while True:
-        start = 0
-        first_total: int | None = None
-        last: Any = None
-        while True:
-            body = fetch(narrowing, start)
-            total = _count(body, "total")
-            step = _count(body, "maxResults")
-            if first_total is None:
-                first_total = total
-            issues = _issues(body)
-            # An empty page before the end hides issues no later page will list.
-            stable = stable and total == first_total and (bool(issues) or start >= total)
-            yield RawPage(number, issues, stable)
-            number += 1
-            last = issues[-1] if issues else last
-            following = start + _advance(step, len(issues), total - start)
-            if following >= total:
-                return
-            if following <= start:
-                raise PermanentSourceError(
-                    source,
-                    f"{partition}: Jira's startAt does not advance (maxResults={step} at "
-                    f"startAt={start} of {total})",
-                )
-            if next_window is not None and following + step > result_window:
-                break
-            start = following
+        last = yield from walk.window(narrowing, limit)
+        if walk.ended:
+            return
         moved = next_window(last) if next_window is not None and last is not None else None
         if moved is None or moved == narrowing:
             raise PermanentSourceError(
@@ -129,6 +139,69 @@ def datacenter_pages(
                 "source's result_window if Jira allows more)",
             )
         narrowing = moved
+
+
+class _DataCenterWalk:
+    """One Data Center query walk across its windows: page numbers, stability, budget."""
+
+    def __init__(self, fetch: DataCenterFetch, source: str, partition: str) -> None:
+        self._fetch = fetch
+        self._source = source
+        self._partition = partition
+        self._budget = PageBudget(source=source, partition=partition)
+        self.stable = True
+        self.ended = False
+        self._number = 0
+
+    def window(self, narrowing: str | None, limit: int | None) -> Generator[RawPage, None, Any]:
+        """The pages of one query until its end (``ended``) or until the next page would
+        reach past *limit* results; returns the last issue read."""
+        start, size = 0, None
+        first_total: int | None = None
+        last: Any = None
+        while True:
+            body = self._fetch(narrowing, start, size)
+            total, step, issues = _count(body, "total"), _count(body, "maxResults"), _issues(body)
+            self._check_within(total, start, len(issues))
+            if size == 1 and not issues:  # nothing past the total: the true end
+                self.ended = True
+                return last
+            if first_total is None:
+                first_total = total
+                self._budget.know(total)
+            self._budget.spend(len(issues))
+            # An empty page before the end hides issues no later page will list.
+            self.stable = self.stable and total == first_total and (bool(issues) or start >= total)
+            yield RawPage(self._number, issues, self.stable)
+            self._number += 1
+            last = issues[-1] if issues else last
+            following = start + _advance(step, len(issues), total - start)
+            size = None
+            if following >= total:
+                if start >= total:  # this page already asked at the end
+                    self.ended = True
+                    return last
+                if limit is not None and total + 1 > limit:
+                    return last  # the next window asks past its own end
+                following, size = total, 1
+            elif following <= start:
+                raise PermanentSourceError(
+                    self._source,
+                    f"{self._partition}: Jira's startAt does not advance (maxResults={step} at "
+                    f"startAt={start} of {total})",
+                )
+            elif limit is not None and following + step > limit:
+                return last
+            start = following
+
+    def _check_within(self, total: int, start: int, served: int) -> None:
+        if served > max(0, total - start):
+            raise PermanentSourceError(
+                self._source,
+                f"{self._partition}: Jira served {served} issues at startAt={start} of a "
+                f"query it says has {total}: its total is below the real count, and a run "
+                "that believed it would miss issues",
+            )
 
 
 def _advance(step: int, returned: int, remaining: int) -> int:

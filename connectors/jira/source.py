@@ -17,7 +17,7 @@ from typing import Any
 import jira
 from pydantic import SecretStr
 
-from connectors.http import RequestObserver, RetryPolicy
+from connectors.http import RequestObserver, RetryPolicy, StopRequestedError
 from connectors.jira.client import (
     CENSUS_PAGE_SIZE,
     JiraClient,
@@ -36,11 +36,12 @@ from connectors.jira.jql import (
     check_jql,
     narrowed,
     sync_partitions,
+    unordered,
 )
 from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
 from connectors.jira.parse import parse_issue, parse_timestamp
 from syncd.core.domain import Census, Issue, Page, RejectedRecord
-from syncd.core.errors import PermanentSourceError
+from syncd.core.errors import PermanentSourceError, SourceError
 
 __all__ = ["JiraSource"]
 
@@ -198,17 +199,29 @@ class JiraSource:
                 lambda token: client.search_cloud(jql, token, size, fields),
                 source=self.name,
                 partition=where,
+                count=lambda: _approximate_count(client, jql),
             )
         size = min(size, self._config.result_window)  # a page larger would fail at once
         return datacenter_pages(
-            lambda narrowing, start: client.search_datacenter(
-                narrowed(jql, narrowing) if narrowing else jql, start, size, fields
+            lambda narrowing, start, asked: client.search_datacenter(
+                narrowed(jql, narrowing) if narrowing else jql, start, asked or size, fields
             ),
             source=self.name,
             partition=where,
             next_window=_created_window(zone),
             result_window=self._config.result_window,
         )
+
+
+def _approximate_count(client: JiraClient, jql: str) -> int | None:
+    """The query's approximate size, ``None`` when Jira cannot say: a page budget without
+    it is only looser, so a failed count must not fail the run (a shutdown still ends it)."""
+    try:
+        return client.approximate_count(unordered(jql))
+    except StopRequestedError:
+        raise
+    except SourceError:
+        return None
 
 
 def _created_window(zone: tzinfo | None) -> NextWindow:

@@ -76,13 +76,18 @@ def test_cloud_pages_follow_the_token_until_it_is_absent(
     assert "startAt" not in first
 
 
-def test_cloud_is_last_ends_paging_even_with_a_token(
+def test_cloud_is_last_with_a_token_is_contradictory_and_fails_after_the_page(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
+    """isLast true yet a nextPageToken: the page served is passed on, then the run fails
+    loudly instead of believing either claim (ending early would lose the rest)."""
     bootstrap(mocked)
     _cloud_search(mocked, {None: {"issues": [issue(1)], "nextPageToken": "t1", "isLast": True}})
-    pages = list(build_source(make_config(), sleeps).pages(None))
+    pages = []
+    with pytest.raises(PermanentSourceError, match=r"isLast\) yet hands out a nextPageToken"):
+        pages.extend(build_source(make_config(), sleeps).pages(None))
     assert len(pages) == 1
+    assert len(_searches(mocked, "/search/jql")) == 1
 
 
 def test_a_repeated_cloud_token_stops_with_a_permanent_error(
@@ -113,9 +118,10 @@ def test_data_center_steps_by_the_echoed_max_results_and_reads_past_a_short_page
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     """The server clamps 100 to 3; the page at 3 is short but not the end: paging goes on
-    from the first position it did not return (5), so nothing it skipped is lost."""
+    from the first position it did not return (5), so nothing it skipped is lost. One
+    result is asked past the total (7) to make sure it is the end."""
     bootstrap(mocked, deployment="Server")
-    keys = {0: [1, 2, 3], 3: [4, 5], 5: [6, 7]}
+    keys = {0: [1, 2, 3], 3: [4, 5], 5: [6, 7], 7: []}
     _dc_search(
         mocked,
         lambda start: {
@@ -126,8 +132,8 @@ def test_data_center_steps_by_the_echoed_max_results_and_reads_past_a_short_page
         },
     )
     pages = list(build_source(make_config(page_size=100), sleeps).pages(None))
-    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["3"], ["5"]]
-    assert [s["maxResults"] for s in _searches(mocked)] == [["100"]] * 3
+    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["3"], ["5"], ["7"]]
+    assert [s["maxResults"] for s in _searches(mocked)] == [["100"]] * 3 + [["1"]]
     assert [i.key for p in pages for i in p.issues] == [f"SHOP-{n}" for n in range(1, 8)]
     assert all(page.stable for page in pages)
 
@@ -136,7 +142,7 @@ def test_a_data_center_total_that_changes_mid_query_marks_pages_unstable(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
     bootstrap(mocked, deployment="Server")
-    totals = {0: 4, 2: 5, 4: 5}
+    totals = {0: 4, 2: 5, 4: 5, 5: 5}
     _dc_search(
         mocked,
         lambda start: {
@@ -282,7 +288,7 @@ def test_a_data_center_census_steps_by_the_clamp_and_an_unreadable_id_makes_it_i
 ) -> None:
     bootstrap(mocked, deployment="Server")
     mocked.get(f"{API}/project", json=[{"key": "SHOP"}])
-    ids: dict[int, list[Any]] = {0: ["1", "2"], 2: [None]}
+    ids: dict[int, list[Any]] = {0: ["1", "2"], 2: [None], 3: []}
     _dc_search(
         mocked,
         lambda start: {
@@ -295,7 +301,7 @@ def test_a_data_center_census_steps_by_the_clamp_and_an_unreadable_id_makes_it_i
     census = build_source(make_config(), sleeps).census()
     assert census.ids == {"SHOP": frozenset({1, 2})}
     assert census.complete is False
-    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["2"]]
+    assert [s["startAt"] for s in _searches(mocked)] == [["0"], ["2"], ["3"]]
     for search in _searches(mocked):  # read in creation order, so that windows can go on
         assert search["fields"] == ["id", "created"]
         assert search["jql"][0].endswith("ORDER BY created ASC, key ASC")
@@ -314,21 +320,22 @@ def test_an_unknown_user_time_zone_widens_the_bound_by_a_day_in_utc(
 
 def _windowed_server(
     created: list[int], window: int, size: int
-) -> tuple[Callable[[str | None, int], dict[str, Any]], list[tuple[str | None, int]]]:
+) -> tuple[Callable[[str | None, int, int | None], dict[str, Any]], list[tuple[str | None, int]]]:
     """A Data Center search over issues created at the given minutes (ordered by creation)
     that, like OpenSearch, refuses to page past *window* results of one query."""
     asked: list[tuple[str | None, int]] = []
 
-    def fetch(narrowing: str | None, start: int) -> dict[str, Any]:
+    def fetch(narrowing: str | None, start: int, wanted: int | None) -> dict[str, Any]:
         asked.append((narrowing, start))
-        if start + size > window:
-            raise AssertionError(f"paged past the window: {start}+{size}")
+        step = wanted or size
+        if start + step > window:
+            raise AssertionError(f"paged past the window: {start}+{step}")
         since = int(narrowing.split(">=")[1]) if narrowing else 0
         matching = [n for n, minute in enumerate(created) if minute >= since]
-        page = matching[start : start + size]
+        page = matching[start : start + step]
         return {
             "startAt": start,
-            "maxResults": size,
+            "maxResults": step,
             "total": len(matching),
             "issues": [{"id": str(n), "minute": created[n]} for n in page],
         }

@@ -16,6 +16,7 @@ from typing import Any
 from connectors.jira.emulator.catalog import CATEGORIES, Mode
 from connectors.jira.emulator.faults import FaultPlan
 from connectors.jira.emulator.jql import JqlError
+from connectors.jira.emulator.lies import lie_cloud, lie_total
 from connectors.jira.emulator.render import FieldSelection, Renderer
 from connectors.jira.emulator.search import PageTokens, SearchEngine, Snapshot
 from connectors.jira.emulator.state import JiraState
@@ -293,6 +294,9 @@ class JiraApi:
                 repeat = token if token and self._faults.take_repeat_token() else None
                 body["nextPageToken"] = repeat or self._tokens.issue(snapshot, end)
             body["isLast"] = end >= len(snapshot.ids)
+            lie = self._faults.paging_lie
+            if lie is not None:
+                lie_cloud(lie, offset // size, body, lambda: self._tokens.issue(snapshot, offset))
             self._expansions(body, request, selection)
         return ApiResponse(200, body, issues=len(issues))
 
@@ -316,11 +320,13 @@ class JiraApi:
             drop = self._faults.take_short_page() if start > 0 and page else 0
             page = page[: max(0, len(page) - drop)]
             issues = self._render_page(page, snapshot, selection, request.base)
+            total = len(snapshot.ids)
+            lie = self._faults.paging_lie
             body: dict[str, Any] = {
                 "expand": "schema,names",
                 "startAt": start,
                 "maxResults": size,
-                "total": len(snapshot.ids),
+                "total": total if lie is None else lie_total(lie, total, start, size),
                 "issues": issues,
             }
             self._expansions(body, request, selection)

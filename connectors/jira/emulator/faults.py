@@ -1,16 +1,20 @@
 """Injectable, deterministic faults: scripted responses, seeded random failures, Cloud
-token repeats, Data Center short pages, per-page latency, a token-bucket rate limit and
-eventual consistency.
+token repeats, Data Center short pages, lying paging metadata, per-page latency, a
+token-bucket rate limit and eventual consistency.
 
 Usage::
 
     emulator.faults.script("/search", [Fault.status(429, retry_after="1"), Fault.reset()])
+    emulator.faults.script("/search", [Fault.trickle(0.5), Fault.oversized(300 * 2**20)])
+    emulator.faults.script("/project", [Fault.echo_authorization(500, form="percent")])
     emulator.faults.random(rate=0.1, seed=3, kinds=("429", "503", "reset"))
+    emulator.faults.lie(PagingLie("total_short", amount=1500))
     emulator.faults.rate_limit(capacity=10, per_second=5.0)
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import random as _random
 import threading
@@ -20,8 +24,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import quote
 
-__all__ = ["RANDOM_KINDS", "Fault", "FaultPlan", "TokenBucket"]
+from connectors.jira.emulator.lies import PagingLie
+
+__all__ = ["ECHO_FORMS", "RANDOM_KINDS", "Fault", "FaultPlan", "TokenBucket", "echoed"]
+
+ECHO_FORMS = ("raw", "percent", "json", "split", "base64")
+"""How an ``echo`` fault shows the Authorization header: as sent, percent-encoded, with every
+other character JSON-escaped (``\\u002f``), wrapped every five characters, or inside the
+base64 of the whole ``Authorization: ...`` line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +42,11 @@ class Fault:
 
     ``kind`` is ``status`` (answer HTTP ``code`` with a Jira error body and an optional
     ``Retry-After``), ``timeout`` (stall *seconds*, then answer normally), ``reset`` (drop
-    the connection with no answer), ``truncated`` (cut the normal JSON body in half) or
-    ``echo`` (answer ``code`` with the request's Authorization header in the error message).
+    the connection with no answer), ``truncated`` (cut the normal JSON body in half),
+    ``echo`` (answer ``code`` with the request's Authorization header in the error message,
+    in ``form``, after ``pad`` characters, cut to ``cut`` characters), ``trickle`` (send the
+    normal answer one byte every *seconds*) or ``oversized`` (pad the normal answer to
+    ``size`` bytes, with or without a ``Content-Length``: ``announce``).
     """
 
     kind: str
@@ -39,6 +54,11 @@ class Fault:
     retry_after: str | None = None
     seconds: float = 0.0
     message: str | None = None
+    form: str = "raw"
+    pad: int = 0
+    cut: int | None = None
+    size: int = 0
+    announce: bool = True
 
     @classmethod
     def status(cls, code: int, retry_after: str | None = None, message: str | None = None) -> Fault:
@@ -61,10 +81,27 @@ class Fault:
         return cls("truncated")
 
     @classmethod
-    def echo_authorization(cls, code: int = 500) -> Fault:
+    def echo_authorization(
+        cls, code: int = 500, *, form: str = "raw", pad: int = 0, cut: int | None = None
+    ) -> Fault:
         """Answer HTTP *code* with an error message quoting the request's Authorization header,
-        as careless proxies and debug pages do (secret-leak tests)."""
-        return cls("echo", code)
+        as careless proxies and debug pages do (secret-leak tests): in *form* (one of
+        ``ECHO_FORMS``), after *pad* characters of preamble, cut to *cut* characters."""
+        if form not in ECHO_FORMS:
+            raise ValueError(f"unknown echo form {form!r}; one of {', '.join(ECHO_FORMS)}")
+        return cls("echo", code, form=form, pad=pad, cut=cut)
+
+    @classmethod
+    def trickle(cls, seconds_per_byte: float) -> Fault:
+        """Send the normal answer one byte every *seconds_per_byte*: each read is quick, the
+        answer never ends in time."""
+        return cls("trickle", seconds=seconds_per_byte)
+
+    @classmethod
+    def oversized(cls, size: int, *, announce: bool = True) -> Fault:
+        """Answer 200 with the normal JSON padded to *size* bytes, announcing that size in
+        ``Content-Length`` or (``announce=False``) sending it until the connection closes."""
+        return cls("oversized", size=size, announce=announce)
 
     @classmethod
     def retry_after_date(cls, status: int = 429, when: datetime | None = None) -> Fault:
@@ -83,6 +120,20 @@ RANDOM_KINDS: dict[str, Fault] = {
     "truncated": Fault.truncated_json(),
     "timeout": Fault.timeout(2.0),
 }
+
+
+def echoed(header: str, fault: Fault) -> str:
+    """The Authorization header as an ``echo`` *fault* shows it."""
+    value = header[: fault.cut] if fault.cut is not None else header
+    if fault.form == "percent":
+        value = quote(value, safe="")
+    elif fault.form == "json":
+        value = "".join(c if c.isalnum() else f"\\u{ord(c):04x}" for c in value)
+    elif fault.form == "split":
+        value = "\n".join(value[i : i + 5] for i in range(0, len(value), 5))
+    elif fault.form == "base64":
+        value = base64.b64encode(f"Authorization: {value}".encode()).decode("ascii")
+    return "." * fault.pad + value
 
 
 class TokenBucket:
@@ -121,6 +172,7 @@ class FaultPlan:
         self.latency_seconds = 0.0
         self.consistency_lag_seconds = 0.0
         self.bucket: TokenBucket | None = None
+        self.paging_lie: PagingLie | None = None
 
     def script(self, path: str, faults: Iterable[Fault]) -> None:
         """Answer the next requests whose path contains *path* with *faults*, in order."""
@@ -147,6 +199,10 @@ class FaultPlan:
         """Data Center: the next *times* pages after the first lose *drop* issues."""
         self.short_pages, self.short_page_drop = times, drop
 
+    def lie(self, lie: PagingLie | None) -> None:
+        """Serve *lie*'s contradictory paging metadata on every search (``None``: stop)."""
+        self.paging_lie = lie
+
     def rate_limit(self, capacity: int, per_second: float) -> None:
         """Answer 429 with ``Retry-After`` once a token bucket runs dry."""
         self.bucket = TokenBucket(capacity, per_second)
@@ -159,6 +215,7 @@ class FaultPlan:
         self.repeat_tokens = self.short_pages = 0
         self.latency_seconds = self.consistency_lag_seconds = 0.0
         self.bucket = None
+        self.paging_lie = None
 
     def next_fault(self, path: str) -> Fault | None:
         """The fault for a request to *path*, consuming scripted ones; None for none."""

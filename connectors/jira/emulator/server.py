@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,11 +33,12 @@ from zoneinfo import ZoneInfo
 from connectors.jira.emulator.api import ApiError, ApiRequest, ApiResponse, JiraApi, Limits
 from connectors.jira.emulator.catalog import Mode
 from connectors.jira.emulator.clock import Clock
-from connectors.jira.emulator.faults import Fault, FaultPlan
+from connectors.jira.emulator.faults import Fault, FaultPlan, echoed
 from connectors.jira.emulator.org import Organisation
 from connectors.jira.emulator.render import Renderer
 from connectors.jira.emulator.search import SearchEngine
 from connectors.jira.emulator.state import JiraState
+from connectors.jira.emulator.wire import head, write_answer
 
 __all__ = ["JiraEmulator", "LoggedRequest"]
 
@@ -323,7 +325,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.seconds)
         if fault is not None and fault.kind == "echo":
-            said = f"Request failed; it carried Authorization: {self.headers.get('Authorization')}"
+            header = self.headers.get("Authorization") or ""
+            said = f"Request failed; it carried Authorization: {echoed(header, fault)}"
             return _error(fault.code, said, owner.rate_headers()), fault
         if fault is not None and fault.kind == "status":
             seconds = fault.retry_after or ""
@@ -366,15 +369,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "truncated":
             payload = payload[: len(payload) // 2]
         reason = self.responses.get(response.status, ("",))[0]
-        head = [
-            f"{self.protocol_version} {response.status} {reason}",
-            f"Date: {self.date_time_string()}",
-            "Content-Type: application/json;charset=UTF-8",
-            f"Content-Length: {len(payload)}",
-            *(f"{name}: {value}" for name, value in response.headers.items()),
-        ]
-        # one write for head and body: a single segment per answer on keep-alive connections
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
+        status_line = f"{self.protocol_version} {response.status} {reason}"
+        date = self.date_time_string()
+        head_of = partial(head, status_line, date, response.headers)
+        if write_answer(self.wfile, head_of, payload, fault):
+            self.close_connection = True
 
     def _reset(self) -> None:
         # SO_LINGER with a zero timeout makes close() send RST: a real connection reset
