@@ -80,6 +80,12 @@ class Deadline:
         when it fired (the shut socket only made the read fail), else *error* itself."""
         return ResponseDeadlineExceeded(self.seconds) if self.fired else error
 
+    def check(self) -> None:
+        """Raise ``ResponseDeadlineExceeded`` once the deadline has passed: a socket shut
+        mid-answer can also read as an answer that merely ended early."""
+        if self.fired:
+            raise ResponseDeadlineExceeded(self.seconds)
+
     def attach(self, connection: HTTPConnection) -> None:
         """Shut *connection* down when the deadline passes (at once if it has)."""
         with self._lock:
@@ -197,11 +203,10 @@ def _read_whole(response: requests.Response, limit: int, watch: Deadline) -> Non
         raise ResponseTooLarge(limit, int(announced))
     body = bytearray()
     for chunk in response.iter_content(_CHUNK_BYTES):
-        if watch.fired:
-            response.close()
-            raise ResponseDeadlineExceeded(watch.seconds)
+        watch.check()
         body += chunk
         if len(body) > limit:
             response.close()
             raise ResponseTooLarge(limit)
+    watch.check()
     response._content = bytes(body)

@@ -7,10 +7,9 @@ count (``/search/approximate-count``), asked only once a query runs past ``FREE_
 that the usual short incremental query costs no extra request. The budget is generous:
 ``HEADROOM`` times that size plus ``SLACK_RESULTS``, counted in pages of the largest page
 the query has served (a server that clamps page sizes silently is not taken for an endless
-one), plus ``FREE_PAGES``. A count below what the query has already served when it is asked
-is stale (Cloud counts lag), so the larger wins; an exhausted budget asks the count again,
-``ASKS`` times in all, before it fails. Without any count the budget assumes
-``UNKNOWN_RESULTS``.
+one), plus ``FREE_PAGES``. A first count below what the query has already served is stale
+(Cloud's counts lag), so the larger wins; an exhausted budget asks the count again, ``ASKS``
+times in all, before it fails. Without any count the budget assumes ``UNKNOWN_RESULTS``.
 """
 
 from __future__ import annotations
@@ -90,8 +89,10 @@ class PageBudget:
         counted = self._count()
         if counted is None:
             return False
-        # A count below what the query has already served is stale: Cloud's counts lag.
-        counted = max(counted, self.served)
+        if self._asks == 1:
+            # A first count below what the query has already served is stale (Cloud's
+            # counts lag); later ones are not corrected, or repeated pages would feed it.
+            counted = max(counted, self.served)
         grew = self._expected is None or counted > self._expected
         self._expected = max(self._expected or 0, counted)
         return grew

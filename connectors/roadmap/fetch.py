@@ -182,9 +182,12 @@ def _fetch_into(fetch: _Fetch, origin: str, spool: BinaryIO) -> int:
                 stream=True,
                 allow_redirects=False,
             ) as response:
+                held.check()
                 _check_status(fetch, origin, response)
-                return _spool(config, origin, response, spool)
-        except requests.RequestException as error:
+                size = _spool(config, origin, response, spool)
+                held.check()
+                return size
+        except requests.RequestException as error:  # ResponseDeadlineExceeded included
             raise _request_failure(fetch, origin, held.cause(error)) from None
 
 

@@ -6,8 +6,11 @@ The emulator always runs in the test process, so it outlives every ``syncd`` it 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from sqlalchemy import String, Text, inspect, select
@@ -258,3 +262,45 @@ def proxied(upstream: tuple[str, int]) -> Iterator[TcpProxy]:
         yield proxy
     finally:
         proxy.cut()
+
+
+# -- what an attacker can read back of a credential ------------------------------------------
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}")
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(.)")
+
+
+def recovered(secret: str, text: str) -> set[str]:
+    """Every piece of *secret* of 6 characters or more that can be read back from *text*:
+    as it is, with whitespace removed, percent-decoded, JSON-unescaped (in any order, twice
+    over), or inside base64 (either alphabet) starting at any offset. Written apart from
+    ``syncd.core.redaction`` on purpose: it checks the masking, it does not share it."""
+    pieces = {secret[i : i + 6] for i in range(len(secret) - 5)}
+    views = {text}
+    for _ in range(2):
+        views |= {decode(view) for view in views for decode in (unquote, _unescape, _unspaced)}
+    views |= {decoded for view in views for decoded in _base64_texts(view)}
+    return {piece for piece in pieces if any(piece in view for view in views)}
+
+
+def _unspaced(text: str) -> str:
+    return "".join(text.split())
+
+
+def _unescape(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        if code:
+            return chr(int(code, 16))
+        return {"n": "\n", "t": "\t", "r": "\r"}.get(match.group(3), match.group(3))
+
+    return _ESCAPE.sub(one, text)
+
+
+def _base64_texts(text: str) -> Iterator[str]:
+    for run in _BASE64_RUN.findall(text):
+        standard = run.replace("-", "+").replace("_", "/")
+        for offset in range(4):
+            part = standard[offset:]
+            part = part[: len(part) - len(part) % 4]
+            with suppress(binascii.Error, ValueError):
+                yield base64.b64decode(part).decode("latin-1")

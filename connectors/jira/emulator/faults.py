@@ -123,7 +123,7 @@ RANDOM_KINDS: dict[str, Fault] = {
 
 
 def echoed(header: str, fault: Fault) -> str:
-    """The Authorization header as an ``echo`` *fault* shows it."""
+    """The error message of an ``echo`` *fault*, showing the Authorization *header*."""
     value = header[: fault.cut] if fault.cut is not None else header
     if fault.form == "percent":
         value = quote(value, safe="")
@@ -133,7 +133,7 @@ def echoed(header: str, fault: Fault) -> str:
         value = "\n".join(value[i : i + 5] for i in range(0, len(value), 5))
     elif fault.form == "base64":
         value = base64.b64encode(f"Authorization: {value}".encode()).decode("ascii")
-    return "." * fault.pad + value
+    return f"{'.' * fault.pad}Request failed; it carried Authorization: {value}"
 
 
 class TokenBucket:

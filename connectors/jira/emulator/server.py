@@ -325,8 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.seconds)
         if fault is not None and fault.kind == "echo":
-            header = self.headers.get("Authorization") or ""
-            said = f"Request failed; it carried Authorization: {echoed(header, fault)}"
+            said = echoed(self.headers.get("Authorization") or "", fault)
             return _error(fault.code, said, owner.rate_headers()), fault
         if fault is not None and fault.kind == "status":
             seconds = fault.retry_after or ""
@@ -370,8 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = payload[: len(payload) // 2]
         reason = self.responses.get(response.status, ("",))[0]
         status_line = f"{self.protocol_version} {response.status} {reason}"
-        date = self.date_time_string()
-        head_of = partial(head, status_line, date, response.headers)
+        head_of = partial(head, status_line, self.date_time_string(), response.headers)
         if write_answer(self.wfile, head_of, payload, fault):
             self.close_connection = True
 
