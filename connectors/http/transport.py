@@ -127,21 +127,14 @@ def _watching(connection: HTTPConnection) -> None:
             raise ResponseDeadlineExceeded(watch.seconds)
 
 
+# Watched from the moment the answer is awaited: sending is bounded by the socket timeout.
 class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watching(self)
-        super().request(*args, **kwargs)
-
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         _watching(self)
         return super().getresponse(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watching(self)
-        super().request(*args, **kwargs)
-
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         _watching(self)
         return super().getresponse(*args, **kwargs)

@@ -175,24 +175,33 @@ class _DataCenterWalk:
             yield RawPage(self._number, issues, self.stable)
             self._number += 1
             last = issues[-1] if issues else last
-            following = start + _advance(step, len(issues), total - start)
-            size = None
-            if following >= total:
-                if start >= total:  # this page already asked at the end
-                    self.ended = True
-                    return last
-                if limit is not None and total + 1 > limit:
-                    return last  # the next window asks past its own end
-                following, size = total, 1
-            elif following <= start:
-                raise PermanentSourceError(
-                    self._source,
-                    f"{self._partition}: Jira's startAt does not advance (maxResults={step} at "
-                    f"startAt={start} of {total})",
-                )
-            elif limit is not None and following + step > limit:
+            move = self._next(start, step, len(issues), total, limit)
+            if move is None:
                 return last
-            start = following
+            start, size = move
+
+    def _next(
+        self, start: int, step: int, served: int, total: int, limit: int | None
+    ) -> tuple[int, int | None] | None:
+        """Where the next page starts and its size (1: the look past ``total``); ``None``
+        when this window is done (``ended`` says whether the whole walk is)."""
+        following = start + _advance(step, served, total - start)
+        if following >= total:
+            if start >= total:  # this page already asked at the end
+                self.ended = True
+                return None
+            if limit is not None and total + 1 > limit:
+                return None  # the next window asks past its own end
+            return total, 1
+        if following <= start:
+            raise PermanentSourceError(
+                self._source,
+                f"{self._partition}: Jira's startAt does not advance (maxResults={step} at "
+                f"startAt={start} of {total})",
+            )
+        if limit is not None and following + step > limit:
+            return None
+        return following, None
 
     def _check_within(self, total: int, start: int, served: int) -> None:
         if served > max(0, total - start):
