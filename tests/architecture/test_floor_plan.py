@@ -17,7 +17,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 WRONG_IMPORTS = {
     "the daemon knows a concrete connector": ("syncd/app/daemon.py", "import connectors.jira"),
     "analytics know the mapping layer": ("syncd/analytics/rows.py", "import mappings"),
-    "connectors reach up to the metrics": ("connectors/http.py", "import syncd.metrics"),
+    "connectors reach up to the metrics": ("connectors/http/policy.py", "import syncd.metrics"),
     "the mapping layer reaches the analytics": ("mappings/teams.py", "import syncd.analytics"),
     "the store reaches up to the metrics": ("syncd/store/runs.py", "import syncd.metrics"),
     "the core reaches the store": ("syncd/core/errors.py", "import syncd.store"),
