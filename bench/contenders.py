@@ -76,6 +76,7 @@ def _raw_pages(session: requests.Session, spec: Spec, jql: str, fields: str) -> 
 def syncd_sync(spec: Spec) -> dict[str, Any]:
     """syncd's own sync (``SyncEngine.sync``) into the SQLite store of the spec's config."""
     from syncd.app.sync import SyncEngine
+    from syncd.core.domain import RunOutcome
     from syncd.service.config import load_config
     from syncd.service.logs import configure_logging
     from syncd.service.wiring import jira_sources, open_store
@@ -87,13 +88,13 @@ def syncd_sync(spec: Spec) -> dict[str, Any]:
     started = time.perf_counter()
     report = SyncEngine(store).sync(source, full=spec["full"])
     seconds = time.perf_counter() - started
-    if report.outcome != "success":
+    if report.outcome != RunOutcome.SUCCESS:
         raise RuntimeError(f"sync ended {report.outcome}: {report.error}")
     return {
         "seconds": seconds,
-        "issues": report.fetched,
-        "pages": report.pages,
-        "written": report.inserted + report.updated,
+        "issues": report.counts.issues_fetched,
+        "pages": report.counts.pages,
+        "written": report.counts.issues_inserted + report.counts.issues_updated,
     }
 
 

@@ -5,23 +5,26 @@ page in flight and the cursor never passes rows that are not committed. The wate
 next run's lower bound) moves only at the end of a run that saw every page, and only to the
 run's *start* time: anything updated while the run was paging is read again next time.
 Deletions are found by a separate census; nothing is soft-deleted from an incomplete one.
+
+Every run that begins ends recorded: a source error ends it as ``failure`` (or ``partial``
+during a shutdown), and so does any other exception that escapes it, which is closed in the
+store when the store can still record it, logged on one line and told to the observer.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
 
-from syncd.core.domain import Census, Page, Source
-from syncd.core.errors import SourceError, StoreError
-from syncd.store.runs import RunCounts
+from syncd.core.domain import Census, Page, RunCounts, RunKind, RunOutcome, Source
+from syncd.core.errors import SourceError, StoreError, SyncdError
+from syncd.core.redaction import redact
 
 __all__ = ["PageProgress", "RunReport", "SyncEngine", "SyncObserver", "SyncStore"]
 
@@ -53,14 +56,14 @@ class _CensusCounts(Protocol):
 class SyncStore(Protocol):
     """What the engine needs from the store (``syncd.store.Store`` provides it)."""
 
-    def begin_run(self, source: str, kind: str) -> int: ...
+    def begin_run(self, source: str, kind: RunKind) -> int: ...
 
     def write_page(self, source: str, run_id: int, page: Page) -> _PageCounts: ...
 
     def finish_run(
         self,
         run_id: int,
-        outcome: str,
+        outcome: RunOutcome,
         *,
         watermark: datetime | None = None,
         error: str | None = None,
@@ -90,22 +93,17 @@ class PageProgress:
 
 @dataclass(frozen=True, slots=True)
 class RunReport:
-    """What one run did. ``outcome`` is ``success``, ``partial`` (stopped or unstable paging:
-    the watermark did not move) or ``failure`` (``error`` says why, secret-free)."""
+    """What one run did: its ``counts``, and how it ended. ``outcome`` is ``success``,
+    ``partial`` (stopped or unstable paging: the watermark did not move) or ``failure``
+    (``error`` says why, secret-free)."""
 
     source: str
     run_id: int
-    kind: str
-    outcome: str
+    kind: RunKind
+    outcome: RunOutcome
     started_at: datetime
     finished_at: datetime
-    pages: int = 0
-    fetched: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    deleted: int = 0
+    counts: RunCounts = field(default_factory=RunCounts)
     lost: tuple[str, ...] = ()
     error: str | None = None
     rejected_reasons: dict[str, int] = field(default_factory=dict)
@@ -118,9 +116,14 @@ class RunReport:
 
 @dataclass(slots=True)
 class _Attempt:
-    """What a run that may die on a store error is known to be so far."""
+    """A run as far as it got: enough to report it, and close it, if it raises."""
 
-    kind: str
+    source: str
+    kind: RunKind
+    started_at: datetime
+    clock_start: float = field(default_factory=time.monotonic)
+    run_id: int | None = None
+    counts: RunCounts = field(default_factory=RunCounts)
 
 
 def _utcnow() -> datetime:
@@ -152,82 +155,125 @@ class SyncEngine:
     def sync(self, source: Source, *, full: bool = False) -> RunReport:
         """Fetch what changed since the watermark (everything when *full*) into the store.
 
-        A ``StoreError`` propagates, after the observer has been told of a failed run: the
-        store cannot record the run itself, but ``/metrics`` must still count the failure.
+        Any exception that escapes the run ends it as a ``failure``: closed in the store when
+        the store can still record it, logged, told to the observer, and returned as the
+        report. A ``StoreError`` is raised again after that (the store is likely away, so the
+        rest of the cycle cannot work either), which ``/metrics`` has then already counted.
         """
-        with self._failure_observed(source.name, "full" if full else "incremental") as attempt:
+        attempt = _Attempt(
+            source.name, RunKind.FULL if full else RunKind.INCREMENTAL, self._clock()
+        )
+        try:
             return self._sync(source, full, attempt)
+        except StoreError as error:
+            self._crashed(attempt, error)
+            raise
+        except Exception as error:  # any other escape still ends the run, as a failure
+            return self._crashed(attempt, error)
 
     def census(self, source: Source) -> RunReport:
-        """Sweep the ids the source can see and soft-delete what disappeared (a
-        ``StoreError`` propagates once observed, as for ``sync``)."""
-        with self._failure_observed(source.name, "census"):
-            return self._census(source)
-
-    @contextmanager
-    def _failure_observed(self, source: str, kind: str) -> Iterator[_Attempt]:
-        attempt = _Attempt(kind)
-        started = self._clock()
-        clock_start = time.monotonic()
+        """Sweep the ids the source can see and soft-delete what disappeared; an exception
+        that escapes it is handled as for ``sync``."""
+        attempt = _Attempt(source.name, RunKind.CENSUS, self._clock())
         try:
-            yield attempt
+            return self._census(source, attempt)
         except StoreError as error:
-            finished = started + _seconds(time.monotonic() - clock_start)
-            kind = attempt.kind
-            report = RunReport(source, 0, kind, "failure", started, finished, error=str(error))
-            _log.error("sync_run", source=source, kind=kind, outcome="failure", error=str(error))
-            if self._observer is not None:
-                self._observer.run_finished(report)
+            self._crashed(attempt, error)
             raise
+        except Exception as error:  # any other escape still ends the run, as a failure
+            return self._crashed(attempt, error)
+
+    def _crashed(self, attempt: _Attempt, error: Exception) -> RunReport:
+        """Record *attempt* as failed by *error* wherever it can be: the store, the log, the
+        observer."""
+        message = _describe(error)
+        finished = attempt.started_at + _seconds(time.monotonic() - attempt.clock_start)
+        report = RunReport(
+            attempt.source,
+            attempt.run_id or 0,
+            attempt.kind,
+            RunOutcome.FAILURE,
+            attempt.started_at,
+            finished,
+            counts=attempt.counts,
+            error=message,
+        )
+        closed = self._close_failed(attempt.run_id, message)
+        _log.error(
+            "sync_run",
+            source=report.source,
+            run_id=report.run_id,
+            kind=report.kind,
+            outcome=report.outcome,
+            error=message,
+            recorded=closed,
+        )
+        # The traceback is for whoever debugs syncd, not for the one line an operator reads.
+        _log.debug("sync_run_traceback", exc_info=error)
+        if self._observer is not None:
+            self._observer.run_finished(report)
+        return report
+
+    def _close_failed(self, run_id: int | None, message: str) -> bool:
+        """Close *run_id* as a failure; whether the store recorded it (it may be away)."""
+        if run_id is None:
+            return False
+        try:
+            self._store.finish_run(run_id, RunOutcome.FAILURE, error=message)
+        except Exception as error:  # the store is away or refuses: the run closes next time
+            _log.warning("sync_run_not_closed", run_id=run_id, error=_describe(error))
+            return False
+        return True
 
     def _sync(self, source: Source, full: bool, attempt: _Attempt) -> RunReport:
         since = None if full else self._store.watermark(source.name)
-        kind = attempt.kind = "full" if since is None else "incremental"
-        started = self._clock()
-        run_id = self._store.begin_run(source.name, kind)
-        report = RunReport(source.name, run_id, kind, "running", started, started)
+        kind = attempt.kind = RunKind.FULL if since is None else RunKind.INCREMENTAL
+        started = attempt.started_at = self._clock()
+        run_id = attempt.run_id = self._store.begin_run(source.name, kind)
+        attempt.clock_start = time.monotonic()
+        report = RunReport(source.name, run_id, kind, RunOutcome.RUNNING, started, started)
         structlog.contextvars.bind_contextvars(source=source.name, run_id=run_id)
-        clock_start = time.monotonic()
         try:
-            report, stable = self._pull(source, since, report)
-            if report.outcome != "failure":
-                stopped = self._stop.is_set()
-                outcome = "success" if stable and not stopped else "partial"
+            report, stable = self._pull(source, since, report, attempt)
+            if report.outcome != RunOutcome.FAILURE:
+                complete = stable and not self._stop.is_set()
+                outcome = RunOutcome.SUCCESS if complete else RunOutcome.PARTIAL
                 report = replace(report, outcome=outcome)
-            watermark = started if report.outcome == "success" else None
+            watermark = started if report.outcome == RunOutcome.SUCCESS else None
         finally:
             structlog.contextvars.unbind_contextvars("source", "run_id")
-        return self._finish(report, watermark, time.monotonic() - clock_start)
+        return self._finish(report, watermark, time.monotonic() - attempt.clock_start)
 
-    def _census(self, source: Source) -> RunReport:
-        started = self._clock()
-        run_id = self._store.begin_run(source.name, "census")
-        report = RunReport(source.name, run_id, "census", "running", started, started)
-        clock_start = time.monotonic()
+    def _census(self, source: Source, attempt: _Attempt) -> RunReport:
+        started = attempt.started_at = self._clock()
+        run_id = attempt.run_id = self._store.begin_run(source.name, RunKind.CENSUS)
+        attempt.clock_start = time.monotonic()
+        report = RunReport(
+            source.name, run_id, RunKind.CENSUS, RunOutcome.RUNNING, started, started
+        )
         try:
             census = source.census()
             result = self._store.apply_census(source.name, run_id, census)
-            outcome = "success" if census.complete else "partial"
             fetched = sum(len(ids) for ids in census.ids.values())
             report = replace(
                 report,
-                outcome=outcome,
-                fetched=fetched,
-                deleted=result.deleted,
+                outcome=RunOutcome.SUCCESS if census.complete else RunOutcome.PARTIAL,
+                counts=RunCounts(issues_fetched=fetched, deleted=result.deleted),
                 lost=tuple(sorted(census.lost)),
             )
         except SourceError as error:
             report = self._failed(report, error)
-        return self._finish(report, None, time.monotonic() - clock_start)
+        return self._finish(report, None, time.monotonic() - attempt.clock_start)
 
     def _pull(
-        self, source: Source, since: datetime | None, report: RunReport
+        self, source: Source, since: datetime | None, report: RunReport, attempt: _Attempt
     ) -> tuple[RunReport, bool]:
         stable = True
         reasons: dict[str, int] = {}
         try:
             for page in source.pages(since):
                 report = self._commit(source, report, page, reasons)
+                attempt.counts = report.counts
                 stable = stable and page.stable
                 if self._stop.is_set():
                     break
@@ -239,42 +285,36 @@ class SyncEngine:
     def _failed(self, report: RunReport, error: SourceError) -> RunReport:
         # A shutdown that interrupts a request is a stop, not a failure of the source: a
         # rolling restart must not raise sync-failure alerts.
-        outcome = "partial" if self._stop.is_set() else "failure"
+        outcome = RunOutcome.PARTIAL if self._stop.is_set() else RunOutcome.FAILURE
         return replace(report, outcome=outcome, error=str(error))
 
     def _commit(
         self, source: Source, report: RunReport, page: Page, reasons: dict[str, int]
     ) -> RunReport:
-        counts = self._store.write_page(source.name, report.run_id, page)
+        written = self._store.write_page(source.name, report.run_id, page)
         for rejected in page.rejected:
             reasons[rejected.reason] = reasons.get(rejected.reason, 0) + 1
-        report = replace(
-            report,
-            pages=report.pages + 1,
-            fetched=report.fetched + len(page.issues) + len(page.rejected),
-            inserted=report.inserted + counts.inserted,
-            updated=report.updated + counts.updated,
-            unchanged=report.unchanged + counts.unchanged,
-            rejected=report.rejected + counts.rejected,
+        counts = report.counts + RunCounts(
+            pages=1,
+            issues_fetched=len(page.issues) + len(page.rejected),
+            issues_inserted=written.inserted,
+            issues_updated=written.updated,
+            issues_unchanged=written.unchanged,
+            rejected=written.rejected,
         )
         if self._on_page is not None:
-            self._on_page(PageProgress(source.name, page.partition, report.pages, report.fetched))
-        return report
+            fetched = counts.issues_fetched
+            self._on_page(PageProgress(source.name, page.partition, counts.pages, fetched))
+        return replace(report, counts=counts)
 
     def _finish(self, report: RunReport, watermark: datetime | None, elapsed: float) -> RunReport:
-        finished = report.started_at + _seconds(elapsed)
-        report = replace(report, finished_at=finished)
-        counts = RunCounts(
-            pages=report.pages,
-            issues_fetched=report.fetched,
-            issues_inserted=report.inserted,
-            issues_updated=report.updated,
-            issues_unchanged=report.unchanged,
-            rejected=report.rejected,
-            deleted=report.deleted,
-        )
+        report = replace(report, finished_at=report.started_at + _seconds(elapsed))
         self._store.finish_run(
-            report.run_id, report.outcome, watermark=watermark, error=report.error, counts=counts
+            report.run_id,
+            report.outcome,
+            watermark=watermark,
+            error=report.error,
+            counts=report.counts,
         )
         _log.info(
             "sync_run",
@@ -282,13 +322,7 @@ class SyncEngine:
             run_id=report.run_id,
             kind=report.kind,
             outcome=report.outcome,
-            pages=report.pages,
-            fetched=report.fetched,
-            inserted=report.inserted,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            rejected=report.rejected,
-            deleted=report.deleted,
+            **asdict(report.counts),
             lost=list(report.lost),
             duration_s=round(report.duration_seconds, 3),
             error=report.error,
@@ -296,6 +330,22 @@ class SyncEngine:
         if self._observer is not None:
             self._observer.run_finished(report)
         return report
+
+
+def _describe(error: Exception) -> str:
+    """One secret-free line naming *error*: its own message for syncd's errors, the type and
+    the first line of the message for anything else (a driver's or a bug's)."""
+    if isinstance(error, SyncdError):
+        return str(redact(str(error)))
+    kind = type(error)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    lines = str(error).strip().splitlines()
+    text = f"unexpected {name}: {lines[0]}" if lines else f"unexpected {name}"
+    return str(redact(text))
 
 
 def _seconds(value: float) -> timedelta:

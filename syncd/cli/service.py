@@ -12,6 +12,7 @@ from syncd.app.sync import RunReport, SyncEngine
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.progress import page_progress
 from syncd.cli.status import add_status_options, show_status
+from syncd.core.domain import RunOutcome
 from syncd.core.redaction import redact
 from syncd.service.wiring import (
     jira_sources,
@@ -102,7 +103,7 @@ def _sync(args: argparse.Namespace) -> int:
             if args.census:
                 reports.append(engine.census(source))
             for report in reports:
-                if report.outcome == "failure":
+                if report.outcome == RunOutcome.FAILURE:
                     failed = True
                     _say_failed(report)
     pipeline.refresh()

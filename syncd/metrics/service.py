@@ -16,7 +16,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from syncd.core.domain import ensure_utc
+from syncd.core.domain import RunOutcome, ensure_utc
 
 __all__ = [
     "OUTCOMES",
@@ -26,7 +26,7 @@ __all__ = [
     "status_class",
 ]
 
-OUTCOMES: tuple[str, ...] = ("success", "failure", "partial")
+OUTCOMES: tuple[str, ...] = tuple(outcome.value for outcome in RunOutcome.final())
 STATUS_CLASSES: tuple[str, ...] = ("2xx", "4xx", "429", "5xx", "error")
 RETRY_REASONS: tuple[str, ...] = ("rate_limited", "server_error", "timeout", "connection")
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -77,7 +77,7 @@ class ServiceMetrics:
         registry.register(self)
 
     def run_finished(
-        self, source: str, outcome: str, duration: float, finished_at: datetime
+        self, source: str, outcome: RunOutcome, duration: float, finished_at: datetime
     ) -> None:
         """Record one sync run of *source*; only a ``success`` moves the last-success time."""
         self._check(source, outcome, OUTCOMES)
@@ -86,7 +86,7 @@ class ServiceMetrics:
             self._runs[source, outcome] += 1
             self._last_attempt[source] = moment
             self._duration[source] = max(0.0, duration)
-            if outcome == "success":
+            if outcome == RunOutcome.SUCCESS:
                 self._last_success[source] = moment
 
     def restore(

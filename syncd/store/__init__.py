@@ -25,7 +25,7 @@ from syncd.store.engine import create_store_engine, display_url
 from syncd.store.issues import PageCounts
 from syncd.store.lock import WriterLock
 from syncd.store.migrate import current_revision, ensure_current, head_revision, upgrade
-from syncd.store.runs import RunCounts, RunKind, RunOutcome, SyncProgress
+from syncd.store.runs import SyncProgress
 from syncd.store.schema import metadata
 from syncd.store.status import QuarantinedRecord, RoadmapStatus, RunSummary, SourceStatus
 from syncd.store.store import Store
@@ -37,9 +37,6 @@ __all__ = [
     "PageCounts",
     "QuarantinedRecord",
     "RoadmapStatus",
-    "RunCounts",
-    "RunKind",
-    "RunOutcome",
     "RunSummary",
     "SourceStatus",
     "Store",

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, Row, bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from syncd.core.domain import Issue, Page, RejectedRecord, StatusCategory
+from syncd.core.domain import Issue, Page, RejectedRecord, RunCounts, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
-from syncd.store.runs import RunCounts, record_page
+from syncd.store.runs import record_page
 from syncd.store.scan import driver_rows, moment, optional_moment, scan_issues
 from syncd.store.schema import issue_history, issues, rejected_records
 

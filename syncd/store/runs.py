@@ -9,21 +9,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection
 
+from syncd.core.domain import RunCounts, RunKind, RunOutcome
 from syncd.core.errors import StoreError
 from syncd.store.dialect import insert_for
 from syncd.store.schema import sync_runs, sync_state
 from syncd.store.types import UtcDateTime
 
 __all__ = [
-    "RunCounts",
-    "RunKind",
-    "RunOutcome",
     "SyncProgress",
     "begin_run",
     "finish_run",
@@ -34,36 +31,6 @@ __all__ = [
 ]
 
 _ERROR_LIMIT = 4000
-
-
-class RunKind(StrEnum):
-    """What a run does: fetch changes since the watermark, fetch everything, or sweep ids."""
-
-    INCREMENTAL = "incremental"
-    FULL = "full"
-    CENSUS = "census"
-
-
-class RunOutcome(StrEnum):
-    """How a run ended (``running`` until ``finish_run``)."""
-
-    RUNNING = "running"
-    SUCCESS = "success"
-    FAILURE = "failure"
-    PARTIAL = "partial"
-
-
-@dataclass(frozen=True, slots=True)
-class RunCounts:
-    """A run's totals; ``finish_run`` stores them in place of the ones accumulated per page."""
-
-    pages: int = 0
-    issues_fetched: int = 0
-    issues_inserted: int = 0
-    issues_updated: int = 0
-    issues_unchanged: int = 0
-    rejected: int = 0
-    deleted: int = 0
 
 
 @dataclass(frozen=True, slots=True)

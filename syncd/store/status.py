@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, select, union
 from sqlalchemy.engine import Connection
 
+from syncd.core.domain import RunKind, RunOutcome
 from syncd.store.schema import issues, rejected_records, roadmap_sources, sync_runs, sync_state
 
 __all__ = [
@@ -29,10 +30,10 @@ class RunSummary:
 
     run_id: int
     source: str
-    kind: str
+    kind: RunKind
     started_at: datetime
     finished_at: datetime | None
-    outcome: str
+    outcome: RunOutcome
     pages: int
     issues_fetched: int
     issues_inserted: int
@@ -98,7 +99,7 @@ def _status(connection: Connection, source: str) -> SourceStatus:
     ).one_or_none()
     last_success = connection.execute(
         select(func.max(sync_runs.c.finished_at)).where(
-            sync_runs.c.source == source, sync_runs.c.outcome == "success"
+            sync_runs.c.source == source, sync_runs.c.outcome == RunOutcome.SUCCESS.value
         )
     ).scalar_one()
     quarantined = connection.execute(
@@ -121,6 +122,7 @@ def _summary(row: Row[Any]) -> RunSummary:
     values = row._asdict()
     values.pop("epoch")
     values["lost_partitions"] = tuple(values["lost_partitions"])
+    values["kind"], values["outcome"] = RunKind(row.kind), RunOutcome(row.outcome)
     return RunSummary(**values)
 
 

@@ -25,6 +25,9 @@ from syncd.core.domain import (
     Page,
     RejectedRecord,
     RoadmapItem,
+    RunCounts,
+    RunKind,
+    RunOutcome,
 )
 from syncd.core.errors import StoreError
 from syncd.store import census, decisions, issues, okrs, roadmap, runs, schema, snapshots
@@ -64,10 +67,10 @@ class Store:
         self._analyse = AnalyseSchedule() if engine.dialect.name == "postgresql" else None
 
     # -- sync runs and pages -------------------------------------------------------------
-    def begin_run(self, source: str, kind: runs.RunKind | str) -> int:
+    def begin_run(self, source: str, kind: RunKind | str) -> int:
         """Start a run of *kind* for *source*; it becomes the source's current run."""
         with self._transaction("begin a sync run") as connection:
-            return runs.begin_run(connection, source, runs.RunKind(kind), self._clock())
+            return runs.begin_run(connection, source, RunKind(kind), self._clock())
 
     def write_page(self, source: str, run_id: int, page: Page) -> issues.PageCounts:
         """Store one page, its quarantined records and the run's progress atomically.
@@ -91,11 +94,11 @@ class Store:
     def finish_run(
         self,
         run_id: int,
-        outcome: runs.RunOutcome | str,
+        outcome: RunOutcome | str,
         *,
         watermark: datetime | None = None,
         error: str | None = None,
-        counts: runs.RunCounts | None = None,
+        counts: RunCounts | None = None,
     ) -> bool:
         """Record how *run_id* ended; move the watermark when given (returns whether it moved).
 
@@ -106,7 +109,7 @@ class Store:
             return runs.finish_run(
                 connection,
                 run_id,
-                runs.RunOutcome(outcome),
+                RunOutcome(outcome),
                 watermark=watermark,
                 error=error,
                 counts=counts,

@@ -29,7 +29,7 @@ def test_full_sync_stores_exactly_the_emulators_issues(rig: Rig) -> None:
 
     assert report.outcome == "success", report.error
     assert stored_issues(rig.store) == emulator_issues(rig.emulator)
-    assert report.inserted == len(emulator_issues(rig.emulator))
+    assert report.counts.issues_inserted == len(emulator_issues(rig.emulator))
     assert rig.store.watermark("acme") == rig.emulator.clock.now()
 
 
@@ -58,7 +58,7 @@ def test_incremental_sync_fetches_only_what_changed_and_converges(rig: Rig) -> N
     assert report.kind == "incremental"
     assert changed <= served <= changed + 5
     assert census.outcome == "success"
-    assert census.deleted == len(gone) >= 1
+    assert census.counts.deleted == len(gone) >= 1
     assert stored_issues(rig.store) == emulator_issues(rig.emulator)
 
 
@@ -167,7 +167,7 @@ def test_a_project_that_became_invisible_is_lost_access_not_mass_deletion(rig: R
     census = rig.engine.census(rig.source)
 
     assert census.lost == (PROJECTS[0],)
-    assert census.deleted == 0
+    assert census.counts.deleted == 0
     assert len(stored_issues(rig.store)) == before
 
 
@@ -188,7 +188,7 @@ def test_data_center_results_past_the_result_window_are_read_by_narrowed_queries
         assert stored_issues(rig.store) == emulator_issues(rig.emulator)
         assert max(len(ids) for ids in source_pages.values()) > 60
         assert census.outcome == "success", census.error
-        assert census.deleted == 0
+        assert census.counts.deleted == 0
     finally:
         rig.emulator.stop()
 

@@ -73,7 +73,7 @@ def _assert_nothing_half_written(rig: Rig, report: RunReport) -> None:
     truth = emulator_issues(rig.emulator)
     stored = stored_issues(rig.store)
     assert {issue_id: truth.get(issue_id) for issue_id in stored} == stored
-    assert len(stored) == report.inserted  # exactly the committed pages, nothing else
+    assert len(stored) == report.counts.issues_inserted  # exactly the committed pages, nothing else
 
 
 SCRIPTED = {
@@ -182,7 +182,7 @@ def test_a_short_data_center_page_loses_no_issue(database_url: str, drop: int) -
         census = rig.engine.census(_source(rig))
 
         assert census.outcome in ("success", "partial"), census.error
-        assert census.deleted == 0
+        assert census.counts.deleted == 0
         assert stored_issues(rig.store) == emulator_issues(rig.emulator)
         tally("faults: short pages survived", 12)
     finally:

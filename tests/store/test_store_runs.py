@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from store_builders import SOURCE, T0, FixedClock, make_issue, page_of
 
+from syncd.core.domain import RunCounts
 from syncd.core.errors import StoreError
-from syncd.store import RunCounts, Store
+from syncd.store import Store
 
 
 def test_the_watermark_moves_only_when_given(store: Store) -> None:

@@ -1,4 +1,5 @@
-"""The domain model every other layer speaks: issues, decisions, OKRs, roadmap items, sync pages.
+"""The domain model every other layer speaks: issues, decisions, OKRs, roadmap items, sync pages
+and the vocabulary of sync runs.
 
 Values are frozen, slotted dataclasses; every datetime is timezone-aware UTC. Nothing here
 knows about HTTP, SQL or YAML.
@@ -19,6 +20,7 @@ from syncd.core.domain.okr import (
     names_the_organisation,
 )
 from syncd.core.domain.roadmap import RoadmapFeed, RoadmapItem, RoadmapSnapshot
+from syncd.core.domain.runs import RunCounts, RunKind, RunOutcome
 from syncd.core.domain.sync import Census, Page, RejectedRecord, Source
 from syncd.core.domain.work import Decision, Issue, StatusCategory, WorkClass, ensure_utc
 
@@ -40,6 +42,9 @@ __all__ = [
     "RoadmapFeed",
     "RoadmapItem",
     "RoadmapSnapshot",
+    "RunCounts",
+    "RunKind",
+    "RunOutcome",
     "Source",
     "StatusCategory",
     "Subject",
