@@ -1,7 +1,9 @@
 """Engines for the store: a SQLite file by default, PostgreSQL (psycopg 3) in production.
 
 Every engine hides bound parameters (``hide_parameters=True``), so no value can reach a log
-line or an error message through SQLAlchemy.
+line or an error message through SQLAlchemy. JSON columns are written by ``json_text``, which
+writes only standard JSON the store can read back (see ``syncd.core.storable``), and read by
+``json_value``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["create_store_engine", "display_url", "is_sqlite"]
+from syncd.core.storable import storable_json
+
+__all__ = ["create_store_engine", "display_url", "is_sqlite", "json_text", "json_value"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile"})
@@ -45,7 +49,7 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
         "future": True,
         # Raw payloads are most of what a page writes and what re-deciding reads back.
         "json_serializer": json_text,
-        "json_deserializer": orjson.loads,
+        "json_deserializer": json_value,
     }
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"check_same_thread": False}
@@ -59,14 +63,37 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
 
 
 def json_text(value: Any) -> str:
-    """JSON text for a JSON column: orjson (several times faster), else the standard module.
+    """Standard JSON text for a JSON column, that ``json_value`` gives back.
 
-    The standard module is the fallback for what orjson refuses (integers past 64 bits).
+    orjson writes it (several times faster than the standard module). What it refuses (lone
+    surrogates, integers past 64 bits) and text holding an escaped NUL, which PostgreSQL
+    cannot read out of JSON, are written from ``storable_json(value)``: strings made storable,
+    and ``UnstorableValue`` raised for an integer no JSON column gives back.
     """
     try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+        text = orjson.dumps(value, option=_JSON_OPTIONS)
     except orjson.JSONEncodeError:
-        return json.dumps(value)
+        text = orjson.dumps(storable_json(value), option=_JSON_OPTIONS)
+    else:
+        if b"\\u0000" in text:
+            text = orjson.dumps(storable_json(value), option=_JSON_OPTIONS)
+    return text.decode("utf-8")
+
+
+def json_value(text: str | bytes) -> Any:
+    """The value of a JSON column.
+
+    Stores written before ``json_text`` made every value standard may hold ``Infinity``,
+    ``NaN`` or an escaped lone surrogate, which orjson refuses: those are read by the standard
+    module, so such a store stays readable.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -6,13 +6,33 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from syncd.core.domain import ensure_utc
+from syncd.core.storable import storable_text
 
-__all__ = ["UtcDateTime"]
+__all__ = ["StorableString", "StorableText", "UtcDateTime"]
+
+
+class StorableString(TypeDecorator[str]):
+    """``String`` whose values are made storable on the way in: NUL and lone surrogates
+    become U+FFFD (see ``syncd.core.storable``), on both backends alike."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """The value with what no backend can hold replaced."""
+        return None if value is None else storable_text(value)
+
+
+class StorableText(StorableString):
+    """``Text`` made storable on the way in, as ``StorableString``."""
+
+    impl = Text
+    cache_ok = True
 
 
 class UtcDateTime(TypeDecorator[datetime]):
