@@ -1,7 +1,8 @@
 """The ``syncd`` command: the composition root, the one place that wires concrete parts.
 
 Exit codes: 0 success; 1 a run failed (a source, the store); 2 invalid configuration, rule
-files or usage (every problem listed); 130 interrupted.
+files or usage (every problem listed), or a store whose schema is not what syncd expects;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+import structlog
+
 from syncd import __version__
-from syncd.core.errors import ConfigError, RuleSetError, StoreError, SyncdError
+from syncd.core.errors import ConfigError, RuleSetError, StoreSchemaError, SyncdError
 from syncd.core.redaction import redact
 from syncd.service.logs import configure_logging
 
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
+_log = structlog.get_logger("syncd.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,17 +32,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (ConfigError, RuleSetError) as error:
-        print(redact(str(error)), file=sys.stderr)
-        return 2
-    except StoreError as error:
-        print(f"syncd: {redact(str(error))}", file=sys.stderr)
-        return 1
-    except SyncdError as error:
-        print(f"syncd: {redact(str(error))}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        return _reported(error)
+
+
+def _reported(error: Exception) -> int:
+    """Print *error* for a person (one line; a list for files with problems), return the exit
+    code. A driver's error or a bug gets one line too, its traceback only at debug level."""
+    if isinstance(error, ConfigError | RuleSetError):
+        print(redact(str(error)), file=sys.stderr)
+        return 2
+    if isinstance(error, SyncdError):
+        print(f"syncd: {redact(str(error))}", file=sys.stderr)
+        return 2 if isinstance(error, StoreSchemaError) else 1
+    _log.debug("unexpected_error", exc_info=error)
+    first = (str(error).strip().splitlines() or [""])[0]
+    print(
+        f"syncd: unexpected {type(error).__name__}: {redact(first)} "
+        "(run with --log-level debug for the traceback)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@
     SyncdError
     ├── ConfigError            fatal at start: exit code 2, every problem listed with its place
     ├── StoreError             the store is unreachable or at the wrong schema version
+    │   └── StoreSchemaError       its tables are not what syncd expects: exit code 2
     ├── SourceError            a source run failed
     │   ├── TransientSourceError   429, 5xx, timeouts: retried, then the run fails
     │   └── PermanentSourceError   other 4xx, protocol violations: the run fails at once
@@ -28,6 +29,7 @@ __all__ = [
     "RuleSetError",
     "SourceError",
     "StoreError",
+    "StoreSchemaError",
     "SyncdError",
     "TransientSourceError",
 ]
@@ -71,6 +73,12 @@ class RuleSetError(_ProblemsError):
 
 class StoreError(SyncdError):
     """The store cannot be used: unreachable, or its schema is not at the expected revision."""
+
+
+class StoreSchemaError(StoreError):
+    """The store's tables are not what this syncd expects: a table or column is missing, or
+    the version table holds more than one revision. Retrying cannot help (exit code 2): the
+    message says to run ``syncd db upgrade`` or to restore the store."""
 
 
 class SourceError(SyncdError):

@@ -19,6 +19,7 @@ from syncd.service.config import Config
 from syncd.store import (
     Store,
     WriterLock,
+    check_schema,
     create_store_engine,
     current_revision,
     display_url,
@@ -48,9 +49,11 @@ def migrate_store(engine: Engine, upgrade_if_behind: bool = True) -> None:
     """``ensure_current`` for one process at a time: replicas that start together on an empty
     store would otherwise run the same migration twice and the second would fail.
 
-    A store already at head is not locked at all (the common start).
+    A store already at head is not locked at all (the common start); its tables are still
+    checked (``StoreSchemaError`` when one was changed by hand).
     """
     if current_revision(engine) == head_revision():
+        check_schema(engine)
         return
     lock = WriterLock(engine, "migrate")
     if not lock.acquire_within(_MIGRATION_WAIT_SECONDS):

@@ -24,7 +24,13 @@ from syncd.store.decisions import DecisionCounts, DecisionRecord
 from syncd.store.engine import create_store_engine, display_url
 from syncd.store.issues import PageCounts
 from syncd.store.lock import WriterLock
-from syncd.store.migrate import current_revision, ensure_current, head_revision, upgrade
+from syncd.store.migrate import (
+    check_schema,
+    current_revision,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
 from syncd.store.runs import SyncProgress
 from syncd.store.schema import metadata
 from syncd.store.status import QuarantinedRecord, RoadmapStatus, RunSummary, SourceStatus
@@ -42,6 +48,7 @@ __all__ = [
     "Store",
     "SyncProgress",
     "WriterLock",
+    "check_schema",
     "create_store_engine",
     "current_revision",
     "display_url",

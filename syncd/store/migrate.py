@@ -1,7 +1,9 @@
 """Schema migrations: upgrade to head, read the current revision, refuse a stale schema.
 
 Alembic is configured in code with ``script_location`` pointing inside this package, so a
-wheel install needs no alembic.ini.
+wheel install needs no alembic.ini. A store whose version table holds several revisions, or
+that lacks a table or column syncd uses (changed by hand), is refused with a
+``StoreSchemaError`` saying what is wrong and what to do (``check_schema``).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.errors import StoreError
 from syncd.store.engine import display_url
+from syncd.store.failures import schema_error, translated
+from syncd.store.schema import metadata
 
-__all__ = ["current_revision", "ensure_current", "head_revision", "upgrade"]
+__all__ = ["check_schema", "current_revision", "ensure_current", "head_revision", "upgrade"]
 
 _SCRIPT_LOCATION = Path(__file__).with_name("migrations")
 
@@ -51,14 +55,45 @@ def upgrade(engine: Engine) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The store's revision, or ``None`` for a store that was never migrated."""
+    """The store's revision, or ``None`` for a store that was never migrated.
+
+    Raises ``StoreSchemaError`` when the version table holds more than one revision.
+    """
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            heads = MigrationContext.configure(connection).get_current_heads()
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot reach the store at {display_url(engine.url)}: {_first_line(error)}"
         ) from error
+    if len(heads) > 1:
+        listed = ", ".join(sorted(heads))
+        raise schema_error(
+            engine, f"alembic_version holds {len(heads)} revisions ({listed}), one expected"
+        )
+    return heads[0] if heads else None
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise ``StoreSchemaError`` naming every table and column syncd uses that is missing."""
+    with translated(engine, "read the store's schema"):
+        inspector = inspect(engine)
+        present = set(inspector.get_table_names())
+        wanted = [table.name for table in metadata.sorted_tables if table.name in present]
+        columns = inspector.get_multi_columns(filter_names=wanted) if wanted else {}
+    found = {table: {column["name"] for column in listed} for (_, table), listed in columns.items()}
+    problems = []
+    for table in metadata.sorted_tables:
+        if table.name not in found:
+            problems.append(f"table {table.name} is missing")
+            continue
+        problems += [
+            f"column {table.name}.{column.name} is missing"
+            for column in table.columns
+            if column.name not in found[table.name]
+        ]
+    if problems:
+        raise schema_error(engine, "; ".join(problems))
 
 
 def ensure_current(engine: Engine, upgrade_if_behind: bool) -> None:
@@ -68,6 +103,7 @@ def ensure_current(engine: Engine, upgrade_if_behind: bool) -> None:
     """
     current, head = current_revision(engine), head_revision()
     if current == head:
+        check_schema(engine)
         return
     where = display_url(engine.url)
     known = current is None or _is_known(current)
@@ -83,6 +119,7 @@ def ensure_current(engine: Engine, upgrade_if_behind: bool) -> None:
             "run `syncd db upgrade`"
         )
     upgrade(engine)
+    check_schema(engine)
 
 
 def _is_known(revision: str) -> bool:

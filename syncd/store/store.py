@@ -1,7 +1,8 @@
 """``Store``: the one facade the sync engine, CLI, mapping and analytics code talk to.
 
-Each write method is one transaction. Database failures surface as ``StoreError`` whose
-message names the operation and the store (password removed) but no bound values.
+Each write method is one transaction. Database failures, while writing or while streaming rows,
+surface as ``StoreError`` whose message names the operation and the store (password removed)
+but no bound values (see ``syncd.store.failures``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import Connection
@@ -29,9 +30,8 @@ from syncd.core.domain import (
     RunKind,
     RunOutcome,
 )
-from syncd.core.errors import StoreError
 from syncd.store import census, decisions, issues, okrs, roadmap, runs, schema, snapshots
-from syncd.store.engine import display_url
+from syncd.store.failures import translated
 from syncd.store.planner import AnalyseSchedule
 from syncd.store.status import (
     QuarantinedRecord,
@@ -47,6 +47,7 @@ from syncd.store.status import (
 __all__ = ["Clock", "Store"]
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def _utc_now() -> datetime:
@@ -138,7 +139,8 @@ class Store:
         """Stream stored issues, *chunk* rows at a time; with ``with_raw=False`` the raw
         payloads stay in the store (``Issue.raw`` is empty), which keeps a pass over every
         issue small in memory."""
-        return issues.iter_issues(self.engine, source, include_deleted, chunk, with_raw=with_raw)
+        found = issues.iter_issues(self.engine, source, include_deleted, chunk, with_raw=with_raw)
+        return self._streamed("read issues", found)
 
     def get_issue_by_key(self, key: str, source: str | None = None) -> Issue | None:
         """The issue known as *key*, now or before a move; ``None`` when unknown."""
@@ -158,7 +160,7 @@ class Store:
 
     def iter_decisions(self, source: str | None = None) -> Iterator[Decision]:
         """Stream the current decisions."""
-        return decisions.iter_decisions(self.engine, source)
+        return self._streamed("read decisions", decisions.iter_decisions(self.engine, source))
 
     def decision_for(self, source: str, issue_id: int) -> decisions.DecisionRecord | None:
         """The current decision of one issue and when it was made."""
@@ -197,7 +199,8 @@ class Store:
 
     def iter_roadmap_items(self, source: str | None = None) -> Iterator[RoadmapItem]:
         """Stream stored roadmap items."""
-        return roadmap.iter_roadmap_items(self.engine, source)
+        found = roadmap.iter_roadmap_items(self.engine, source)
+        return self._streamed("read roadmap items", found)
 
     def roadmap_source_hash(self, source: str) -> str | None:
         """The content hash of *source*'s last loaded export."""
@@ -300,12 +303,10 @@ class Store:
 
     @contextmanager
     def _translated(self, action: str) -> Iterator[None]:
-        try:
+        with translated(self.engine, action):
             yield
-        except SQLAlchemyError as error:
-            original = getattr(error, "orig", None) or error
-            first = (str(original).strip().splitlines() or [""])[0]
-            raise StoreError(
-                f"cannot {action} in the store at {display_url(self.engine.url)}: "
-                f"{type(original).__name__}: {first}"
-            ) from error
+
+    def _streamed(self, action: str, rows: Iterator[T]) -> Iterator[T]:
+        """*rows*, with a failure while reading them translated as for one-shot reads."""
+        with self._translated(action):
+            yield from rows
