@@ -17,7 +17,6 @@ from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jira
-import orjson
 from jira.exceptions import JIRAError
 from jira.resilientsession import raise_on_error
 from pydantic import SecretStr
@@ -30,6 +29,7 @@ from connectors.http import (
     limit_session,
 )
 from connectors.jira.config import JiraSourceConfig
+from connectors.jira.decode import decode_page
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
 from syncd.core.redaction import Secret, SecretMask
 
@@ -137,10 +137,11 @@ class JiraClient:
     def _get_page(self, path: str, params: Mapping[str, Any]) -> Any:
         # The package's session (auth, timeouts, errors as JIRAError) without its JSON
         # decoding: search pages are most of a sync's bytes, and orjson reads them several
-        # times faster. A truncated body still raises a ValueError (JSONDecodeError).
+        # times faster (see connectors.jira.decode). A truncated body still raises a
+        # ValueError (JSONDecodeError).
         response = self._api._session.get(self._api._get_url(path), params=params)
         raise_on_error(response)
-        return orjson.loads(response.content) if response.content else {}
+        return decode_page(response.content)
 
     def _call(self, operation: Callable[[], T], what: str) -> T:
         mask = self._policy.mask

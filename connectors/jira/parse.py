@@ -1,8 +1,9 @@
 """Raw Jira issue JSON (Cloud or Data Center) into ``syncd.core.domain.Issue``.
 
-A payload that cannot be read (no numeric id, an unparsable date, a field of the wrong type)
-becomes a ``RejectedRecord`` with a bounded excerpt: it is quarantined and reported, never an
-exception that loses the rest of its page, never dropped silently.
+A payload that cannot be read (no numeric id, an unparsable date, a field of the wrong type,
+a number the store cannot keep: see ``connectors.jira.decode``) becomes a ``RejectedRecord``
+with a bounded excerpt: it is quarantined and reported, never an exception that loses the rest
+of its page, never dropped silently.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from connectors.jira.decode import RefusedIssue
 from connectors.jira.fields import FieldIds
 from syncd.core.domain import Issue, RejectedRecord, StatusCategory
 
@@ -33,6 +35,8 @@ class _Unreadable(ValueError):
 
 def parse_issue(raw: Any, source: str, fields: FieldIds) -> Issue | RejectedRecord:
     """Normalise one search result; a malformed one becomes a ``RejectedRecord``."""
+    if isinstance(raw, RefusedIssue):
+        return RejectedRecord(source, _reference(raw), raw.reason, _excerpt(raw))
     try:
         return _issue(raw, source, fields)
     except _Unreadable as problem:
