@@ -2,7 +2,9 @@
 
 JSON is not streamed: the document is loaded whole, so ``max_bytes`` is what bounds memory.
 Invalid JSON, a too-deep document or an over-long number is a fatal problem with its place;
-a record that is not an object or lacks an id or title is quarantined as ``records[N]``.
+a record that is not an object, lacks an id or title, or holds a number the store cannot keep
+(NaN, Infinity, an overflowing literal such as ``1e999999``, an integer beyond 64 bits) is
+quarantined as ``records[N]`` with the number's key path.
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ def _record(
     text = json.dumps(record, ensure_ascii=False, default=str)
     if not isinstance(record, Mapping):
         collector.reject(reference, f"the record is {_kind(record)}, not an object", text)
+        return
+    if collector.refuse_unstorable(reference, record, text):
         return
     values = {
         name: cell_text(at_path(record, path)) if path else None for name, path in paths.items()

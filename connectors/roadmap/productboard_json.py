@@ -14,6 +14,7 @@ Exported key results are counted by issues (``Measure.ISSUE_COUNT``) towards the
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, BinaryIO
@@ -26,6 +27,7 @@ from connectors.roadmap.parsed import Parsed
 from connectors.roadmap.records import Collector, build_item
 from syncd.core.domain import KeyResult, Measure, Objective
 from syncd.core.errors import RecordError
+from syncd.core.storable import unstorable_number
 
 __all__ = ["parse_productboard_json"]
 
@@ -72,6 +74,8 @@ def _feature(
     if not isinstance(feature, Mapping):
         collector.reject(reference, "the feature is not an object", text)
         return
+    if collector.refuse_unstorable(reference, feature, text):
+        return
     custom = {normalise(str(k)): v for k, v in (feature.get("customFields") or {}).items()}
     values = {
         "id": cell_text(feature.get("id")),
@@ -111,6 +115,7 @@ def _objectives(entries: list[Any], collector: Collector) -> dict[str, Objective
 def _objective(entry: Any) -> Objective:
     if not isinstance(entry, Mapping) or not cell_text(entry.get("id")):
         raise RecordError("an objective needs an object with an 'id'")
+    _refuse_unstorable(entry)
     start, end = _period(entry, None)
     teams = entry.get("teams") or ()
     return Objective(
@@ -138,6 +143,7 @@ def _key_results(
 def _key_result(entry: Any, objectives: Mapping[str, Objective]) -> KeyResult:
     if not isinstance(entry, Mapping) or not cell_text(entry.get("id")):
         raise RecordError("a key result needs an object with an 'id'")
+    _refuse_unstorable(entry)
     objective_id = cell_text(at_path(entry, "objective.id"))
     objective = objectives.get(objective_id or "")
     if objective is None:
@@ -147,6 +153,8 @@ def _key_result(entry: Any, objectives: Mapping[str, Objective]) -> KeyResult:
         target = float(entry.get("targetValue") or 0)
     except (TypeError, ValueError):
         raise RecordError(f"key result {entry['id']!r}: targetValue is not a number") from None
+    if not math.isfinite(target):
+        raise RecordError(f"key result {entry['id']!r}: targetValue {target} is not finite")
     return KeyResult(
         key_result_id=str(cell_text(entry["id"])),
         objective_id=objective.objective_id,
@@ -157,6 +165,12 @@ def _key_result(entry: Any, objectives: Mapping[str, Objective]) -> KeyResult:
         measure=Measure.ISSUE_COUNT,
         target=target,
     )
+
+
+def _refuse_unstorable(entry: Mapping[str, Any]) -> None:
+    number = unstorable_number(entry)
+    if number is not None:
+        raise RecordError(number)
 
 
 def _period(entry: Mapping[str, Any], fallback: Objective | None) -> tuple[date, date]:

@@ -15,6 +15,7 @@ from typing import Any
 from connectors.roadmap.cells import excerpt, first_value, jira_keys, normalise_hint, parse_date
 from syncd.core.domain import RejectedRecord, RoadmapItem
 from syncd.core.errors import RecordError
+from syncd.core.storable import unstorable_number
 
 __all__ = ["RAW_CELL_CHARS", "Collector", "build_item"]
 
@@ -89,6 +90,14 @@ class Collector:
             return
         self._first_seen[item.item_id] = reference
         self.items.append(item)
+
+    def refuse_unstorable(self, reference: str, record: Any, text: str) -> bool:
+        """Quarantine *record* when it holds a number the store cannot keep (NaN, Infinity,
+        an integer beyond 64 bits), naming its key path; whether it did."""
+        number = unstorable_number(record)
+        if number is not None:
+            self.reject(reference, number, text)
+        return number is not None
 
     def reject(self, reference: str, reason: str, text: str) -> None:
         """Quarantine the record at *reference* with *reason* and a bounded excerpt."""
