@@ -26,6 +26,7 @@ from connectors.jira.emulator.catalog import (
     field_catalogue,
 )
 from connectors.jira.emulator.records import IssueRecord, Sprint
+from connectors.jira.emulator.tamper import Tampering
 
 __all__ = ["FieldSelection", "Renderer", "format_duration", "format_stamp"]
 
@@ -106,6 +107,7 @@ class Renderer:
         teams: dict[str, tuple[str, int]],
         components: dict[tuple[str, str], int],
         projects: dict[str, tuple[int, str]],
+        tampering: Tampering | None = None,
     ) -> None:
         self.mode = mode
         self.zone = zone
@@ -114,6 +116,7 @@ class Renderer:
         self._teams = teams
         self._components = components
         self._projects = projects
+        self._tampering = tampering or Tampering()
         self._custom = custom_fields(mode)
         self.catalogue = field_catalogue(mode)
         self._fields = self._field_table()
@@ -125,13 +128,14 @@ class Renderer:
         if self.mode == "cloud" and selection.id_only and "key" not in selection.ids:
             return {"id": str(record.id)}
         fields = {fid: build(record, base) for fid, build in self._builders(selection)}
-        return {
+        issue = {
             "expand": _EXPAND,
             "id": str(record.id),
             "self": f"{base}/issue/{record.id}",
             "key": record.key,
             "fields": fields,
         }
+        return self._tampering.apply(record.id, issue)
 
     def _builders(self, selection: FieldSelection) -> list[tuple[str, _Builder]]:
         builders = self._selected.get(selection)

@@ -38,6 +38,7 @@ from connectors.jira.emulator.org import Organisation
 from connectors.jira.emulator.render import Renderer
 from connectors.jira.emulator.search import SearchEngine
 from connectors.jira.emulator.state import JiraState
+from connectors.jira.emulator.tamper import Tampering, encode_body
 from connectors.jira.emulator.wire import head, write_answer
 
 __all__ = ["JiraEmulator", "LoggedRequest"]
@@ -85,6 +86,7 @@ class JiraEmulator:
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
         self.issues_served = 0
+        self.tampering = Tampering()
         renderer = Renderer(
             self.mode,
             ZoneInfo(instance_timezone),
@@ -93,6 +95,7 @@ class JiraEmulator:
             teams={t.name: (t.id, t.option_id) for t in org.teams},
             components={(p.key, c.name): c.id for p in org.projects for c in p.components},
             projects={p.key: (p.id, p.name) for p in org.projects},
+            tampering=self.tampering,
         )
         limits = Limits(dc_max_results, cloud_max_results, cloud_id_max_results, dc_result_window)
         self.api = JiraApi(
@@ -177,6 +180,11 @@ class JiraEmulator:
     def create(self, project: str, issue_type: str, **fields: Any) -> int:
         """Create an issue (see :meth:`JiraState.create`); its id."""
         return self.state.create(project, issue_type, **fields)
+
+    def tamper(self, issue_id: int, values: dict[str, Any]) -> None:
+        """Serve *values* at their dotted paths of the issue's payload from now on, whatever
+        its record says (see ``connectors.jira.emulator.tamper``)."""
+        self.tampering.set(issue_id, values)
 
     def move(self, issue_id: int, to_project: str) -> str:
         """Move an issue to another project; its new key."""
@@ -364,7 +372,7 @@ class _Handler(BaseHTTPRequestHandler):
         return response
 
     def _write(self, response: ApiResponse, fault: Fault | None) -> None:
-        payload = json.dumps(response.body, separators=(",", ":")).encode("utf-8")
+        payload = encode_body(response.body)
         if fault is not None and fault.kind == "truncated":
             payload = payload[: len(payload) // 2]
         reason = self.responses.get(response.status, ("",))[0]
