@@ -67,11 +67,16 @@ class SourceJob:
 
 @dataclass(slots=True)
 class DaemonState:
-    """What the HTTP endpoints read: liveness heartbeat, readiness, leadership."""
+    """What the HTTP endpoints read: liveness heartbeat, readiness, leadership.
+
+    ``cycle_error`` names the exception that ended the last cycle (``None`` once a cycle
+    completes): readiness reports it, since the snapshot served is then older than it should be.
+    """
 
     heartbeat: float = field(default_factory=time.monotonic)
     first_cycle_done: bool = False
     leader: bool = False
+    cycle_error: str | None = None
 
 
 class Daemon:
@@ -132,7 +137,9 @@ class Daemon:
                 self._lead()
             else:
                 self._follow()
-        except Exception:  # one bad cycle must not end the service
+            self.state.cycle_error = None
+        except Exception as error:  # one bad cycle must not end the service
+            self.state.cycle_error = type(error).__name__
             _log.exception("cycle_failed")
 
     def _elect(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from syncd.metrics.mapping_files import MappingFilesCollector, MappingFilesView
 from syncd.metrics.service import (
     OUTCOMES,
+    REFRESH_OUTCOMES,
     RETRY_REASONS,
     STATUS_CLASSES,
     ServiceMetrics,
@@ -21,6 +22,7 @@ from syncd.metrics.snapshot_families import WEIGHTING_UNITS
 __all__ = [
     "INTEGRITY_KINDS",
     "OUTCOMES",
+    "REFRESH_OUTCOMES",
     "RETRY_REASONS",
     "STATUS_CLASSES",
     "WEIGHTING_UNITS",

@@ -1,4 +1,5 @@
-"""The service's own health metrics: sync runs, requests, retries, rejected records, leadership.
+"""The service's own health metrics: sync runs, refreshes, requests, retries, rejected records,
+leadership.
 
 Kept as one collector over plain counters under a lock rather than global ``Counter`` objects,
 so that each registry (one per test, one per process) has its own state and no ``_created``
@@ -10,8 +11,9 @@ from __future__ import annotations
 import platform
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -20,6 +22,7 @@ from syncd.core.domain import RunOutcome, ensure_utc
 
 __all__ = [
     "OUTCOMES",
+    "REFRESH_OUTCOMES",
     "RETRY_REASONS",
     "STATUS_CLASSES",
     "ServiceMetrics",
@@ -27,8 +30,10 @@ __all__ = [
 ]
 
 OUTCOMES: tuple[str, ...] = tuple(outcome.value for outcome in RunOutcome.final())
+REFRESH_OUTCOMES: tuple[str, ...] = (RunOutcome.SUCCESS.value, RunOutcome.FAILURE.value)
 STATUS_CLASSES: tuple[str, ...] = ("2xx", "4xx", "429", "5xx", "error")
 RETRY_REASONS: tuple[str, ...] = ("rate_limited", "server_error", "timeout", "connection")
+_Labels = TypeVar("_Labels", bound=tuple[str, ...])
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -46,8 +51,9 @@ class ServiceMetrics:
     """Health metrics of the daemon, registered on *registry* at construction.
 
     Series that alerts need exist from the start at 0: last success, last attempt and duration
-    per source, runs per source and outcome, requests per source and status class, retries per
-    source and reason, and the last good read of each roadmap export in *roadmaps*.
+    per source, runs per source and outcome, refreshes per outcome, requests per source and
+    status class, retries per source and reason, and the last good read of each roadmap
+    export in *roadmaps*.
     Rejected-record reasons appear as they are first counted. Label values outside these sets
     raise ``ValueError`` (a programming error, not a data error). *revision* is the source
     revision the build came from (``unknown`` when the build did not say).
@@ -70,6 +76,7 @@ class ServiceMetrics:
         self._last_attempt = dict.fromkeys(self._sources, 0.0)
         self._duration = dict.fromkeys(self._sources, 0.0)
         self._runs = {(s, o): 0.0 for s in self._sources for o in OUTCOMES}
+        self._refreshes = {(o,): 0.0 for o in REFRESH_OUTCOMES}
         self._requests = {(s, c): 0.0 for s in self._sources for c in STATUS_CLASSES}
         self._retries = {(s, r): 0.0 for s in self._sources for r in RETRY_REASONS}
         self._rejected: dict[tuple[str, str], float] = {}
@@ -88,6 +95,14 @@ class ServiceMetrics:
             self._duration[source] = max(0.0, duration)
             if outcome == RunOutcome.SUCCESS:
                 self._last_success[source] = moment
+
+    def refresh_finished(self, outcome: RunOutcome) -> None:
+        """Record one pipeline refresh (decisions, integrity, analytics snapshot): ``success``
+        or ``failure``. A failing refresh leaves ``/metrics`` serving an older snapshot."""
+        if outcome not in REFRESH_OUTCOMES:
+            raise ValueError(f"{outcome!r} is not one of {', '.join(REFRESH_OUTCOMES)}")
+        with self._lock:
+            self._refreshes[(RunOutcome(outcome).value,)] += 1
 
     def restore(
         self, source: str, last_success: datetime | None, last_attempt: datetime | None
@@ -189,6 +204,12 @@ class ServiceMetrics:
                     self._runs,
                 ),
                 _counter(
+                    "syncd_refresh_runs",
+                    "Pipeline refreshes (decisions and analytics snapshot) by outcome.",
+                    ("outcome",),
+                    self._refreshes,
+                ),
+                _counter(
                     "syncd_requests",
                     "HTTP requests to sources by status class.",
                     ("source", "status_class"),
@@ -237,7 +258,7 @@ def _gauge(
 
 
 def _counter(
-    name: str, doc: str, labels: tuple[str, ...], values: dict[tuple[str, str], float]
+    name: str, doc: str, labels: tuple[str, ...], values: Mapping[_Labels, float]
 ) -> CounterMetricFamily:
     family = CounterMetricFamily(name, doc, labels=labels)
     for key, value in values.items():

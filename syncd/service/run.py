@@ -18,7 +18,7 @@ from syncd import __version__
 from syncd.app.daemon import Daemon, SourceJob
 from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
-from syncd.core.domain import Source
+from syncd.core.domain import RunOutcome, Source
 from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
 from syncd.service.config import Config
@@ -155,8 +155,14 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
 
 
 def _refresh(pipeline: Pipeline, store: Store, metrics: ServiceMetrics) -> None:
-    """The writer's refresh, then the roadmap exports' freshness as it recorded it."""
-    pipeline.refresh()
+    """The writer's refresh, counted in ``syncd_refresh_runs_total`` by outcome, then the
+    roadmap exports' freshness as it recorded it."""
+    try:
+        pipeline.refresh()
+    except Exception:
+        metrics.refresh_finished(RunOutcome.FAILURE)
+        raise
+    metrics.refresh_finished(RunOutcome.SUCCESS)
     _restore_roadmaps(store, metrics)
 
 
@@ -198,6 +204,10 @@ def _not_ready(store: Store, daemon: Daemon) -> str | None:
         return "first cycle not done"
     if not store.ping():
         return "store unreachable"
+    if daemon.state.cycle_error is not None:
+        # A cycle that failed (a refresh, above all) leaves /metrics serving an older
+        # snapshot: say so until a cycle succeeds again.
+        return f"the last cycle failed ({daemon.state.cycle_error}); see the cycle_failed log"
     return None
 
 
