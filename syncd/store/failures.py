@@ -55,4 +55,4 @@ def translated(engine: Engine, action: str) -> Iterator[None]:
 def _is_missing_schema(original: BaseException, first: str) -> bool:
     if getattr(original, "sqlstate", None) in _MISSING_SQLSTATES:
         return True
-    return type(original).__module__ == "sqlite3" and first.startswith(_MISSING_SQLITE)
+    return type(original).__module__ == "sqlite3" and any(m in first for m in _MISSING_SQLITE)
