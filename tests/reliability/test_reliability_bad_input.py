@@ -1,27 +1,45 @@
-"""Bad input: generated and mutated configuration files, rule files and roadmap exports.
+"""Bad input: generated and mutated configuration files, rule files, roadmap exports and Jira
+issue payloads.
 
 Every loader either succeeds or raises the project's own error whose every problem has a
 place (file plus line or key path); a roadmap export is either read, quarantines rows with a
-reference, or is refused as a whole with a stated reason. No other exception, ever. The CLI
-answers broken files with exit code 2 and no traceback. The long variant tries more inputs.
+reference, or is refused as a whole with a stated reason. No other exception, ever. Exports
+and issues carry text no database holds (NUL, lone surrogates) and numbers no JSON column
+gives back (NaN, Infinity, 1e999999, integers past 64 bits): what is read is stored and
+reads back, what holds such a number is quarantined. The CLI answers broken files with exit
+code 2 and no traceback. The long variant tries more inputs.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+import requests
 import yaml
+from hostile_support import HOSTILE_TEXT, out_of_range_numbers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_support import REPO, run_syncd, scaled, tally
 
+from connectors.jira.decode import decode_page
+from connectors.jira.emulator import JiraEmulator, JsonLiteral, generate_organisation
+from connectors.jira.emulator.tamper import encode_body
+from connectors.jira.fields import FieldIds
+from connectors.jira.parse import parse_issue
 from connectors.roadmap import SAMPLES, RoadmapSource
 from connectors.roadmap.config import RoadmapSourceConfig
 from mappings import parse_agreements, parse_okrs, parse_rule_set, parse_teams
+from syncd.core.domain import Issue, Page, RoadmapSnapshot
 from syncd.core.errors import ConfigError, Problem, RuleSetError
+from syncd.core.storable import unstorable_number
 from syncd.service.config import parse_config
+from syncd.store import Store, create_store_engine, upgrade
 
 EXAMPLES = scaled(150, 2000)
 CONFIG = (REPO / "docs/examples/syncd.yaml").read_text(encoding="utf-8")
@@ -202,6 +220,7 @@ def damaged(draw: st.DrawFn, original: bytes) -> bytes:
                     st.sampled_from(
                         [b'"', b"\n\n", b"\xff\xfe", b"\xef\xbb\xbf", b"[" * 3000, b"9" * 5000]
                     ),
+                    st.sampled_from(_HOSTILE_BYTES),
                 )
             )
             data[position:position] = hostile
@@ -212,19 +231,76 @@ def damaged(draw: st.DrawFn, original: bytes) -> bytes:
     return bytes(data)
 
 
+# Text no database holds (NUL, lone surrogates: raw, as JSON escapes, and as the UTF-8 bytes a
+# surrogate would have) and numbers no JSON column gives back.
+_HOSTILE_BYTES = (
+    b"\x00",
+    b"\\u0000",
+    b"\\ud800",
+    b"\\udfff",
+    b"\xed\xa0\x80",
+    b"1e999999",
+    b"-4.5E+400",
+    b"NaN",
+    b"-Infinity",
+    b"9" * 40,
+    b"-" + b"7" * 400,
+)
+hostile_text = st.builds(
+    lambda before, hostile, after: f"{before}{hostile}{after}",
+    st.text(max_size=8),
+    st.sampled_from(HOSTILE_TEXT),
+    st.text(max_size=8),
+)
+hostile_values = st.one_of(hostile_text, out_of_range_numbers.map(JsonLiteral))
+
+
+@st.composite
+def with_hostile_values(draw: st.DrawFn, name: str, original: bytes) -> bytes:
+    """*original* with one to three values made hostile: a JSON export's values (anywhere:
+    a record's top level, nested objects, custom fields) replaced, or a NUL written into a
+    CSV export's cells."""
+    if name.endswith(".csv"):
+        text = original.decode("utf-8-sig")
+        for _ in range(draw(st.integers(1, 3))):
+            position = draw(st.integers(0, len(text)))
+            text = text[:position] + "\x00" + text[position:]
+        return text.encode("utf-8")
+    data = json.loads(original)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(data)[1:]))
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = draw(hostile_values)
+    return encode_body(data)
+
+
 @st.composite
 def export_inputs(draw: st.DrawFn) -> tuple[str, bytes]:
     name = draw(st.sampled_from(sorted(SAMPLE_CONFIGS)))
-    return name, draw(damaged((SAMPLES / name).read_bytes()))
+    original = (SAMPLES / name).read_bytes()
+    return name, draw(st.one_of(damaged(original), with_hostile_values(name, original)))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One SQLite store for every generated input of a test module."""
+    engine = create_store_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'syncd.db'}")
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
 
 
 @_settings
 @given(case=export_inputs())
 def test_any_damaged_roadmap_export_is_read_quarantined_or_refused_with_a_reason(
-    tmp_path_factory: Any, case: tuple[str, bytes]
+    tmp_path_factory: Any, store: Store, case: tuple[str, bytes]
 ) -> None:
-    """Damaged samples of every format: a snapshot, never an exception; a refused export says
-    why; every quarantined row names its place and reason."""
+    """Damaged samples of every format, and samples with hostile text and numbers: a
+    snapshot, never an exception; a refused export says why; every quarantined row names its
+    place and reason; what is read is stored and reads back, holding no number the store
+    cannot keep."""
     name, content = case
     path: Path = tmp_path_factory.mktemp("export") / name
     path.write_bytes(content)
@@ -239,8 +315,90 @@ def test_any_damaged_roadmap_export_is_read_quarantined_or_refused_with_a_reason
     for rejected in snapshot.rejected:
         assert rejected.reference.strip()
         assert rejected.reason.strip()
+    if snapshot.ok:
+        _stored_and_read_back(store, snapshot)
     tally("bad input: roadmap rows quarantined", len(snapshot.rejected))
     tally("bad input: roadmap exports tried")
+
+
+def _stored_and_read_back(store: Store, snapshot: RoadmapSnapshot) -> None:
+    assert all(unstorable_number(item.raw) is None for item in snapshot.items)
+    assert all(unstorable_number(k.target) is None for k in snapshot.key_results)
+    items = store.replace_roadmap_items("roadmap", snapshot.items, snapshot.rejected, "h")
+    stored = list(store.iter_roadmap_items("roadmap"))
+    assert len(stored) == items == len({item.item_id for item in stored})
+    tally("bad input: roadmap exports stored and read back")
+
+
+# -- Jira issue payloads --------------------------------------------------------------------
+_CLOUD_FIELDS = FieldIds(
+    story_points="customfield_10016",
+    sprint="customfield_10020",
+    epic_link="customfield_10014",
+    team="customfield_10001",
+    extra={"note": "customfield_10077"},
+)
+_EVERY_PROJECT = "project in (SHOP, GROW, MOB, PLAT, DATA) ORDER BY id"
+
+
+@pytest.fixture(scope="module")
+def served_issues() -> list[dict[str, Any]]:
+    """Issues as the emulator's Cloud search serves them, every field included."""
+    org = generate_organisation(issues=30, seed=5, now=datetime(2026, 5, 1, tzinfo=UTC))
+    with JiraEmulator(org, "cloud").serve() as url:
+        answer = requests.get(
+            f"{url}/rest/api/3/search/jql",
+            params={"jql": _EVERY_PROJECT, "fields": "*all", "maxResults": 30},
+            timeout=10,
+        )
+    issues: list[dict[str, Any]] = answer.json()["issues"]
+    for issue in issues:
+        issue["fields"]["customfield_10077"] = {"value": "note", "list": [1, 2.5]}
+    return issues
+
+
+@st.composite
+def issue_pages(draw: st.DrawFn, issues: list[dict[str, Any]]) -> tuple[bytes, int]:
+    """A search page of two served issues, the first with one to four values made hostile
+    anywhere in its payload (keys, names, lists, custom fields, nested objects)."""
+    first, second = draw(st.permutations(range(len(issues))))[:2]
+    hostile = copy.deepcopy(issues[first])
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from([p for p in _paths(hostile) if p and p[0] != "id"]))
+        parent = hostile
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = draw(hostile_values)
+    return encode_body({"issues": [hostile, issues[second]]}), int(issues[second]["id"])
+
+
+@_settings
+@given(data=st.data())
+def test_any_hostile_issue_payload_is_stored_or_quarantined_and_reads_back(
+    served_issues: list[dict[str, Any]], store: Store, data: st.DataObject
+) -> None:
+    """A page whose first issue carries NUL, lone surrogates or out-of-range numbers: the
+    page decodes, each issue is parsed or quarantined with a reason, the page is stored, and
+    its neighbour with it; everything reads back, holding no number the store cannot keep."""
+    body, neighbour = data.draw(issue_pages(served_issues))
+
+    page = decode_page(body)
+    parsed = [parse_issue(raw, "acme", _CLOUD_FIELDS) for raw in page["issues"]]
+
+    issues = tuple(p for p in parsed if isinstance(p, Issue))
+    rejected = tuple(p for p in parsed if not isinstance(p, Issue))
+    assert neighbour in {issue.issue_id for issue in issues}
+    assert all(record.reason.strip() for record in rejected)
+    run_id = store.begin_run("acme", "full")
+    store.write_page("acme", run_id, Page("SHOP", 0, issues, rejected))
+    store.finish_run(run_id, "success")
+    # By id: an earlier example may have stored the same issue under a hostile key.
+    stored = {issue.issue_id: issue for issue in store.iter_issues("acme")}
+    for issue in issues:
+        assert unstorable_number(dict(stored[issue.issue_id].raw)) is None
+        json.dumps(dict(stored[issue.issue_id].raw)).encode("utf-8")
+    tally("bad input: hostile issues tried")
+    tally("bad input: hostile issues quarantined", len(rejected))
 
 
 def test_the_cli_answers_broken_files_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
