@@ -46,8 +46,8 @@ def parse_productboard_json(stream: BinaryIO, encoding: str, config: RoadmapSour
     features = _listed(document, "features") or []
     for index, feature in enumerate(features):
         _feature(feature, f"features[{index}]", config, collector)
-    objectives = _objectives(_listed(document, "objectives") or [], collector)
-    key_results = _key_results(_listed(document, "keyResults") or [], objectives, collector)
+    objectives = _objectives(_section(document, "objectives", collector), collector)
+    key_results = _key_results(_section(document, "keyResults", collector), objectives, collector)
     fatal = None
     if not features and not config.allow_empty:
         fatal = "the export has no features; refusing to clear the roadmap (see allow_empty)"
@@ -65,6 +65,22 @@ def parse_productboard_json(stream: BinaryIO, encoding: str, config: RoadmapSour
 def _listed(document: Mapping[str, Any], key: str) -> Any:
     value = document.get(key)
     return value.get("data") if isinstance(value, Mapping) else value
+
+
+def _section(document: Mapping[str, Any], key: str, collector: Collector) -> list[Any]:
+    """The list under *key* (none: empty); anything else there is quarantined whole, and the
+    features are still read."""
+    value, given = _listed(document, key), document.get(key)
+    if isinstance(value, list) or given is None:
+        return value or []
+    found = "an object without a 'data' list" if isinstance(given, Mapping) else _kind(given)
+    reason = f"expected a list of {key} (or {{'data': [...]}}), found {found}"
+    collector.reject(key, reason, json.dumps(given, default=str))
+    return []
+
+
+def _kind(value: Any) -> str:
+    return f"a {type(value).__name__}"
 
 
 def _feature(

@@ -268,3 +268,27 @@ def test_productboard_json_objective_without_dates_is_quarantined(tmp_path: Path
         ("objectives[0]", "'O' needs both startDate and endDate"),
         ("keyResults[0]", "key result 'K': objective 'O' is not exported"),
     ]
+
+
+def test_productboard_sections_that_are_not_lists_are_quarantined_and_the_features_kept(
+    tmp_path: Path,
+) -> None:
+    """``objectives`` and ``keyResults`` holding a number or an object without ``data``
+    (found by the bad-input fuzzer: a ``TypeError`` before): each section is quarantined
+    with what was found, and the features are read."""
+    document = (
+        b'{"features": [{"id": "pb-1", "name": "Kept"}],'
+        b' "objectives": {"items": []}, "keyResults": 1.5e309}'
+    )
+
+    snapshot = poll_bytes(tmp_path, document, "productboard_json")
+
+    assert (snapshot.fatal, [item.item_id for item in snapshot.items]) == (None, ["pb-1"])
+    assert reasons(snapshot) == [
+        (
+            "objectives",
+            "expected a list of objectives (or {'data': [...]}), found an object "
+            "without a 'data' list",
+        ),
+        ("keyResults", "expected a list of keyResults (or {'data': [...]}), found a float"),
+    ]
