@@ -58,7 +58,9 @@ def test_hostile_text_is_replaced_in_every_kind_of_write(store: Store, hostile: 
     assert store.get_issue_by_key(issue.key) == stored
 
 
-@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**38, -(10**400)])
+@pytest.mark.parametrize(
+    "number", [2**64, -(2**63) - 1, 10**38, -(10**400)], ids=["2^64", "-2^63-1", "10^38", "-10^400"]
+)
 def test_an_integer_no_json_column_reads_back_is_refused_with_its_place(
     store: Store, number: int
 ) -> None:
