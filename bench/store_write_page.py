@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stores import PostgresStore
-from syncd.core.domain import Issue, Page, StatusCategory
+from syncd.core.domain import Issue, Page, RunOutcome, StatusCategory
 from syncd.store import Store, create_store_engine, upgrade
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -84,7 +84,7 @@ def _measure(url: str, total: int, size: int) -> list[tuple[str, float]]:
             for page in pages:
                 store.write_page("jira", run, page)
             elapsed = time.perf_counter() - started
-            store.finish_run(run, "success", watermark=datetime.now(UTC))
+            store.finish_run(run, RunOutcome.SUCCESS, watermark=datetime.now(UTC))
             results.append((label, total / elapsed))
     finally:
         engine.dispose()
