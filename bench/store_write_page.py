@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.stores import PostgresStore
-from syncd.core.domain import Issue, Page, RunOutcome, StatusCategory
+from syncd.core.domain import Issue, Page, RunKind, RunOutcome, StatusCategory
 from syncd.store import Store, create_store_engine, upgrade
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -79,7 +79,7 @@ def _measure(url: str, total: int, size: int) -> list[tuple[str, float]]:
     try:
         for label, version in (("insert", 0), ("update", 1), ("replay", 1)):
             pages = list(_pages(total, size, version))  # build outside the timed loop
-            run = store.begin_run("jira", "full")
+            run = store.begin_run("jira", RunKind.FULL)
             started = time.perf_counter()
             for page in pages:
                 store.write_page("jira", run, page)
