@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -199,15 +199,7 @@ class SyncEngine:
             error=message,
         )
         closed = self._close_failed(attempt.run_id, message)
-        _log.error(
-            "sync_run",
-            source=report.source,
-            run_id=report.run_id,
-            kind=report.kind,
-            outcome=report.outcome,
-            error=message,
-            recorded=closed,
-        )
+        _log_run(report, _log.error, recorded=closed)
         # The traceback is for whoever debugs syncd, not for the one line an operator reads.
         _log.debug("sync_run_traceback", exc_info=error)
         if self._observer is not None:
@@ -316,20 +308,26 @@ class SyncEngine:
             error=report.error,
             counts=report.counts,
         )
-        _log.info(
-            "sync_run",
-            source=report.source,
-            run_id=report.run_id,
-            kind=report.kind,
-            outcome=report.outcome,
-            **asdict(report.counts),
-            lost=list(report.lost),
-            duration_s=round(report.duration_seconds, 3),
-            error=report.error,
-        )
+        _log_run(report, _log.info)
         if self._observer is not None:
             self._observer.run_finished(report)
         return report
+
+
+def _log_run(report: RunReport, emit: Callable[..., Any], **extra: object) -> None:
+    """The one canonical log line of a run: what it did, how it ended and why."""
+    emit(
+        "sync_run",
+        source=report.source,
+        run_id=report.run_id,
+        kind=report.kind,
+        outcome=report.outcome,
+        **asdict(report.counts),
+        lost=list(report.lost),
+        duration_s=round(report.duration_seconds, 3),
+        error=report.error,
+        **extra,
+    )
 
 
 def _describe(error: Exception) -> str:

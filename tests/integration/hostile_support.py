@@ -12,8 +12,10 @@ from typing import Any
 
 import yaml
 from hypothesis import strategies as st
+from sync_support import Rig, make_rig, source_config
 
 import mappings.examples
+from connectors.jira.source import JiraSource
 from syncd.cli import main
 from syncd.core.storable import INTEGER_RANGE
 
@@ -67,6 +69,19 @@ def write_config(
     path = folder / "syncd.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
+
+
+def hostile_rig(database_url: str, issues: int = 60) -> Rig:
+    """A Cloud rig (caller stops its emulator) whose source stores ``EXTRA_FIELD`` as the
+    custom value ``note``."""
+    rig = make_rig(database_url, "cloud", issues=issues)
+    rig.source = JiraSource(
+        source_config(rig.url, fields={"extra": {"note": EXTRA_FIELD}}),
+        None,
+        sleep=lambda _: None,
+        clock=rig.emulator.clock.now,
+    )
+    return rig
 
 
 @dataclass(frozen=True, slots=True)

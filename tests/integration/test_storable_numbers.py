@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,16 @@ from hostile_support import (
     BUNDLED,
     EXTRA_FIELD,
     exact_integer,
+    hostile_rig,
     out_of_range_numbers,
     run_cli,
     write_config,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sync_support import Rig, make_rig, source_config, visible_records
+from sync_support import Rig, visible_records
 
 from connectors.jira.emulator import JsonLiteral
-from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource
 from connectors.roadmap.config import RoadmapSourceConfig
 from syncd.core.domain import RunOutcome
@@ -58,14 +59,8 @@ _ISSUE_PATHS = {
 
 
 @pytest.fixture
-def rig(database_url: str) -> Any:
-    built = make_rig(database_url, "cloud", issues=60)
-    built.source = JiraSource(
-        source_config(built.url, fields={"extra": {"note": EXTRA_FIELD}}),
-        None,
-        sleep=lambda _: None,
-        clock=built.emulator.clock.now,
-    )
+def rig(database_url: str) -> Iterator[Rig]:
+    built = hostile_rig(database_url)
     yield built
     built.emulator.stop()
 

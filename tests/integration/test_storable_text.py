@@ -10,14 +10,14 @@ one NUL in a roadmap cell made every refresh fail.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile_support import EXTRA_FIELD, HOSTILE_TEXT, REPLACED, replaced, write_config
-from sync_support import Rig, make_rig, source_config, visible_records
+from hostile_support import EXTRA_FIELD, HOSTILE_TEXT, REPLACED, hostile_rig, replaced, write_config
+from sync_support import Rig, visible_records
 
-from connectors.jira.source import JiraSource
 from syncd.app.mapping_files import load_mapping_files
 from syncd.app.pipeline import Pipeline
 from syncd.core.domain import Issue, RunOutcome
@@ -28,14 +28,8 @@ _TEAM_FIELD, _SPRINT_FIELD = "customfield_10001", "customfield_10020"  # the emu
 
 
 @pytest.fixture
-def rig(database_url: str) -> Any:
-    built = make_rig(database_url, "cloud", issues=60)
-    built.source = JiraSource(
-        source_config(built.url, fields={"extra": {"note": EXTRA_FIELD}}),
-        None,
-        sleep=lambda _: None,
-        clock=built.emulator.clock.now,
-    )
+def rig(database_url: str) -> Iterator[Rig]:
+    built = hostile_rig(database_url)
     yield built
     built.emulator.stop()
 
