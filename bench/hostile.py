@@ -57,8 +57,8 @@ def _total_check_cost(rig: _Rig) -> str:
     rig.emulator.reset_log()
     incremental = rig.sync()
     return (
-        f"Data Center, 2,000 issues, pages of 100: full sync {full.pages} pages in {sent} "
-        f"search requests; unchanged incremental {incremental.pages} pages in "
+        f"Data Center, 2,000 issues, pages of 100: full sync {full.counts.pages} pages in {sent} "
+        f"search requests; unchanged incremental {incremental.counts.pages} pages in "
         f"{rig.searches()} requests"
     )
 

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jira
+import orjson
 from jira.exceptions import JIRAError
 from jira.resilientsession import raise_on_error
 from pydantic import SecretStr
