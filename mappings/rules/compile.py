@@ -8,13 +8,13 @@ to say which conditions of a nearly matching rule failed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mappings.facts import Facts
 from mappings.rules.model import Condition, CustomMatch, RoadmapMatch, Rule, SetMatch
+from mappings.rules.patterns import compile_patterns
 
 __all__ = ["Check", "CompiledRule", "Predicate", "compile_condition", "compile_rule"]
 
@@ -170,7 +170,7 @@ def _presence(name: str, read: Callable[[Facts], str | None]) -> Callable[[bool]
 
 
 def _summary(patterns: tuple[str, ...]) -> Iterator[Check]:
-    regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    regex = compile_patterns(patterns)
     yield Check(
         f"summary matches {_listed(patterns)}",
         lambda facts: regex.search(facts.issue.summary) is not None,

@@ -7,7 +7,6 @@ whose condition holds decides. Lists given as a single string are accepted (``pr
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +19,7 @@ from pydantic import (
 )
 
 from mappings._files import StrictModel
+from mappings.rules.patterns import compile_patterns
 from syncd.core.domain import StatusCategory
 
 __all__ = [
@@ -63,6 +63,26 @@ def _some_values(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 StrList = Annotated[tuple[str, ...], BeforeValidator(_as_list), AfterValidator(_some_values)]
+
+
+def _one_pattern(pattern: str) -> str:
+    compile_patterns((pattern,))
+    return pattern
+
+
+def _all_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    # Each pattern alone is checked (and placed on its line) first; together they must also
+    # fit the engine's memory budget, since a rule compiles them into one.
+    compile_patterns(patterns)
+    return patterns
+
+
+PatternList = Annotated[
+    tuple[Annotated[str, AfterValidator(_one_pattern)], ...],
+    BeforeValidator(_as_list),
+    AfterValidator(_some_values),
+    AfterValidator(_all_patterns),
+]
 Status = Annotated[StatusCategory, BeforeValidator(_status_name)]
 
 
@@ -132,20 +152,9 @@ class Condition(StrictModel):
     priority: StrList | None = None
     team: StrList | None = None
     custom: dict[str, Annotated[CustomMatch, BeforeValidator(_as_custom_match)]] | None = None
-    summary_matches: StrList | None = None
+    summary_matches: PatternList | None = None
     roadmap: RoadmapMatch | None = None
     key_result_label: bool | None = None
-
-    @field_validator("summary_matches")
-    @classmethod
-    def _valid_patterns(cls, patterns: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        for pattern in patterns or ():
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                message = f"pattern {pattern!r} is not a valid regular expression: {error}"
-                raise ValueError(message) from None
-        return patterns
 
     @field_validator("all_of", "any_of")
     @classmethod

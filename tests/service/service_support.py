@@ -110,8 +110,10 @@ def write_config(
     grace_seconds: float = 10.0,
     name: str = "config.yaml",
     source: Mapping[str, Any] | None = None,
+    mapping_files: Mapping[str, Path] | None = None,
 ) -> Path:
-    """A configuration over the emulator at *jira_url* with the bundled mapping files."""
+    """A configuration over the emulator at *jira_url* with the bundled mapping files, or
+    those *mapping_files* names in their place (by kind: ``rules``, ``okrs``...)."""
     jira: dict[str, Any] = {
         "name": "acme",
         "url": jira_url,
@@ -130,6 +132,7 @@ def write_config(
             kind: str(BUNDLED / f"{kind}.yaml") for kind in ("rules", "okrs", "agreements", "teams")
         },
     }
+    config["mappings"].update({kind: str(path) for kind, path in (mapping_files or {}).items()})
     path = folder / name
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
