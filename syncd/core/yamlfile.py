@@ -3,12 +3,16 @@
 ``read_yaml(text, filename)`` parses with the safe loader only and returns the data plus a
 ``LineIndex`` from key paths to line numbers; ``problems_from(error, index)`` turns a pydantic
 ``ValidationError`` into ``Problem``s that point at the offending line. Used by the service
-configuration, the rule sets, OKR and agreement files, and roadmap column mappings.
+configuration, the rule sets, OKR, agreement and team files, and roadmap column mappings.
+
+Every document is held to the bounds of ``syncd.core.yamlbounds`` (nesting depth, and size
+with aliases expanded) before any of its data is built, so a hostile file costs no more to
+refuse than to read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from syncd.core.errors import Problem
+from syncd.core.yamlbounds import BoundedLoader, YamlLimitError, YamlLimits
 
 __all__ = ["KeyPath", "LineIndex", "YamlDocument", "dotted", "problems_from", "read_yaml"]
 
@@ -52,20 +57,33 @@ class YamlDocument:
     problems: tuple[Problem, ...]
 
 
-def read_yaml(text: str, filename: str) -> YamlDocument:
-    """Parse *text* safely; syntax errors and repeated keys come back as problems, not raised."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        line, detail = _place_of(error, text)
-        problem = Problem(filename, "", f"not valid YAML: {detail}", line)
-        return YamlDocument(None, LineIndex(filename), (problem,))
+def read_yaml(text: str, filename: str, limits: YamlLimits | None = None) -> YamlDocument:
+    """Parse *text* safely within *limits*; syntax errors, documents beyond the bounds and
+    repeated keys come back as problems with their line, never raised."""
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
-    if node is not None:
-        _index(node, (), lines, problems, filename, visited=set())
+    try:
+        data = _load(text, limits, lambda node: _index(node, (), lines, problems, filename))
+    except yaml.YAMLError as error:
+        line, detail = _place_of(error, text)
+        refused = isinstance(error, YamlLimitError)
+        message = f"refused: {detail}" if refused else f"not valid YAML: {detail}"
+        return YamlDocument(None, LineIndex(filename), (Problem(filename, "", message, line),))
     return YamlDocument(data, LineIndex(filename, lines), tuple(problems))
+
+
+def _load(text: str, limits: YamlLimits | None, index: Callable[[yaml.Node], None]) -> Any:
+    """The data of *text*, its node graph shown to *index* first (construction rewrites merge
+    keys in the graph)."""
+    loader = BoundedLoader(text, limits)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        index(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _place_of(error: yaml.YAMLError, text: str) -> tuple[int | None, str]:
@@ -110,9 +128,10 @@ def _index(
     problems: list[Problem],
     filename: str,
     *,
-    visited: set[int],
+    visited: set[int] | None = None,
 ) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    visited = set() if visited is None else visited
     # An alias shares its anchor's node: index each node once, or a self-referencing anchor
     # recurses forever and nested aliases ("billion laughs") take exponential time.
     if id(node) in visited:
