@@ -1,7 +1,8 @@
 """Loading and checking rule files: ``load_rule_set``, ``parse_rule_set``, ``check_rule_file``.
 
 A rule set is validated as a whole (schema, repeated ids, undeclared categories, rules that can
-never match, unknown key results) and every problem is reported with its line. Its
+never match, unknown key results, the bounds of ``mappings.rules.limits``) and every problem is
+reported with its line. Its
 ``version`` is the content hash of the parsed file, so reformatting or comments do not change it.
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from mappings._files import content_version, parse_model, read_text
 from mappings.rules.compile import CompiledRule, compile_rule
+from mappings.rules.limits import limit_problems
 from mappings.rules.model import Condition, Rule, RuleFile, Settings
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
@@ -97,7 +99,7 @@ def _parse(
     parsed, data, index, problems = parse_model(text, filename, RuleFile)
     if parsed is None:
         return None, problems
-    problems = _cross_checks(parsed, index, key_results)
+    problems = limit_problems(parsed, index) + _cross_checks(parsed, index, key_results)
     if problems:
         return None, problems
     rules = tuple(compile_rule(rule, position) for position, rule in enumerate(parsed.rules))
