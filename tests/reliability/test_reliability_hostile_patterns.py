@@ -3,15 +3,20 @@
 Each family of patterns below makes a backtracking engine try exponentially many ways (or
 polynomially many of a high degree) on a long run of one letter followed by a character that
 spoils the match. Summaries are generated around that run; every one must be decided as an
-equivalent, harmless condition (the oracle) says. The test's timeout stands in for "never
-hangs": under a backtracking engine the first long run would hold it for years.
+equivalent, harmless condition (the oracle) says. Decisions are made in a worker process
+that must answer each within 30 s: under a backtracking engine the first long run holds the
+interpreter lock for years, so nothing inside the process (not even pytest's timeout) could
+end the test.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import pytest
@@ -19,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reliability_support import run_syncd, scaled, tally
 
-from mappings import check_rule_text, decide_all, parse_rule_set
+from mappings import RuleSet, check_rule_text, decide_all, parse_rule_set
 from syncd.core.domain import Issue, StatusCategory
 
 Oracle = Callable[[str, str, int], bool]
@@ -71,6 +76,47 @@ def _issue(summary: str) -> Issue:
     )
 
 
+@lru_cache(maxsize=64)
+def _rule_set(pattern: str) -> RuleSet:
+    return parse_rule_set(_rules(pattern), "rules.yaml")
+
+
+def _decide(pattern: str, summary: str) -> str | None:
+    """The rule that decides an issue titled *summary* (run in the worker process)."""
+    (decision,) = decide_all([_issue(summary)], [], _rule_set(pattern)).values()
+    return decision.rule_id
+
+
+class _Worker:
+    """One process deciding issues; once it misses a deadline every later call fails at once
+    (it is still stuck), so Hypothesis's shrinking does not wait 30 s per attempt."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+        self._stuck: str | None = None
+
+    def decide(self, pattern: str, summary: str, timeout: float = 30) -> str | None:
+        if self._stuck is not None:
+            raise AssertionError(f"the classifier is still stuck on {self._stuck}")
+        try:
+            rule_id: str | None = self._pool.apply_async(_decide, (pattern, summary)).get(timeout)
+        except multiprocessing.TimeoutError:
+            self._stuck = f"{pattern!r} against a summary of {len(summary)} characters"
+            raise AssertionError(f"no decision within {timeout:.0f} s: {self._stuck}") from None
+        return rule_id
+
+
+@pytest.fixture(scope="module")
+def worker() -> Iterator[_Worker]:
+    """A worker process for decisions, ended (if need be, while stuck) after the tests."""
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        yield _Worker(pool)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 @st.composite
 def attacks(draw: st.DrawFn) -> tuple[str, str, int, str]:
     """A family, its letter and count, and a summary: a long run of the letter (in either
@@ -85,21 +131,18 @@ def attacks(draw: st.DrawFn) -> tuple[str, str, int, str]:
     return family, letter, count, summary
 
 
-@pytest.mark.timeout(120)
 @_settings
 @given(case=attacks())
 def test_catastrophic_patterns_decide_generated_attacks_as_their_meaning_says(
-    case: tuple[str, str, int, str],
+    worker: _Worker, case: tuple[str, str, int, str]
 ) -> None:
-    """Every family and attack: the issue is decided by the rule exactly when the oracle
-    says the (case-insensitive) pattern is found in the summary."""
+    """Every family and attack: decided within the deadline, by the rule exactly when the
+    oracle says the (case-insensitive) pattern is found in the summary."""
     family, letter, count, summary = case
     template, oracle = FAMILIES[family]
-    rule_set = parse_rule_set(_rules(template.format(c=letter, k=count)), "rules.yaml")
-    issue = _issue(summary)
-    (decision,) = decide_all([issue], [], rule_set).values()
+    rule_id = worker.decide(template.format(c=letter, k=count), summary)
     expected = oracle(summary.casefold(), letter, count)
-    assert decision.rule_id == ("matched" if expected else "not-matched"), (family, summary)
+    assert rule_id == ("matched" if expected else "not-matched"), (family, summary)
     tally(f"hostile patterns: attacks decided ({family})")
 
 

@@ -43,7 +43,7 @@ PLACES = {
     "rules.yaml": [
         (
             "rules:\n",
-            f"rules:\n  - id: bomb\n    when: {{any: {BOMB}}}\n    then: {{work_class: product}}\n",
+            f"rules:\n  - id: bomb\n    when: {BOMB}\n    then: {{work_class: product}}\n",
         ),
         ("when: {labels: {any: [tech-debt, refactor]}}", f"when: {{labels: {{any: {BOMB}}}}}"),
     ],
@@ -82,22 +82,32 @@ def anchor_bombs(draw: st.DrawFn) -> str:
         expansion = draw(st.integers(MAX_NODES + 1, 1_000_000))
         leaf = draw(st.sampled_from(["x", "7", '"a b"', "{labels: x}", "[x, y]", "~"]))
     levels = max(1, math.ceil(math.log(expansion) / math.log(fan)))
-    shape = draw(st.sampled_from(["list", "mapping", "merge"]))
-    return _levels(shape, fan, levels, leaf)
+    # A condition's leaf is short: a condition bomb passes the bound on nodes only.
+    shape = draw(st.sampled_from(["list", "mapping", "merge", *([] if by_text else ["condition"])]))
+    return _levels(shape, fan, levels, "{project: PLAT}" if shape == "condition" else leaf)
 
 
 def _levels(shape: str, fan: int, levels: int, leaf: str) -> str:
+    """Anchors ``b0``..``b<levels>``, each repeating the one before *fan* times, in one node.
+
+    A ``condition`` bomb is a valid rule condition at every level (``any`` of the level
+    below), so nothing but its size is wrong with it.
+    """
+
     def body(level: int) -> str:
         items = [leaf if level == 0 else f"*b{level - 1}"] * fan
         if shape == "list":
             return "[" + ", ".join(items) + "]"
+        if shape == "condition":
+            return leaf if level == 0 else "{any: [" + ", ".join(items) + "]}"
         if shape == "merge" and level > 0:
             return "{<<: [" + ", ".join(items) + f"], own{level}: x}}"
         return "{" + ", ".join(f"k{n}: {item}" for n, item in enumerate(items)) + "}"
 
     defined = [f"&b{level} {body(level)}" for level in range(levels + 1)]
-    if shape == "list":
-        return "[" + ", ".join(defined) + "]"
+    if shape in ("list", "condition"):
+        opening = "{any: [" if shape == "condition" else "["
+        return opening + ", ".join(defined) + ("]}" if shape == "condition" else "]")
     return "{" + ", ".join(f"l{n}: {node}" for n, node in enumerate(defined)) + "}"
 
 
@@ -191,6 +201,7 @@ def test_scalars_the_loader_cannot_read_and_recursive_aliases_are_placed(
 
 # -- the command line ------------------------------------------------------------------------
 BILLION_LAUGHS = _levels("list", 10, 9, '"lol"')
+MILLION_CONDITIONS = _levels("condition", 10, 6, "{project: PLAT}")
 DEEP_FLOW = "[" * 1000 + "x" + "]" * 1000
 
 
@@ -217,11 +228,12 @@ def _config(folder: Path, name: str, **mappings: Path) -> Path:
 
 
 def test_the_cli_refuses_bombs_and_nests_with_exit_2_naming_file_and_line(tmp_path: Path) -> None:
-    """``rules check``, ``check-config`` and ``run`` on a billion-laughs file (a billion nodes)
-    and a 1,000-deep nest: exit 2 within the subprocess timeout, every hostile file named with
-    its line, no traceback. OKR, agreement and team files are read through ``rules check
+    """``rules check``, ``check-config`` and ``run`` on anchor bombs (a rule whose ``when``
+    names a million valid conditions, a billion list items elsewhere) and 1,000-deep nests:
+    exit 2 within the subprocess timeout, every hostile file named with its line, no
+    traceback. OKR, agreement and team files are read through ``rules check
     --config``, which loads every configured mapping file."""
-    rules, at_rules = _hostile(tmp_path, "bomb-rules.yaml", "rules.yaml", BILLION_LAUGHS)
+    rules, at_rules = _hostile(tmp_path, "bomb-rules.yaml", "rules.yaml", MILLION_CONDITIONS)
     deep_rules, at_deep_rules = _hostile(tmp_path, "deep-rules.yaml", "rules.yaml", DEEP_FLOW, 1)
     config, at_config = _hostile(tmp_path, "bomb.yaml", "syncd.yaml", BILLION_LAUGHS)
     deep_config, at_deep_config = _hostile(tmp_path, "deep.yaml", "syncd.yaml", DEEP_FLOW)
