@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["describe_machine", "describe_versions"]
 
-_PACKAGES = ("syncd", "sqlalchemy", "jira", "requests", "orjson", "prometheus-client")
+_PACKAGES = ("syncd", "sqlalchemy", "jira", "requests", "orjson", "google-re2", "prometheus-client")
 
 
 def describe_machine() -> list[tuple[str, str]]:
