@@ -19,7 +19,7 @@ from syncd.core.yamlfile import LineIndex
 __all__ = ["MAX_CONDITIONS", "MAX_NESTING", "MAX_PATTERN_CONDITIONS", "limit_problems"]
 
 MAX_CONDITIONS = 20_000
-MAX_PATTERN_CONDITIONS = 1_000
+MAX_PATTERN_CONDITIONS = 500
 MAX_NESTING = 16
 
 

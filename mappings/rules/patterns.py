@@ -23,9 +23,10 @@ import re2
 
 __all__ = ["PATTERN_MEMORY_BYTES", "PatternError", "SummaryPattern", "compile_patterns"]
 
-# RE2's budget for one compiled pattern (program and lazily built automaton). A summary
-# pattern is small; the bound keeps a rule set of many patterns from holding much memory.
-PATTERN_MEMORY_BYTES = 256 * 1024
+# RE2's budget for one compiled pattern (program and lazily built automaton): room for
+# \p{L}{1,50}-sized patterns, while MAX_PATTERN_CONDITIONS (mappings.rules.limits) patterns
+# together stay under 500 MiB at the very worst (a typical pattern holds a few KiB).
+PATTERN_MEMORY_BYTES = 1024 * 1024
 _UNSUPPORTED = ("invalid perl operator", "invalid escape sequence", "invalid repetition size")
 _HINT = (
     " (patterns are matched in linear time by RE2, which has no backreferences, lookaround "
@@ -82,5 +83,5 @@ def _options() -> re2.Options:
 def _reason(error: Exception) -> str:
     detail = error.args[0] if error.args else error
     text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
-    too_large = f"the pattern is too large (over {PATTERN_MEMORY_BYTES // 1024} KiB compiled)"
+    too_large = f"the pattern is too large (over {PATTERN_MEMORY_BYTES >> 20} MiB compiled)"
     return text.replace("pattern too large - compile failed", too_large)
