@@ -231,8 +231,8 @@ def test_the_cli_refuses_bombs_and_nests_with_exit_2_naming_file_and_line(tmp_pa
     """``rules check``, ``check-config`` and ``run`` on anchor bombs (a rule whose ``when``
     names a million valid conditions, a billion list items elsewhere) and 1,000-deep nests:
     exit 2 within the subprocess timeout, every hostile file named with its line, no
-    traceback. OKR, agreement and team files are read through ``rules check
-    --config``, which loads every configured mapping file."""
+    traceback. OKR, agreement and team files are read through ``rules check --config`` and
+    ``check-config``, which load every configured mapping file."""
     rules, at_rules = _hostile(tmp_path, "bomb-rules.yaml", "rules.yaml", MILLION_CONDITIONS)
     deep_rules, at_deep_rules = _hostile(tmp_path, "deep-rules.yaml", "rules.yaml", DEEP_FLOW, 1)
     config, at_config = _hostile(tmp_path, "bomb.yaml", "syncd.yaml", BILLION_LAUGHS)
@@ -252,6 +252,7 @@ def test_the_cli_refuses_bombs_and_nests_with_exit_2_naming_file_and_line(tmp_pa
             ("rules", "check", "--config", str(with_others), str(MAPPINGS / "rules.yaml")),
             [place for _, place in others.values()],
         ),
+        (("check-config", "--config", str(with_others)), [place for _, place in others.values()]),
         (("run", "--config", str(serving)), [at_rules]),
     ]
     for command, places in cases:

@@ -8,16 +8,14 @@ must keep answering, decide every issue, and stop on SIGTERM.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import pytest
 from service_support import BUNDLED, SyncdProcess, http_get, wait_until, write_config
 
-from connectors.jira.emulator import JiraEmulator, generate_organisation
+from connectors.jira.emulator import JiraEmulator
 from syncd.store import Store, create_store_engine
 
 GRACE_SECONDS = 10.0
@@ -44,18 +42,6 @@ def _rule_file(folder: Path) -> Path:
     path = folder / "hostile-rules.yaml"
     path.write_text("\n".join(rules) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def emulator() -> Iterator[JiraEmulator]:
-    """A small Cloud organisation on real time, served over loopback."""
-    org = generate_organisation(issues=40, seed=11, now=datetime.now(UTC))
-    emulator = JiraEmulator(org, "cloud")
-    emulator.start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
 
 
 def test_catastrophic_patterns_never_stop_the_endpoints_or_sigterm(
