@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from syncd.core.domain import Issue, Page, RejectedRecord, RunCounts, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
+from syncd.store.histories import append_changes
 from syncd.store.runs import record_page
 from syncd.store.scan import driver_rows, moment, optional_moment, scan_issues
 from syncd.store.schema import issue_history, issues, rejected_records
@@ -125,10 +126,15 @@ def write_page(
         counts=RunCounts(1, len(latest), *astuple(counts)),
     )
     if writes:
-        rows = [(_issue_row(issue, run_id, now), change) for issue, change in writes]
+        complete = page.history_complete
+        rows = [
+            (_issue_row(issue, run_id, now, history_complete=complete), change)
+            for issue, change in writes
+        ]
         _upsert_issues(connection, [row for row, _ in rows])
         history = [history_row(row, change, run_id, now) for row, change in rows]
         _HISTORY_INSERT.execute(connection, history)
+    append_changes(connection, page.changes)
     quarantine(connection, page.rejected, run_id, now)
     return counts
 
@@ -280,7 +286,9 @@ def _upsert_issues(connection: Connection, rows: list[dict[str, Any]]) -> None:
     _ISSUE_UPSERT.execute(connection, rows)
 
 
-def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:
+def _issue_row(
+    issue: Issue, run_id: int, now: datetime, *, history_complete: bool = False
+) -> dict[str, Any]:
     return {
         "source": issue.source,
         "issue_id": issue.issue_id,
@@ -299,6 +307,7 @@ def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:
         "time_spent_seconds": issue.time_spent_seconds,
         "sprints": list(issue.sprints),
         "team": issue.team,
+        "assignee": issue.assignee,
         "custom": dict(issue.custom),
         "created_at": issue.created,
         "updated_at": issue.updated,
@@ -308,6 +317,7 @@ def _issue_row(issue: Issue, run_id: int, now: datetime) -> dict[str, Any]:
         "synced_at": now,
         "deleted_at": None,
         "run_id": run_id,
+        "history_through": issue.updated if history_complete else None,
     }
 
 
@@ -333,6 +343,7 @@ def _to_issue(row: Row[Any], with_raw: bool = True) -> Issue:
         time_spent_seconds=row.time_spent_seconds,
         sprints=tuple(row.sprints),
         team=row.team,
+        assignee=row.assignee,
         custom=row.custom,
         raw=row.raw if with_raw else {},
     )

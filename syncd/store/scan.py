@@ -29,7 +29,7 @@ _COLUMNS = (
     "source", "issue_id", "key", "project", "issue_type", "summary", "status",
     "status_category", "created_at", "updated_at", "resolved_at", "priority", "labels",
     "components", "parent_key", "epic_key", "story_points", "time_spent_seconds", "sprints",
-    "team", "custom",
+    "team", "assignee", "custom",
 )  # fmt: skip
 _LISTS = tuple(_COLUMNS.index(name) for name in ("labels", "components", "sprints"))
 _MOMENTS = tuple(_COLUMNS.index(name) for name in ("created_at", "updated_at"))

@@ -25,6 +25,7 @@ __all__ = [
     "agreements",
     "decision_history",
     "decisions",
+    "issue_changes",
     "issue_history",
     "issues",
     "metadata",
@@ -72,6 +73,7 @@ issues = Table(
     Column("time_spent_seconds", BigInteger),
     Column("sprints", JSON, nullable=False),
     Column("team", StorableString(_NAME)),
+    Column("assignee", StorableString(_NAME)),
     Column("custom", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -81,6 +83,9 @@ issues = Table(
     Column("synced_at", UtcDateTime, nullable=False),
     Column("deleted_at", UtcDateTime),
     Column("run_id", Integer),
+    # The issue's kept history is complete up to this version of the issue; NULL or older
+    # than updated_at: the next sync fetches its history again.
+    Column("history_through", UtcDateTime),
     Index(None, "key"),
     Index(None, "project"),
 )
@@ -112,6 +117,20 @@ issue_history = Table(
     Index(None, "source", "issue_id"),
     Index(None, "key"),
 )
+
+issue_changes = Table(
+    "issue_changes",
+    metadata,
+    Column("source", StorableString(_SOURCE), primary_key=True),
+    Column("history_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("field", StorableString(32), primary_key=True),
+    Column("issue_id", BigInteger, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("before", StorableText),
+    Column("after", StorableText),
+    Index(None, "source", "issue_id", "changed_at"),
+)
+"""Jira's history of the kept fields: append-only, one row per field per history entry."""
 
 sync_state = Table(
     "sync_state",

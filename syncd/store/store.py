@@ -7,7 +7,7 @@ but no bound values (see ``syncd.store.failures``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -20,6 +20,8 @@ from syncd.core.domain import (
     Agreement,
     Census,
     Decision,
+    FieldChange,
+    HistoryField,
     Issue,
     KeyResult,
     Objective,
@@ -30,7 +32,17 @@ from syncd.core.domain import (
     RunKind,
     RunOutcome,
 )
-from syncd.store import census, decisions, issues, okrs, roadmap, runs, schema, snapshots
+from syncd.store import (
+    census,
+    decisions,
+    histories,
+    issues,
+    okrs,
+    roadmap,
+    runs,
+    schema,
+    snapshots,
+)
 from syncd.store.failures import translated
 from syncd.store.planner import AnalyseSchedule
 from syncd.store.status import (
@@ -141,6 +153,29 @@ class Store:
         issue small in memory."""
         found = issues.iter_issues(self.engine, source, include_deleted, chunk, with_raw=with_raw)
         return self._streamed("read issues", found)
+
+    def iter_issue_histories(
+        self, fields: Collection[HistoryField] | None = None, chunk: int = 5000
+    ) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
+        """Stream live issues (without raw payloads), each with its kept changes of *fields*
+        (every kept field when ``None``), oldest first."""
+        stream = issues.iter_issues(self.engine, None, False, chunk, with_raw=False)
+        found = histories.iter_issue_histories(self.engine, stream, fields, chunk)
+        return self._streamed("read issue histories", found)
+
+    def issues_lacking_history(self, source: str, limit: int = 1000) -> list[tuple[int, datetime]]:
+        """Up to *limit* live issues of *source* whose history is not complete up to their
+        current version: ``(issue id, updated)``."""
+        with self._reading("list issues lacking history") as connection:
+            return histories.lacking_history(connection, source, limit)
+
+    def complete_histories(
+        self, source: str, found: Sequence[tuple[int, datetime, Sequence[FieldChange]]]
+    ) -> int:
+        """Store fetched histories ``(issue id, version, changes)`` and mark each issue's
+        history complete up to that version where it is still at it; how many were marked."""
+        with self._transaction("store issue histories") as connection:
+            return histories.complete_histories(connection, source, found)
 
     def get_issue_by_key(self, key: str, source: str | None = None) -> Issue | None:
         """The issue known as *key*, now or before a move; ``None`` when unknown."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from syncd.core.domain.history import FieldChange
 from syncd.core.domain.work import Issue
 
 __all__ = ["Census", "Page", "RejectedRecord", "Source"]
@@ -33,7 +34,10 @@ class Page:
     ``partition`` names the independent query the page belongs to (a project key, for
     Jira); ``number`` counts pages within it from 0. ``stable`` is false when the source saw
     its result set shift under it (a Data Center ``total`` that changed mid-query), so that
-    the engine must not advance the watermark past this run.
+    the engine must not advance the watermark past this run. ``changes`` are the kept history
+    of the page's issues; ``history_complete`` says they are each issue's whole history (the
+    store then records the issue's history as complete up to its ``updated`` time), so a page
+    without it leaves its issues to a later history fetch.
     """
 
     partition: str
@@ -41,6 +45,8 @@ class Page:
     issues: tuple[Issue, ...]
     rejected: tuple[RejectedRecord, ...] = ()
     stable: bool = True
+    changes: tuple[FieldChange, ...] = ()
+    history_complete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

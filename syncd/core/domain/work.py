@@ -68,9 +68,9 @@ class Issue:
     time_spent_seconds: int | None = None
     sprints: tuple[str, ...] = ()
     team: str | None = None
+    assignee: str | None = None
     custom: Mapping[str, Any] = field(default_factory=dict, compare=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    assignee: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("created", "updated"):

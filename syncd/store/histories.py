@@ -1,0 +1,207 @@
+"""Issues' kept histories: append-only field changes, and how far each history is complete.
+
+- ``append_changes`` writes changes in the caller's transaction (a page's, so an issue and its
+  history commit together); a change already stored (same source, history id and field) is
+  skipped, so replays and overlap windows are harmless.
+- ``iter_issue_histories`` streams live issues each with its changes, oldest first; both are
+  read ordered by (source, issue id) and joined as they stream, so memory holds a chunk.
+- ``lacking_history`` lists the issues whose history is not complete up to their current
+  version; ``complete_histories`` stores fetched histories and marks each issue complete, only
+  where the issue has not changed since it was listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, or_, select, update
+from sqlalchemy.engine import Connection
+
+from syncd.core.domain import FieldChange, HistoryField, Issue
+from syncd.store.dialect import chunked, insert_for
+from syncd.store.scan import moment
+from syncd.store.schema import issue_changes, issues
+
+__all__ = [
+    "append_changes",
+    "complete_histories",
+    "iter_issue_histories",
+    "lacking_history",
+]
+
+_BATCH = 2000
+_FIELDS = {field.value: field for field in HistoryField}
+_NO_CHANGES: tuple[FieldChange, ...] = ()
+
+
+def append_changes(connection: Connection, changes: Iterable[FieldChange]) -> int:
+    """Store *changes* not stored yet, in the caller's transaction; return how many were given."""
+    rows = [
+        {
+            "source": change.source,
+            "history_id": change.history_id,
+            "field": change.field.value,
+            "issue_id": change.issue_id,
+            "changed_at": change.changed_at,
+            "before": change.before,
+            "after": change.after,
+        }
+        for change in _unique(changes)
+    ]
+    if rows:
+        statement = insert_for(connection, issue_changes).on_conflict_do_nothing(
+            index_elements=["source", "history_id", "field"]
+        )
+        for batch in chunked(rows, _BATCH):
+            connection.execute(statement, batch)
+    return len(rows)
+
+
+def _unique(changes: Iterable[FieldChange]) -> Iterator[FieldChange]:
+    # One history entry may name a field twice (Jira sends e.g. two "Epic Link" items); the
+    # last one stands, and PostgreSQL refuses a batch touching one key twice.
+    kept: dict[tuple[str, int, HistoryField], FieldChange] = {}
+    for change in changes:
+        kept[(change.source, change.history_id, change.field)] = change
+    return iter(kept.values())
+
+
+def lacking_history(connection: Connection, source: str, limit: int) -> list[tuple[int, datetime]]:
+    """Up to *limit* live issues of *source* whose history is not complete up to their current
+    version, as ``(issue id, updated)``, oldest id first."""
+    statement = (
+        select(issues.c.issue_id, issues.c.updated_at)
+        .where(
+            issues.c.source == source,
+            issues.c.deleted_at.is_(None),
+            or_(
+                issues.c.history_through.is_(None),
+                issues.c.history_through < issues.c.updated_at,
+            ),
+        )
+        .order_by(issues.c.issue_id)
+        .limit(limit)
+    )
+    return [(int(row.issue_id), row.updated_at) for row in connection.execute(statement)]
+
+
+_MARK_COMPLETE = (
+    update(issues)
+    .where(
+        and_(
+            issues.c.source == bindparam("source_"),
+            issues.c.issue_id == bindparam("issue_"),
+            issues.c.updated_at == bindparam("version_"),
+        )
+    )
+    .values(history_through=bindparam("version_"))
+)
+
+
+def complete_histories(
+    connection: Connection,
+    source: str,
+    histories: Sequence[tuple[int, datetime, Sequence[FieldChange]]],
+) -> int:
+    """Store each ``(issue id, version, changes)`` and mark the issue's history complete up to
+    *version*, where the issue is still at that version; return how many were marked."""
+    append_changes(connection, (change for _, _, changes in histories for change in changes))
+    marks = [
+        {"source_": source, "issue_": issue_id, "version_": version}
+        for issue_id, version, _ in histories
+    ]
+    if not marks:
+        return 0
+    result = connection.execute(_MARK_COMPLETE, marks)
+    return int(result.rowcount)
+
+
+def iter_issue_histories(
+    engine: Engine,
+    issues_stream: Iterable[Issue],
+    fields: Collection[HistoryField] | None = None,
+    chunk: int = 5000,
+) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
+    """Each issue of *issues_stream* (ordered by source and id, as the store streams them)
+    with its kept changes of *fields* (all when ``None``), oldest first."""
+    changes = _iter_changes(engine, fields, chunk)
+    pending = next(changes, None)
+    for issue in issues_stream:
+        identity = (issue.source, issue.issue_id)
+        while pending is not None and (pending.source, pending.issue_id) < identity:
+            pending = next(changes, None)
+        found: list[FieldChange] = []
+        while pending is not None and (pending.source, pending.issue_id) == identity:
+            found.append(pending)
+            pending = next(changes, None)
+        yield issue, tuple(found) if found else _NO_CHANGES
+
+
+_ORDER = (
+    issue_changes.c.source,
+    issue_changes.c.issue_id,
+    issue_changes.c.changed_at,
+    issue_changes.c.history_id,
+    issue_changes.c.field,
+)
+_COLUMNS = (
+    issue_changes.c.source,
+    issue_changes.c.issue_id,
+    issue_changes.c.history_id,
+    issue_changes.c.changed_at,
+    issue_changes.c.field,
+    issue_changes.c.before,
+    issue_changes.c.after,
+)
+
+
+def _iter_changes(
+    engine: Engine, fields: Collection[HistoryField] | None, chunk: int
+) -> Iterator[FieldChange]:
+    statement = select(*_COLUMNS).order_by(*_ORDER)
+    if fields is not None:
+        statement = statement.where(issue_changes.c.field.in_([f.value for f in fields]))
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            yield from _scan_changes(connection, fields, chunk)
+            return
+        for row in connection.execution_options(yield_per=chunk).execute(statement):
+            yield _change(row)
+
+
+def _change(row: Any) -> FieldChange:
+    return FieldChange(
+        row.source,
+        int(row.issue_id),
+        int(row.history_id),
+        row.changed_at,
+        _FIELDS[row.field],
+        row.before,
+        row.after,
+    )
+
+
+def _scan_changes(
+    connection: Connection, fields: Collection[HistoryField] | None, chunk: int
+) -> Iterator[FieldChange]:
+    """The SQLite path: rows straight from the driver (see ``syncd.store.scan``)."""
+    names = ", ".join(column.name for column in _COLUMNS)
+    order = ", ".join(column.name for column in _ORDER)
+    where = ""
+    parameters: tuple[str, ...] = ()
+    if fields is not None:
+        where = f" WHERE field IN ({', '.join('?' for _ in fields)})"
+        parameters = tuple(f.value for f in fields)
+    sql = f"SELECT {names} FROM {issue_changes.name}{where} ORDER BY {order}"  # noqa: S608 - fixed names
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, parameters)
+        while rows := cursor.fetchmany(chunk):
+            for source, issue_id, history_id, changed_at, field, before, after in rows:
+                yield FieldChange(
+                    source, issue_id, history_id, moment(changed_at), _FIELDS[field], before, after
+                )
+    finally:
+        cursor.close()
