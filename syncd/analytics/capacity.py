@@ -13,25 +13,25 @@ The model (docs/analytics.md, "Capacity"):
 * A person's home team is the team whose issues they had in progress longest (ties: the
   first name in order); its calendar is theirs.
 
-``allocate`` turns work intervals into per-person, per-day allocations (exact fractions, so
-each person's day adds up to exactly 1); ``CapacityTotals.of`` sums them per team, window and
-subject for the share rows.
+``WorkLog`` collects issues' work intervals as they stream past; ``allocate`` turns them into
+per-person, per-day allocations (exact fractions, so each person's day adds up to exactly 1);
+``CapacityTotals.of`` sums them per team, window and subject for the share rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from syncd.analytics.history import WorkInterval
+from syncd.analytics.history import WorkInterval, work_intervals
 from syncd.analytics.rows import ALL_TEAMS, Window
 from syncd.analytics.settings import WEEKDAYS, CalendarConfig, CapacityConfig
-from syncd.core.domain import WorkClass
+from syncd.core.domain import FieldChange, Issue, WorkClass
 
 __all__ = [
     "Allocation",
@@ -39,6 +39,7 @@ __all__ = [
     "IssueRef",
     "PersonDays",
     "WorkCalendar",
+    "WorkLog",
     "allocate",
 ]
 
@@ -93,6 +94,50 @@ class PersonDays:
     calendar: WorkCalendar
     days: Mapping[date, tuple[Allocation, ...]]
     idle: tuple[date, ...]
+
+
+class WorkLog:
+    """The work intervals of issues as they stream past, for one capacity computation at
+    *now* over *windows*.
+
+    Only intervals that reach into the windows (a day's margin for time zones) are kept,
+    with each issue's position in the stream, so the issues need not be held.
+    """
+
+    def __init__(
+        self, now: datetime, windows: tuple[Window, ...], team_at: Callable[[Issue], str]
+    ) -> None:
+        self._until = now
+        self._since = min((w.start for w in windows), default=now) - timedelta(days=1)
+        self._team_at = team_at
+        self._spans: list[tuple[IssueRef, list[WorkInterval]]] = []
+        self._positions: dict[IssueRef, int] = {}
+        self._count = 0
+
+    def add(self, issue: Issue, changes: Sequence[FieldChange]) -> None:
+        """Record the next issue of the stream and its kept changes."""
+        position, self._count = self._count, self._count + 1
+        if issue.created >= self._until:
+            return
+        spans = work_intervals(issue, changes, self._until, self._team_at)
+        kept = [span for span in spans if span.end > self._since]
+        if kept:
+            ref = (issue.source, issue.issue_id)
+            self._spans.append((ref, kept))
+            self._positions[ref] = position
+
+    def totals(
+        self,
+        subject_at: Callable[[int], Subject],
+        config: CapacityConfig,
+        windows: tuple[Window, ...],
+    ) -> CapacityTotals:
+        """Allocate the recorded work; *subject_at* names the decision of the issue at each
+        stream position."""
+        first = self._since.date() - timedelta(days=1)
+        last = self._until.date() + timedelta(days=1)
+        people = allocate(self._spans, config, first, last)
+        return CapacityTotals.of(people, lambda ref: subject_at(self._positions[ref]), windows)
 
 
 def allocate(

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from syncd.core.domain import FieldChange, HistoryField, Issue, StatusCategory
 
-__all__ = ["WorkInterval", "issue_as_of", "work_intervals"]
+__all__ = ["WORK_FIELDS", "WorkInterval", "issue_as_of", "work_intervals"]
 
 _ATTRIBUTE: dict[HistoryField, str] = {
     HistoryField.STATUS: "status",
@@ -31,6 +31,8 @@ _ATTRIBUTE: dict[HistoryField, str] = {
 """The ``Issue`` attribute each kept field sets (a resolution sets ``resolved``: see below)."""
 
 _SHAPES_TEAM = frozenset({HistoryField.PROJECT, HistoryField.KEY, HistoryField.TEAM})
+WORK_FIELDS = frozenset({HistoryField.STATUS_CATEGORY, HistoryField.ASSIGNEE, *_SHAPES_TEAM})
+"""The fields ``work_intervals`` reads: a store need not read the others for it."""
 
 
 class WorkInterval(NamedTuple):

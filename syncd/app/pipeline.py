@@ -13,11 +13,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 
-from mappings import LineageDecider, join_okrs, resolve_team
-from syncd.analytics import AnalyticsConfig, IssueState, Snapshot, WorkItem, compute_snapshot
+from mappings import LineageDecider, join_okrs, resolve_team, team_of
+from syncd.analytics import (
+    AnalyticsConfig,
+    IssueState,
+    Snapshot,
+    WorkItem,
+    compute_snapshot,
+    resolve_windows,
+)
+from syncd.analytics.capacity import WorkLog
+from syncd.analytics.history import WORK_FIELDS
 from syncd.analytics.integrity import IntegrityCheck
 from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import (
@@ -29,6 +39,8 @@ from syncd.app.mapping_files import (
 )
 from syncd.core.domain import (
     Decision,
+    FieldChange,
+    Issue,
     KeyResult,
     Objective,
     RoadmapFeed,
@@ -119,9 +131,15 @@ class Pipeline:
         decider = LineageDecider(items, rule_set, teams, {k.key_result_id for k in key_results})
         integrity = IntegrityCheck(items, key_results, now.date())
         measured = {k.field for k in key_results if k.field}
+        windows = resolve_windows(self._analytics.windows, now)
+        log = None
+        if "capacity" in self._analytics.weightings:
+            log = WorkLog(now, windows, lambda state: team_of(state, teams))
         states: list[IssueState] = []
         teams_of: list[str] = []
-        for issue in self._store.iter_issues(with_raw=False, chunk=1000):
+        for issue, changes in self._issues(with_history=log is not None):
+            if log is not None:
+                log.add(issue, changes)
             team = resolve_team(issue, teams) if teams is not None else None
             deciding = time.perf_counter()
             decider.add(issue, team)
@@ -134,6 +152,9 @@ class Pipeline:
         counts = self._store.replace_decisions(_decided(decisions, outcomes, integrity))
         problems = integrity.report()
         computing = time.perf_counter()
+        capacity = None
+        if log is not None:
+            capacity = log.totals(partial(_subject, outcomes), self._analytics.capacity, windows)
         snapshot = compute_snapshot(
             (
                 WorkItem(state, *outcome, team)
@@ -144,6 +165,7 @@ class Pipeline:
             problems.counts(),
             self._analytics,
             now,
+            capacity=capacity,
         )
         phases.snapshot_seconds = time.perf_counter() - computing
         self._store.save_snapshot(
@@ -162,6 +184,12 @@ class Pipeline:
             snapshot_s=round(phases.snapshot_seconds, 3),
         )
         return snapshot
+
+    def _issues(self, *, with_history: bool) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
+        """Stored issues in (source, id) order, with the changes the capacity weighting reads."""
+        if with_history:
+            return self._store.iter_issue_histories(fields=WORK_FIELDS, chunk=1000)
+        return ((issue, ()) for issue in self._store.iter_issues(with_raw=False, chunk=1000))
 
     def check_mapping_files(self) -> MappingFilesState:
         """Read the mapping files again if any changed on disk since the last check.
@@ -317,3 +345,11 @@ def _timed(decisions: Iterator[Decision], phases: RefreshPhases) -> Iterator[Dec
         if decision is None:
             return
         yield decision
+
+
+def _subject(outcomes: Sequence[_Outcome], position: int) -> tuple[str, str]:
+    """The outcome at *position* as the capacity weighting's subject: (class, category)."""
+    work_class, category, _ = outcomes[position]
+    if work_class is WorkClass.UNCLASSIFIED:
+        return (work_class.value, "")
+    return (work_class.value, category or "")

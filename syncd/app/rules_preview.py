@@ -1,24 +1,27 @@
 """``syncd rules diff``: what a new rule file would change, in decisions and in every share.
 
-The shares are the analytics' own (``compute_snapshot``) for the stored issues under the
-current rules and under the new ones, at one instant: the "before" side is exactly what
+The shares are the analytics' own (``syncd.app.figures``, capacity from the stored histories
+included) for the stored issues under the current rules and under the new ones, at one
+instant: the "before" side is exactly what
 ``syncd report`` and ``/metrics`` show for a snapshot computed at that instant, in every
 configured window and weighting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from mappings import RuleDiff, RuleSet, TeamConfig, diff_rule_sets, team_of
-from syncd.analytics import AnalyticsConfig, ShareRow, WorkItem, compute_snapshot
+from mappings import RuleDiff, RuleSet, diff_rule_sets
+from syncd.analytics import AnalyticsConfig, ShareRow
+from syncd.analytics.history import WORK_FIELDS
+from syncd.app.figures import Decisions, figures
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import Agreement, Decision, Issue
+from syncd.core.domain import FieldChange, Issue
 from syncd.store import Store
 
-__all__ = ["RulesPreview", "ShareChange", "preview_rules", "share_changes", "shares_under"]
+__all__ = ["RulesPreview", "ShareChange", "preview_rules", "share_changes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,11 @@ def preview_rules(
     now: datetime,
 ) -> RulesPreview:
     """Decide the stored issues under the current and the *new_rules*; shares at *now*."""
-    issues = list(store.iter_issues(with_raw=False))
+    issues: list[Issue] = []
+    histories: list[tuple[FieldChange, ...]] = []
+    for issue, changes in store.iter_issue_histories(fields=WORK_FIELDS):
+        issues.append(issue)
+        histories.append(changes)
     diff = diff_rule_sets(
         files.rule_set,
         new_rules,
@@ -72,26 +79,18 @@ def preview_rules(
     )
     agreements = files.agreements.agreements if files.agreements is not None else ()
 
-    def shares(decisions: Mapping[tuple[str, int], Decision]) -> tuple[ShareRow, ...]:
-        return shares_under(
-            issues, decisions, files.teams, agreements=agreements, analytics=analytics, now=now
-        )
+    def shares(decisions: Decisions) -> tuple[ShareRow, ...]:
+        return figures(
+            issues,
+            decisions,
+            files.teams,
+            agreements=agreements,
+            analytics=analytics,
+            now=now,
+            histories=histories,
+        ).shares
 
     return RulesPreview(diff, shares(diff.before), shares(diff.after))
-
-
-def shares_under(
-    issues: Iterable[Issue],
-    decisions: Mapping[tuple[str, int], Decision],
-    teams: TeamConfig | None,
-    *,
-    agreements: Iterable[Agreement],
-    analytics: AnalyticsConfig,
-    now: datetime,
-) -> tuple[ShareRow, ...]:
-    """The analytics' share rows of *issues* as *decisions* classify them, at *now*."""
-    items = _work_items(issues, decisions, teams)
-    return compute_snapshot(items, agreements, (), {}, analytics, now).shares
 
 
 def share_changes(before: Iterable[ShareRow], after: Iterable[ShareRow]) -> tuple[ShareChange, ...]:
@@ -108,14 +107,3 @@ def share_changes(before: Iterable[ShareRow], after: Iterable[ShareRow]) -> tupl
 
 def _subject(row: ShareRow) -> tuple[str, str, str, str, str]:
     return (row.team, row.window, row.weighting, row.work_class, row.category)
-
-
-def _work_items(
-    issues: Iterable[Issue],
-    decisions: Mapping[tuple[str, int], Decision],
-    teams: TeamConfig | None,
-) -> Iterator[WorkItem]:
-    for issue in issues:
-        decision = decisions.get((issue.source, issue.issue_id))
-        if decision is not None:
-            yield WorkItem.of(issue, decision, team_of(issue, teams))

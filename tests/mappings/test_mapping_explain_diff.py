@@ -11,7 +11,8 @@ from mapping_builders import issue, roadmap
 from mappings import RuleSet, TeamConfig, diff_rule_sets, explain, parse_rule_set
 from mappings.examples import RULES
 from syncd.analytics import AnalyticsConfig, ShareRow
-from syncd.app.rules_preview import share_changes, shares_under
+from syncd.app.figures import figures
+from syncd.app.rules_preview import share_changes
 from syncd.core.domain import Decision
 
 RESOLVED = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -95,9 +96,9 @@ def test_rules_diff_shares_are_the_analytics_shares_of_classified_work(
     now = datetime(2026, 11, 20, tzinfo=UTC)
 
     def shares(side: Mapping[tuple[str, int], Decision]) -> tuple[ShareRow, ...]:
-        return shares_under(
+        return figures(
             ISSUES, side, teams, agreements=(), analytics=AnalyticsConfig(), now=now
-        )
+        ).shares
 
     technology = {
         (c.team, c.window): (c.before, c.after)
