@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from mappings import check_rule_file, explain, load_rule_set
 from syncd.analytics import Snapshot
+from syncd.app.as_of import snapshot_as_of
 from syncd.app.pipeline import Pipeline
 from syncd.app.rules_preview import ShareChange, preview_rules
 from syncd.cli.options import add_config_option, config_from
@@ -56,6 +57,13 @@ def register(commands: Any) -> None:
     report.add_argument("--team", default=None)
     report.add_argument("--window", default=None)
     report.add_argument("--format", choices=["table", "json"], default="table")
+    report.add_argument(
+        "--as-of",
+        type=_day,
+        default=None,
+        metavar="DATE",
+        help="every figure as it stood at the end of DATE (YYYY-MM-DD, UTC), from the histories",
+    )
     add_config_option(report)
     report.set_defaults(handler=_report)
 
@@ -134,19 +142,39 @@ def _refresh(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     config = config_from(args)
-    stored = open_store(config, upgrade=False).latest_snapshot()
-    if stored is None:
-        print(
-            "syncd: no snapshot yet: run `syncd sync --once` or the service first", file=sys.stderr
-        )
-        return 1
+    store = open_store(config, upgrade=False)
+    context: dict[str, str] = {}
+    if args.as_of is not None:
+        files = mapping_files(config)
+        snapshot = snapshot_as_of(store, files, config.analytics, args.as_of)
+        context = {
+            "as_of": args.as_of.isoformat(),
+            "rules": f"current rules (rule set {files.rule_set.version}), applied to the "
+            "issues as they stood then",
+        }
+    else:
+        stored = store.latest_snapshot()
+        if stored is None:
+            print(
+                "syncd: no snapshot yet: run `syncd sync --once` or the service first",
+                file=sys.stderr,
+            )
+            return 1
+        snapshot = Snapshot.from_dict(stored[1])
     try:
         print(
             render_report(
-                Snapshot.from_dict(stored[1]), team=args.team, window=args.window, fmt=args.format
+                snapshot, team=args.team, window=args.window, fmt=args.format, context=context
             )
         )
     except ValueError as error:
         print(f"syncd: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from rich.console import Console
@@ -28,8 +28,10 @@ def render_report(
     team: str | None = None,
     window: str | None = None,
     fmt: Literal["table", "json"] = "table",
+    context: Mapping[str, str] | None = None,
 ) -> str:
-    """The report of *snapshot*, optionally for one team and/or one window.
+    """The report of *snapshot*, optionally for one team and/or one window; *context* (e.g.
+    the day an as-of report stands at) heads the table and joins the JSON document.
 
     Raises ``ValueError`` naming the known values when *team* or *window* is unknown, or when
     *fmt* is neither ``table`` nor ``json``.
@@ -43,9 +45,12 @@ def render_report(
         if c.team in teams and c.window in windows and c.weighting == "issues"
     ]
     if fmt == "json":
-        return _as_json(snapshot, teams, windows, rows, coverage)
+        return _as_json(snapshot, teams, windows, rows, coverage, context=context or {})
     if fmt == "table":
-        return _as_tables(snapshot, teams, rows, coverage)
+        heading = "".join(
+            f"{key.replace('_', ' ')}: {value}\n" for key, value in (context or {}).items()
+        )
+        return heading + _as_tables(snapshot, teams, rows, coverage)
     raise ValueError(f"unknown report format {fmt!r}: use table or json")
 
 
@@ -67,8 +72,11 @@ def _as_json(
     windows: tuple[str, ...],
     rows: list[ShareRow],
     coverage: list[CoverageRow],
+    *,
+    context: Mapping[str, str],
 ) -> str:
     document = {
+        **context,
         "computed_at": snapshot.computed_at.isoformat(),
         "windows": [w.to_dict() for w in snapshot.windows if w.name in windows],
         "teams": [

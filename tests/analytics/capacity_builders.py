@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from syncd.analytics.capacity import CapacityTotals, IssueRef, PersonDays, allocate
 from syncd.analytics.history import work_intervals
@@ -19,6 +19,15 @@ from syncd.analytics.settings import CapacityConfig
 from syncd.core.domain import FieldChange, HistoryField, Issue, StatusCategory
 
 _CATEGORY = {"To Do": "new", "In Progress": "indeterminate", "Done": "done"}
+CREATED = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
+"""When the cases' issues are created: the Friday before their first week."""
+
+
+def at(day: int, hour: int = 9, month: int = 11) -> datetime:
+    """An instant in late 2026, UTC (November unless told)."""
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
+
+
 _history_ids = iter(range(50_000, 10_000_000))
 
 

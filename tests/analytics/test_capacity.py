@@ -18,18 +18,12 @@ from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, res
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
 
-from .capacity_builders import Story, people_days, person_days_by_key, totals
+from .capacity_builders import CREATED, Story, at, people_days, person_days_by_key, totals
 
 HALF = Fraction(1, 2)
 TEAMS = {"PLAT": "platform", "SHOP": "checkout", "MOB": "mobile", "APAC": "apac"}
-CREATED = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
 UNTIL = datetime(2026, 11, 30, tzinfo=UTC)
-
-
-def at(day: int, hour: int = 9, month: int = 11) -> datetime:
-    """An instant in November 2026, UTC."""
-    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
 
 
 def d(day: int) -> date:

@@ -1,0 +1,54 @@
+"""Every figure as it stood at the end of a past day (``syncd report --as-of DATE``).
+
+Each stored issue is rebuilt as it was at the end of the day from its kept history
+(``syncd.analytics.history.issue_as_of``); issues created later are left out. They are decided
+under the current rules and the snapshot is computed at the next midnight (UTC), with the
+windows and the agreements in force then. Fields the history does not keep are taken as they
+are now; issues deleted since are left out (the store keeps no deletion history).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from mappings import decide_all
+from syncd.analytics import AnalyticsConfig, Snapshot
+from syncd.analytics.history import issue_as_of
+from syncd.app.figures import figures
+from syncd.app.mapping_files import MappingFiles
+from syncd.core.domain import FieldChange, Issue
+from syncd.store import Store
+
+__all__ = ["end_of", "snapshot_as_of"]
+
+
+def end_of(day: date) -> datetime:
+    """The instant a UTC day ends: the next day's midnight."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def snapshot_as_of(
+    store: Store, files: MappingFiles, analytics: AnalyticsConfig, day: date
+) -> Snapshot:
+    """The snapshot of the stored issues as they stood at the end of *day* (UTC)."""
+    moment = end_of(day)
+    issues: list[Issue] = []
+    histories: list[tuple[FieldChange, ...]] = []
+    for issue, changes in store.iter_issue_histories():
+        then = issue_as_of(issue, changes, moment)
+        if then is not None:
+            issues.append(then)
+            histories.append(changes)
+    decisions = decide_all(
+        issues, list(store.iter_roadmap_items()), files.rule_set, files.teams, files.key_result_ids
+    )
+    return figures(
+        issues,
+        decisions,
+        files.teams,
+        agreements=files.agreements.agreements if files.agreements is not None else (),
+        analytics=analytics,
+        now=moment,
+        histories=histories,
+        key_results=store.key_results(),
+    )
