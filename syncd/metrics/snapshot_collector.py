@@ -134,6 +134,7 @@ def _families(snapshot: Snapshot) -> list[Metric]:
     _disagreements(families, snapshot)
     _key_results(families, snapshot)
     _coverage(families, snapshot)
+    _unallocated(families, snapshot)
     for kind, count in (dict.fromkeys(INTEGRITY_KINDS, 0) | dict(snapshot.integrity)).items():
         families.add("syncd_integrity_problems", [kind], count)
     families.add("syncd_snapshot_timestamp_seconds", [], snapshot.computed_at.timestamp())
@@ -213,3 +214,10 @@ def _coverage(families: FamilySet, snapshot: Snapshot) -> None:
             factor = WEIGHTING_UNITS[row.weighting][1]
             name = amount("unclassified_work", row.weighting, org)
             families.add(name, [*labels, row.window], row.unclassified * factor)
+
+
+def _unallocated(families: FamilySet, snapshot: Snapshot) -> None:
+    for row in snapshot.capacity:
+        org, labels = _scope(row.team)
+        name = org_or_team("capacity_unallocated_persondays", org)
+        families.add(name, [*labels, row.window], row.unallocated)

@@ -140,6 +140,12 @@ def _catalogue() -> tuple[Family, ...]:
         *_per_unit(
             "unclassified_work", "Unclassified completed work in the window.", ("window",), True
         ),
+        *_scoped(
+            "capacity_unallocated_persondays",
+            "Working days of the team's people with no issue in progress, in the window "
+            "(capacity Jira does not show; not a work class). In person-days.",
+            ("window",),
+        ),
         Family(
             "syncd_key_result_progress_ratio",
             "Key-result progress towards its target by its own measure.",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from syncd.analytics import ALL_TEAMS, DisagreementRow, Snapshot
+from syncd.analytics import ALL_TEAMS, CapacityRow, DisagreementRow, Snapshot
 from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 
 from .snapshots import COMPUTED_AT, row, snapshot
@@ -37,7 +37,7 @@ class _Files:
 
 def _everything() -> Snapshot:
     """A snapshot with a sample in every family: teams and the organisation, every weighting,
-    judged rows (agreement info), disagreements and coverage of both scopes."""
+    judged rows (agreement info), disagreements, coverage and capacity of both scopes."""
     rows = [
         row(work_class, team=team, weighting=weighting, judged=True)
         for team in ("platform", ALL_TEAMS)
@@ -60,6 +60,7 @@ def _everything() -> Snapshot:
             for team in ("platform", ALL_TEAMS)
             for weighting in _WEIGHTINGS
         ),
+        capacity=tuple(CapacityRow(team, "30d", 5.0, 1.0) for team in ("platform", ALL_TEAMS)),
     )
 
 

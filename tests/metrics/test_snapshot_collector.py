@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from syncd.analytics import Snapshot
+from syncd.analytics import CapacityRow, Snapshot
 from syncd.metrics import INTEGRITY_KINDS, SnapshotCollector
 
 from .snapshots import COMPUTED_AT, row, snapshot
@@ -220,3 +220,26 @@ def test_a_key_result_without_an_owner_has_an_empty_team() -> None:
     registry = _registry(replace(base, key_results=(orphan,)))
     kr = {"key_result": "PLAT-KR1", "team": ""}
     assert registry.get_sample_value("syncd_key_result_progress_ratio", kr) == 0.25
+
+
+def test_unallocated_capacity_is_its_own_family_per_team_and_for_the_organisation() -> None:
+    """Each capacity row's unallocated person-days become a series of the team, and the
+    organisation's its own family; allocated person-days stay in the work families."""
+    rows = (CapacityRow("platform", "30d", 9.0, 2.0), CapacityRow("all", "30d", 14.0, 3.5))
+    registry = _registry(replace(snapshot(row()), capacity=rows))
+    assert (
+        registry.get_sample_value(
+            "syncd_capacity_unallocated_persondays", {"team": "platform", "window": "30d"}
+        )
+        == 2.0
+    )
+    assert (
+        registry.get_sample_value("syncd_org_capacity_unallocated_persondays", {"window": "30d"})
+        == 3.5
+    )
+    assert (
+        registry.get_sample_value(
+            "syncd_capacity_unallocated_persondays", {"team": "all", "window": "30d"}
+        )
+        is None
+    )
