@@ -31,5 +31,6 @@ def refresh_phases(config_path: Path) -> dict[str, Any]:
     return {
         "seconds": phases.seconds,
         "decide_seconds": phases.decide_seconds,
+        "capacity_seconds": phases.capacity_seconds,
         "snapshot_seconds": phases.snapshot_seconds,
     }

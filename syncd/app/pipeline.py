@@ -61,9 +61,11 @@ _Outcome = tuple[WorkClass, str | None, str | None]
 class RefreshPhases:
     """Where one refresh's time went, in seconds: deciding (each issue's own verdict as it
     streams in, and the resolution along inheritance links as decisions are written),
-    computing the snapshot, and the whole refresh."""
+    capacity (replaying histories as issues stream in, and allocating person-days), computing
+    the snapshot, and the whole refresh."""
 
     decide_seconds: float = 0.0
+    capacity_seconds: float = 0.0
     snapshot_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -139,7 +141,9 @@ class Pipeline:
         teams_of: list[str] = []
         for issue, changes in self._issues(with_history=log is not None):
             if log is not None:
+                replaying = time.perf_counter()
                 log.add(issue, changes)
+                phases.capacity_seconds += time.perf_counter() - replaying
             team = resolve_team(issue, teams) if teams is not None else None
             deciding = time.perf_counter()
             decider.add(issue, team)
@@ -154,7 +158,9 @@ class Pipeline:
         computing = time.perf_counter()
         capacity = None
         if log is not None:
+            allocating = time.perf_counter()
             capacity = log.totals(partial(_subject, outcomes), self._analytics.capacity, windows)
+            phases.capacity_seconds += time.perf_counter() - allocating
         snapshot = compute_snapshot(
             (
                 WorkItem(state, *outcome, team)
@@ -181,6 +187,7 @@ class Pipeline:
             ruleset=rule_set.version,
             integrity=problems.counts(),
             decide_s=round(phases.decide_seconds, 3),
+            capacity_s=round(phases.capacity_seconds, 3),
             snapshot_s=round(phases.snapshot_seconds, 3),
         )
         return snapshot
