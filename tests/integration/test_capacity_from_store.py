@@ -97,7 +97,8 @@ def test_the_refresh_computes_capacity_from_the_stored_histories(
     row = next(r for r in snapshot.capacity if r.team == "PLAT" and r.window == "30d")
     assert (row.allocated, row.unallocated) == (9.0, 0.0)
     phases = pipeline.last_phases
-    assert phases is not None and 0 < phases.capacity_seconds < phases.seconds
+    assert phases is not None
+    assert 0 < phases.capacity_seconds < phases.seconds
 
 
 def test_as_of_wednesday_rebuilds_the_week_from_the_histories(
