@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import structlog
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from syncd.app.sync import PageProgress
+from syncd.cli.console import text_console
 
 __all__ = ["page_progress"]
 
@@ -23,8 +23,12 @@ _LOG_EVERY_SECONDS = 15.0
 def page_progress() -> Iterator[_Reporter]:
     """Yield a callback for ``SyncEngine(on_page=...)`` suited to where stderr goes."""
     if sys.stderr.isatty():
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}", markup=False),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=text_console(stderr=True), transient=True) as bar:
             yield _Reporter(bar)
     else:
         yield _Reporter(None)

@@ -12,10 +12,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from rich.console import Console
 from rich.table import Table
 
 from syncd.analytics import CoverageRow, ShareRow, Snapshot
+from syncd.cli.console import text_console
 
 __all__ = ["render_report"]
 
@@ -105,7 +105,7 @@ def _share_json(row: ShareRow) -> dict[str, Any]:
 def _as_tables(
     snapshot: Snapshot, teams: tuple[str, ...], rows: list[ShareRow], coverage: list[CoverageRow]
 ) -> str:
-    console = Console(file=io.StringIO(), width=132, color_system=None, force_terminal=False)
+    console = text_console(file=io.StringIO(), width=132, color_system=None, force_terminal=False)
     console.print(
         f"Shares against agreed bands, computed {snapshot.computed_at:%Y-%m-%d %H:%M} UTC"
     )

@@ -8,9 +8,9 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from syncd.cli.console import text_console
 from syncd.cli.options import config_from
 from syncd.core.errors import RuleSetError
 from syncd.service.config import Config
@@ -50,10 +50,10 @@ def show_status(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2))
         return 0
     # Off a terminal (a pipe, a log), do not squeeze the tables into 80 columns.
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
+    console = text_console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     console.print(_mapping_table(files))
     for problem in files["problems"]:
-        console.print(f"  - {problem}", markup=False, highlight=False)
+        console.print(f"  - {problem}", highlight=False)
     console.print(_sources_table(sources))
     if roadmaps:
         console.print(_roadmaps_table(roadmaps))
