@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from connectors.roadmap.cells import excerpt
 from connectors.roadmap.config import RoadmapColumns
 
 __all__ = ["FIELDS", "REQUIRED", "ColumnMap", "HeaderProblem", "normalise", "resolve_header"]
@@ -75,6 +76,9 @@ ALIASES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "productboard_csv": _PRODUCTBOARD,
     "aha_csv": _AHA,
 }
+# Header problems and warnings name this many columns at most: a hostile header can have
+# a million, each up to the CSV field limit.
+_LISTED = 20
 # An Aha! export without a type column says what it lists by its id column.
 _IMPLIED_TYPES = {"feature reference #": "feature", "epic reference #": "epic"}
 
@@ -110,7 +114,9 @@ class HeaderProblem:
             f"{name} (looked for: {', '.join(repr(a) for a in self.looked_for[name])})"
             for name in self.missing
         )
-        found = ", ".join(repr(column) for column in self.found) or "none"
+        found = ", ".join(repr(excerpt(column)) for column in self.found[:_LISTED]) or "none"
+        if len(self.found) > _LISTED:
+            found += f" … ({len(self.found)} columns in all)"
         return (
             f"required columns missing: {wanted}. Columns found: {found}. Rename the columns "
             "in the export or map them under 'columns:' in this source's configuration"
@@ -127,23 +133,22 @@ def resolve_header(
 ) -> ColumnMap | HeaderProblem:
     """Map *header* to fields for *export_format*; configured *overrides* win over aliases."""
     names = [normalise(column) for column in header]
+    where = _by_name(names)
     aliases = ALIASES.get(export_format, {})
     looked_for: dict[str, tuple[str, ...]] = {}
     positions: dict[str, tuple[int, ...]] = {}
     used: set[int] = set()
-    warnings: list[str] = []
+    warnings = _duplicate_warnings(where)
     # Configured columns are claimed first, so an alias never takes a column mapped elsewhere.
     order = sorted(FIELDS, key=lambda name: getattr(overrides, name) is None)
     for name in order:
         configured = getattr(overrides, name)
         candidates = (normalise(configured),) if configured else aliases.get(name, ())
         looked_for[name] = (configured,) if configured else candidates
-        found = _find(names, candidates, used, multi=name in _MULTI)
+        found = _find(where, candidates, used, multi=name in _MULTI)
         if found:
             positions[name] = found
             used.update(found)
-    for duplicate in sorted({n for n in names if n and names.count(n) > 1}):
-        warnings.append(f"column {duplicate!r} appears more than once; the first one is read")
     missing = tuple(name for name in REQUIRED if name not in positions)
     if missing:
         return HeaderProblem(missing, looked_for, tuple(header))
@@ -153,15 +158,42 @@ def resolve_header(
     return ColumnMap(positions, len(header), implied, tuple(warnings))
 
 
+def _by_name(names: Sequence[str]) -> dict[str, list[int]]:
+    """Each normalised name's positions, in order: one pass, however wide the header."""
+    where: dict[str, list[int]] = {}
+    for position, name in enumerate(names):
+        where.setdefault(name, []).append(position)
+    return where
+
+
 def _find(
-    names: Sequence[str], candidates: Sequence[str], used: set[int], *, multi: bool
+    where: Mapping[str, Sequence[int]],
+    candidates: Sequence[str],
+    used: set[int],
+    *,
+    multi: bool,
 ) -> tuple[int, ...]:
     found: list[int] = []
     for candidate in candidates:
-        for position, name in enumerate(names):
-            if name == candidate and position not in used and position not in found:
-                if not multi:
-                    return (position,)
-                found.append(position)
-                break
+        free = (p for p in where.get(candidate, ()) if p not in used and p not in found)
+        position = next(free, None)
+        if position is None:
+            continue
+        if not multi:
+            return (position,)
+        found.append(position)
     return tuple(found)
+
+
+def _duplicate_warnings(where: Mapping[str, Sequence[int]]) -> list[str]:
+    duplicates = sorted(name for name, positions in where.items() if name and len(positions) > 1)
+    warnings = [
+        f"column {excerpt(name)!r} appears more than once; the first one is read"
+        for name in duplicates[:_LISTED]
+    ]
+    if len(duplicates) > _LISTED:
+        warnings.append(
+            f"{len(duplicates) - _LISTED} more column names appear more than once; the first "
+            "column of each is read"
+        )
+    return warnings

@@ -63,8 +63,10 @@ class RoadmapSourceConfig(Settings):
     or ``url``). A ``folder`` is watched: the newest file matching ``pattern`` is read.
 
     ``max_bytes`` caps what is read (a larger export is refused, the last good state is kept);
-    a URL's download must end within ``response_deadline_seconds`` (a trickling server fails);
-    ``allow_empty`` lets a header-only export clear the source (otherwise it is refused too).
+    ``max_columns`` caps a CSV header's width the same way (16,384 by default: the widest
+    sheet Excel saves; no roadmap tool exports more); a URL's download must end within
+    ``response_deadline_seconds`` (a trickling server fails); ``allow_empty`` lets a
+    header-only export clear the source (otherwise it is refused too).
     """
 
     name: SourceName
@@ -83,6 +85,7 @@ class RoadmapSourceConfig(Settings):
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     response_deadline_seconds: float = Field(default=600.0, gt=0, le=86400)
     max_bytes: int = Field(default=256 * 1024 * 1024, ge=1)
+    max_columns: int = Field(default=16_384, ge=2)
     allow_empty: bool = False
 
     @model_validator(mode="after")

@@ -3,8 +3,10 @@
 Memory stays bounded by the number of items, not the size of the file: rows are read one at
 a time, raw cells are kept cut to ``RAW_CELL_CHARS``, and a field longer than
 ``csv.field_size_limit()`` (128 KiB by default; this module never raises it) quarantines its
-row instead of growing without limit. Each rejected row names its first line, the reason and
-how to fix it. Cells are never evaluated: a ``=HYPERLINK(…)`` cell is kept as its text.
+row instead of growing without limit. A header wider than ``max_columns`` refuses the whole
+export before any row is read, and resolving a header is linear in its width: a wide export
+costs time in proportion to its size. Each rejected row names its first line, the reason
+and how to fix it. Cells are never evaluated: a ``=HYPERLINK(…)`` cell is kept as its text.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ def parse_csv(stream: BinaryIO, encoding: str, config: RoadmapSourceConfig) -> P
         return Parsed(fatal=f"the header row cannot be read: {error}")
     if header is None:
         return Parsed(fatal="the export is empty: no header row (the last good state is kept)")
+    if len(header) > config.max_columns:
+        return Parsed(fatal=_too_wide(len(header), config.max_columns))
     columns = resolve_header(header, config.format, config.columns)
     if isinstance(columns, HeaderProblem):
         return Parsed(fatal=str(columns))
@@ -140,6 +144,14 @@ class _Rows:
             self.collector.reject(reference, str(error), text)
             return
         self.collector.add(item, reference, text)
+
+
+def _too_wide(width: int, limit: int) -> str:
+    return (
+        f"the header has {width} columns, over the limit of {limit} (max_columns); the last "
+        "good state is kept. Remove unused columns from the export, or raise max_columns for "
+        "this source if it is expected to be this wide"
+    )
 
 
 def _csv_reason(error: csv.Error, reader: Reader) -> str:

@@ -38,6 +38,25 @@ SYNCD = Path(sys.executable).with_name("syncd")
 REPO = Path(__file__).resolve().parents[2]
 
 
+SAMPLE_CONFIGS: dict[str, dict[str, Any]] = {
+    "productboard-features.csv": {"format": "productboard_csv"},
+    "aha-features.csv": {"format": "aha_csv"},
+    "productboard-api.json": {"format": "productboard_json"},
+    "generic.csv": {
+        "format": "generic_csv",
+        "delimiter": ";",
+        "date_formats": ["%d/%m/%Y"],
+        "columns": {"id": "Ref", "title": "Summary", "team": "Area", "start": "From"},
+    },
+    "generic.json": {
+        "format": "generic_json",
+        "records": "roadmap.items",
+        "columns": {"id": "ref", "title": "summary", "team": "squad.name", "end": "dates.to"},
+    },
+}
+"""How each bundled roadmap sample (``connectors.roadmap.SAMPLES``) is read as a source."""
+
+
 def scaled(short: int, long: int) -> int:
     """*short* in CI, *long* when ``SYNCD_LONG_TESTS=1``."""
     return long if LONG else short

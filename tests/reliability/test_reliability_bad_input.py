@@ -25,7 +25,7 @@ import yaml
 from hostile_support import HOSTILE_TEXT, out_of_range_numbers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_support import REPO, run_syncd, scaled, tally
+from reliability_support import REPO, SAMPLE_CONFIGS, run_syncd, scaled, tally
 
 from connectors.jira.decode import decode_page
 from connectors.jira.emulator import JiraEmulator, JsonLiteral, generate_organisation
@@ -182,24 +182,6 @@ def test_any_rule_okr_agreement_or_team_file_loads_or_lists_placed_problems(
         _assert_placed(error.problems, name)
         tally("bad input: mapping files refused with placed problems")
     tally("bad input: mapping files tried")
-
-
-SAMPLE_CONFIGS: dict[str, dict[str, Any]] = {
-    "productboard-features.csv": {"format": "productboard_csv"},
-    "aha-features.csv": {"format": "aha_csv"},
-    "productboard-api.json": {"format": "productboard_json"},
-    "generic.csv": {
-        "format": "generic_csv",
-        "delimiter": ";",
-        "date_formats": ["%d/%m/%Y"],
-        "columns": {"id": "Ref", "title": "Summary", "team": "Area", "start": "From"},
-    },
-    "generic.json": {
-        "format": "generic_json",
-        "records": "roadmap.items",
-        "columns": {"id": "ref", "title": "summary", "team": "squad.name", "end": "dates.to"},
-    },
-}
 
 
 @st.composite
