@@ -12,11 +12,10 @@ from typing import Any
 from mappings import check_rule_file, explain, load_rule_set
 from syncd.analytics import Snapshot
 from syncd.app.as_of import snapshot_as_of
-from syncd.app.pipeline import Pipeline
 from syncd.app.rules_preview import ShareChange, preview_rules
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.report import render_report
-from syncd.service.wiring import mapping_files, open_store
+from syncd.service.wiring import mapping_files, open_store, pipeline_for
 
 __all__ = ["register"]
 
@@ -46,7 +45,9 @@ def register(commands: Any) -> None:
     diff.set_defaults(handler=_rules_diff)
 
     refresh = commands.add_parser(
-        "refresh", help="re-decide stored issues and recompute the snapshot (no polling)"
+        "refresh",
+        help="re-read roadmap exports, re-decide stored issues and recompute the snapshot "
+        "(Jira is not polled)",
     )
     add_config_option(refresh)
     refresh.set_defaults(handler=_refresh)
@@ -133,8 +134,7 @@ def _share(value: float | None) -> str:
 
 def _refresh(args: argparse.Namespace) -> int:
     config = config_from(args)
-    pipeline = Pipeline(open_store(config), mapping_files(config), config.analytics)
-    snapshot = pipeline.refresh()
+    snapshot = pipeline_for(config, open_store(config)).refresh()
     moment = snapshot.computed_at.isoformat(timespec="seconds")
     print(f"re-decided stored issues; snapshot of {moment} saved")
     return 0

@@ -7,7 +7,6 @@ import sys
 import threading
 from typing import Any
 
-from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
 from syncd.cli.options import add_config_option, config_from
 from syncd.cli.progress import page_progress
@@ -19,7 +18,7 @@ from syncd.service.wiring import (
     mapping_files,
     migrate_store,
     open_store,
-    roadmap_sources,
+    pipeline_for,
 )
 from syncd.store import create_store_engine, display_url
 
@@ -94,7 +93,7 @@ def _sync(args: argparse.Namespace) -> int:
     stop = threading.Event()
     wanted = set(args.source or [])
     sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
-    pipeline = Pipeline(store, mapping_files(config), config.analytics, roadmap_sources(config))
+    pipeline = pipeline_for(config, store)
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)

@@ -1,4 +1,4 @@
-"""Builds the concrete parts from a configuration: store, sources, engine."""
+"""Builds the concrete parts from a configuration: store, sources, pipeline."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from connectors.jira.client import credentials
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource, auth_secrets
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
+from syncd.app.pipeline import Pipeline
 from syncd.core.errors import StoreError
 from syncd.core.redaction import register_secret
 from syncd.service.config import Config
@@ -27,7 +28,14 @@ from syncd.store import (
     head_revision,
 )
 
-__all__ = ["jira_sources", "mapping_files", "migrate_store", "open_store", "roadmap_sources"]
+__all__ = [
+    "jira_sources",
+    "mapping_files",
+    "migrate_store",
+    "open_store",
+    "pipeline_for",
+    "roadmap_sources",
+]
 
 _MIGRATION_WAIT_SECONDS = 120.0
 
@@ -94,3 +102,14 @@ def roadmap_sources(config: Config) -> list[RoadmapSource]:
         for secret in auth_secrets(source, os.environ):
             register_secret(secret)
     return [RoadmapSource(source, base_dir=base) for source in config.sources.roadmaps]
+
+
+def pipeline_for(config: Config, store: Store) -> Pipeline:
+    """The pipeline of a one-off command over *store*: the configured mapping files, the
+    analytics settings and every configured roadmap export.
+
+    Exports are read on each refresh as the service reads them, so the key results an export
+    brings stay in the OKR model (or, when it cannot be read, those stored from its last good
+    read), and the OKR file stays the authority over both.
+    """
+    return Pipeline(store, mapping_files(config), config.analytics, roadmap_sources(config))
