@@ -3,23 +3,37 @@
 ``/healthz`` answers 200 while *alive()* is true (the main loop's heartbeat is recent) and
 never touches the store or a source. ``/readyz`` answers 200 when *ready()* returns ``None``
 (store reachable, first cycle done) and 503 with ``{"ready": false, "reason": ...}`` otherwise.
-``/metrics`` renders the given registry in the format the scraper asks for. The server runs on
-its own threads; ``stop()`` returns within about a second.
+``/metrics`` renders the given registry in the format the scraper asks for. ``stop()``
+returns within about a second.
+
+The server is waitress: one thread reads every connection without blocking and hands only
+complete requests to a fixed pool of workers. An idle, half-open or slow client (a request
+trickled byte by byte) therefore holds a socket, never a thread, and cannot keep a scrape or a
+probe waiting for a worker; a connection silent for ``idle_timeout_seconds`` is closed, and
+past ``connections`` open ones new connections wait in the listen backlog until one closes.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
+from waitress import wasyncore
+from waitress.server import create_server
 
-__all__ = ["Endpoints", "Heartbeat"]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from waitress.task import ThreadedTaskDispatcher
+
+__all__ = ["Endpoints", "Heartbeat", "ServerLimits"]
 
 _POLL_SECONDS = 0.1
 
@@ -42,14 +56,33 @@ class Heartbeat:
         return self._clock() - self._last <= self._max_age
 
 
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """What the endpoints' server holds at most, whatever its clients do.
+
+    ``workers`` threads answer requests (the server adds one thread that reads sockets);
+    ``connections`` sockets are open at once; a connection with no traffic for
+    ``idle_timeout_seconds`` is closed (checked every ``cleanup_seconds``); a request head
+    over ``header_bytes`` or a body over ``body_bytes`` is refused (the endpoints read none).
+    """
+
+    workers: int = 4
+    connections: int = 500
+    idle_timeout_seconds: int = 30
+    cleanup_seconds: int = 5
+    header_bytes: int = 8192
+    body_bytes: int = 1024
+
+
 class Endpoints:
-    """A threaded HTTP server for the three endpoints, bound on ``start()``.
+    """A bounded HTTP server for the three endpoints, bound on ``start()``.
 
     Port 0 binds a free port; ``port`` tells which after ``start()``. A probe callable that
     raises counts as "not healthy" / "not ready"; its message is not echoed (it might hold a
     connection string), only the exception's type. *rendered*, when given, returns exposition
     bytes appended to the registry's on every scrape (``True`` asks for OpenMetrics): series
-    that change only with the analytics snapshot are formatted once, not per scrape.
+    that change only with the analytics snapshot are formatted once, not per scrape. *limits*
+    bound the threads and connections the server uses (see ``ServerLimits``).
     """
 
     def __init__(
@@ -61,47 +94,68 @@ class Endpoints:
         port: int = 0,
         *,
         rendered: Callable[[bool], bytes] | None = None,
+        limits: ServerLimits = ServerLimits(),
     ) -> None:
         self._registry = registry
         self._rendered = rendered
         self._alive = alive
         self._ready = ready
         self._address = (host, port)
-        self._server: ThreadingHTTPServer | None = None
+        self._limits = limits
+        self._listener: socket.socket | None = None
+        self._workers: ThreadedTaskDispatcher | None = None
+        self._sockets: dict[int, Any] = {}
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         """The bound port; only meaningful after ``start()``."""
-        if self._server is None:
+        if self._listener is None:
             raise RuntimeError("the endpoints are not started")
-        return int(self._server.server_address[1])
+        return int(self._listener.getsockname()[1])
 
     def start(self) -> None:
         """Bind and serve in a background thread; raises ``OSError`` if the port is taken."""
-        if self._server is not None:
+        if self._listener is not None:
             raise RuntimeError("the endpoints are already started")
-        server = ThreadingHTTPServer(self._address, _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": _POLL_SECONDS},
-            name="syncd-endpoints",
-            daemon=True,
+        listener = socket.create_server(self._address, family=socket.AF_INET)
+        limits = self._limits
+        server = create_server(
+            self._wsgi,
+            map=self._sockets,
+            sockets=[listener],
+            threads=limits.workers,
+            connection_limit=limits.connections,
+            channel_timeout=limits.idle_timeout_seconds,
+            cleanup_interval=limits.cleanup_seconds,
+            max_request_header_size=limits.header_bytes,
+            max_request_body_size=limits.body_bytes,
+            asyncore_use_poll=True,  # select() fails past 1,024 open sockets
+            ident="syncd",
         )
+        self._listener, self._workers = listener, server.task_dispatcher
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._serve, name="syncd-endpoints", daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        # One poll at a time, so that stop() is seen within _POLL_SECONDS and the sockets are
+        # closed only once this loop no longer watches them.
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=_POLL_SECONDS, map=self._sockets, use_poll=True, count=1)
 
     def stop(self) -> None:
         """Stop serving and release the port; idempotent."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
+        workers, thread = self._workers, self._thread
+        self._listener = self._workers = self._thread = None
+        if workers is None:
             return
-        server.shutdown()
-        server.server_close()
+        self._stopping.set()
         if thread is not None:
             thread.join(timeout=1.0)
+        workers.shutdown(timeout=1)
+        wasyncore.close_all(self._sockets)
 
     def __enter__(self) -> Endpoints:
         self.start()
@@ -123,6 +177,17 @@ class Endpoints:
             ready, reason = _probe(self._ready)
             return _json(200 if ready else 503, {"ready": ready, "reason": reason})
         return _json(404, {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz"]})
+
+    def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "GET":
+            status, content_type, body = self.answer(
+                environ.get("PATH_INFO") or "/", environ.get("HTTP_ACCEPT")
+            )
+        else:
+            status, content_type, body = _json(501, {"error": "unsupported method"})
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
 
     def _metrics(self, encoder: Callable[[CollectorRegistry], bytes], content_type: str) -> bytes:
         live = encoder(self._registry)
@@ -149,23 +214,3 @@ def _probe(check: Callable[[], str | None]) -> tuple[bool, str | None]:
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, str, bytes]:
     return status, "application/json", json.dumps(body, sort_keys=True).encode()
-
-
-def _handler_for(endpoints: Endpoints) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        server_version = "syncd"
-        sys_version = ""
-
-        def do_GET(self) -> None:
-            status, content_type, body = endpoints.answer(self.path, self.headers.get("Accept"))
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Scrapes and probes arrive every few seconds; access logs would drown the events.
-            del format, args
-
-    return _Handler
