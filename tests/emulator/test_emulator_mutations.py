@@ -52,14 +52,16 @@ def test_created_issue_is_searchable_and_fetchable(
     )
 
 
-def test_move_keeps_the_id_gives_a_new_key_and_retires_the_old_one(
+def test_move_keeps_the_id_gives_a_new_key_and_the_old_key_finds_it(
     cloud: Served, http: requests.Session, org: Organisation
 ) -> None:
+    """As in Jira, the old key still finds the moved issue, which answers with its new key."""
     emulator, url = cloud
     issue = next(i for i in org.issues if i.project == "GROW" and i.issue_type == "Task")
     new_key = emulator.move(issue.id, "SHOP")
     assert new_key.startswith("SHOP-")
-    assert http.get(f"{url}/rest/api/2/issue/{issue.key}").status_code == 404
+    by_old_key = http.get(f"{url}/rest/api/2/issue/{issue.key}").json()
+    assert (by_old_key["id"], by_old_key["key"]) == (str(issue.id), new_key)
     assert http.get(f"{url}/rest/api/2/issue/{new_key}").json()["id"] == str(issue.id)
     assert _changed(http, url, "SHOP")[new_key]["id"] == str(issue.id)
     grow = cloud_sweep(http, url, "project = GROW", fields="id", max_results=5000)

@@ -4,16 +4,20 @@
 :class:`ApiError` and always render as ``{"errorMessages": [...], "errors": {}}``.
 Cloud serves ``/search/jql`` (token pages, no total) and answers the removed ``/search``
 with 410; Data Center serves ``/search`` (startAt/maxResults/total) and has no ``/search/jql``.
+Histories (``expand=changelog``, the status list, Cloud's changelog endpoints) are served by
+``connectors.jira.emulator.changelog_api``; everything is answered as of the emulator clock.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from connectors.jira.emulator.catalog import CATEGORIES, Mode
+from connectors.jira.emulator.changelog_api import ChangelogResources
+from connectors.jira.emulator.exchange import ApiError, ApiRequest, ApiResponse
 from connectors.jira.emulator.faults import FaultPlan
 from connectors.jira.emulator.jql import JqlError
 from connectors.jira.emulator.lies import lie_cloud, lie_total
@@ -32,75 +36,17 @@ _Handler = Callable[["ApiRequest", re.Match[str]], "ApiResponse"]
 _NOT_FOUND_ISSUE = "Issue does not exist or you do not have permission to see it."
 
 
-class ApiError(Exception):
-    """An HTTP error answer with Jira's error body."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
-    """One REST call: ``path`` is relative to ``/rest/api/{version}/``."""
-
-    method: str
-    path: str
-    version: str
-    params: dict[str, list[str]]
-    body: Any
-    root: str  # http://host:port
-
-    @property
-    def base(self) -> str:
-        """``{root}/rest/api/{version}``, the prefix of every ``self`` link."""
-        return f"{self.root}/rest/api/{self.version}"
-
-    def param(self, name: str) -> str | None:
-        """The first value of a query parameter or a scalar POST body member."""
-        if isinstance(self.body, dict) and self.body.get(name) is not None:
-            value = self.body[name]
-            return value if isinstance(value, str) else str(value)
-        values = self.params.get(name)
-        return values[0] if values else None
-
-    def multi(self, name: str) -> list[str]:
-        """All values of a repeatable parameter (query string or POST body list/string)."""
-        if isinstance(self.body, dict) and self.body.get(name) is not None:
-            value = self.body[name]
-            return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-        return self.params.get(name, [])
-
-    def integer(self, name: str, default: int) -> int:
-        """An integer parameter; a non-number is a 400."""
-        raw = self.param(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, f"The value '{raw}' is not valid for '{name}'.") from None
-
-
-@dataclass(slots=True)
-class ApiResponse:
-    """A JSON answer; ``issues`` counts issues returned by a search."""
-
-    status: int
-    body: Any
-    issues: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Page-size caps per mode (reference §1.2 and §2.1)."""
+    """Page-size caps per mode (reference §1.2 and §2.1), and how many of an issue's latest
+    histories ``expand=changelog`` shows inline (``None``: all of them)."""
 
     dc_max_results: int = 1000
     cloud_max_results: int = 100
     cloud_id_max_results: int = 5000
     dc_result_window: int | None = None
+    dc_inline_changelog: int | None = None
+    cloud_inline_changelog: int | None = 40
 
 
 class JiraApi:
@@ -116,6 +62,7 @@ class JiraApi:
         faults: FaultPlan,
         limits: Limits,
         myself: dict[str, Any],
+        changelogs: ChangelogResources,
     ) -> None:
         self.mode = mode
         self._state = state
@@ -125,8 +72,10 @@ class JiraApi:
         self._limits = limits
         self._myself = myself
         self._tokens = PageTokens()
+        self._changelogs = changelogs
         cloud = mode == "cloud"
         self._routes: list[tuple[tuple[str, ...], re.Pattern[str], _Handler]] = [
+            *changelogs.routes(self._missing),
             (("GET",), re.compile(r"serverInfo"), self._server_info),
             (("GET",), re.compile(r"myself"), lambda r, m: ApiResponse(200, self._myself)),
             (("GET",), re.compile(r"field"), lambda r, m: ApiResponse(200, renderer.catalogue)),
@@ -248,11 +197,16 @@ class JiraApi:
 
     def _issue(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
         selection = FieldSelection.parse(request.multi("fields"), "*all")
+        moment = self._state.clock.now_ms()
         with self._state.locked():
-            record = self._state.find(match.group(1))
+            found = self._state.find(match.group(1))
+            record = None if found is None else self._state.record_at(found.id, moment)
             if record is None:
                 raise ApiError(404, _NOT_FOUND_ISSUE)
-            return ApiResponse(200, self._renderer.issue(record, selection, request.base))
+            issue = self._renderer.issue(record, selection, request.base)
+            if "changelog" in _expanded(request):
+                issue["changelog"] = self._changelogs.inline(record, moment, request.base, None)
+            return ApiResponse(200, issue, page="changelog" in issue)
 
     def _count(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
         snapshot = self._run(request.param("jql") or "", bounded=True)
@@ -287,7 +241,7 @@ class JiraApi:
                     0,
                 )
             page = snapshot.ids[offset : offset + size]
-            issues = self._render_page(page, snapshot, selection, request.base)
+            issues = self._render_page(page, snapshot, selection, request)
             body: dict[str, Any] = {"issues": issues}
             end = offset + len(page)
             if end < len(snapshot.ids):
@@ -319,7 +273,7 @@ class JiraApi:
             page = snapshot.ids[start : start + size]
             drop = self._faults.take_short_page() if start > 0 and page else 0
             page = page[: max(0, len(page) - drop)]
-            issues = self._render_page(page, snapshot, selection, request.base)
+            issues = self._render_page(page, snapshot, selection, request)
             total = len(snapshot.ids)
             lie = self._faults.paging_lie
             body: dict[str, Any] = {
@@ -333,20 +287,37 @@ class JiraApi:
         return ApiResponse(200, body, issues=len(issues))
 
     def _render_page(
-        self, ids: tuple[int, ...], snapshot: Snapshot, selection: FieldSelection, base: str
+        self,
+        ids: tuple[int, ...],
+        snapshot: Snapshot,
+        selection: FieldSelection,
+        request: ApiRequest,
     ) -> list[dict[str, Any]]:
+        base = request.base
+        changelog = "changelog" in _expanded(request)
+        limits = self._limits
+        cloud = self.mode == "cloud"
+        limit = limits.cloud_inline_changelog if cloud else limits.dc_inline_changelog
+        moment = snapshot.past_ms if snapshot.past_ms is not None else self._state.clock.now_ms()
         issues = []
         for issue_id in ids:
             record = self._engine.view(issue_id, snapshot)
             if record is not None:
-                issues.append(self._renderer.issue(record, selection, base))
+                issue = self._renderer.issue(record, selection, base)
+                if changelog:
+                    issue["changelog"] = self._changelogs.inline(record, moment, base, limit)
+                issues.append(issue)
         return issues
 
     def _expansions(
         self, body: dict[str, Any], request: ApiRequest, selection: FieldSelection
     ) -> None:
-        expand = {part.strip() for value in request.multi("expand") for part in value.split(",")}
+        expand = _expanded(request)
         if "names" in expand:
             body["names"] = self._renderer.names(selection)
         if "schema" in expand:
             body["schema"] = self._renderer.schema(selection)
+
+
+def _expanded(request: ApiRequest) -> set[str]:
+    return {part.strip() for value in request.multi("expand") for part in value.split(",")}

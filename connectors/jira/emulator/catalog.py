@@ -183,6 +183,7 @@ _SYSTEM_FIELDS: list[dict[str, Any]] = [
     _system("labels", "Labels", {"type": "array", "items": "string"}),
     _system("components", "Components", {"type": "array", "items": "component"}, ["component"]),
     _system("status", "Status", {"type": "status"}),
+    _system("assignee", "Assignee", {"type": "user"}),
     _system("priority", "Priority", {"type": "priority"}),
     _system("resolution", "Resolution", {"type": "resolution"}),
     _system("resolutiondate", "Resolved", {"type": "datetime"}, ["resolutiondate", "resolved"]),

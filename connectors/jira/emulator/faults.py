@@ -1,6 +1,6 @@
 """Injectable, deterministic faults: scripted responses, seeded random failures, Cloud
-token repeats, Data Center short pages, lying paging metadata, per-page latency, a
-token-bucket rate limit and eventual consistency.
+token repeats (search and changelog bulk fetch), Data Center short pages, lying paging
+metadata, per-page latency, a token-bucket rate limit and eventual consistency.
 
 Usage::
 
@@ -167,6 +167,7 @@ class FaultPlan:
         self._scripts: list[tuple[str, deque[Fault]]] = []
         self._random: tuple[float, _random.Random, tuple[Fault, ...], str] | None = None
         self.repeat_tokens = 0
+        self.repeat_changelog_tokens = 0
         self.short_pages = 0
         self.short_page_drop = 1
         self.latency_seconds = 0.0
@@ -195,6 +196,10 @@ class FaultPlan:
         """Cloud: the next *times* pages hand back the token the client just sent."""
         self.repeat_tokens = times
 
+    def repeat_changelog_token(self, times: int = 1) -> None:
+        """Cloud: the next *times* changelog bulk-fetch pages hand back the client's token."""
+        self.repeat_changelog_tokens = times
+
     def short_page(self, times: int = 1, drop: int = 1) -> None:
         """Data Center: the next *times* pages after the first lose *drop* issues."""
         self.short_pages, self.short_page_drop = times, drop
@@ -212,7 +217,7 @@ class FaultPlan:
         with self._lock:
             self._scripts.clear()
             self._random = None
-        self.repeat_tokens = self.short_pages = 0
+        self.repeat_tokens = self.repeat_changelog_tokens = self.short_pages = 0
         self.latency_seconds = self.consistency_lag_seconds = 0.0
         self.bucket = None
         self.paging_lie = None
@@ -234,6 +239,14 @@ class FaultPlan:
         with self._lock:
             if self.repeat_tokens > 0:
                 self.repeat_tokens -= 1
+                return True
+            return False
+
+    def take_repeat_changelog_token(self) -> bool:
+        """Whether this changelog bulk-fetch page should repeat the client's token."""
+        with self._lock:
+            if self.repeat_changelog_tokens > 0:
+                self.repeat_changelog_tokens -= 1
                 return True
             return False
 

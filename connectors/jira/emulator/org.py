@@ -1,17 +1,22 @@
 """The demo organisation (Acme Retail, docs/demo-organisation.md), generated from a seed.
 
-``generate_organisation(issues, seed, now)`` is deterministic for its three arguments and
+``generate_organisation(issues, seed, now, people)`` is deterministic for its arguments and
 builds 200,000 issues in a few seconds: one pass over creation times sorted up front, with
-per-project memory of recent epics and parents so hierarchy links always point backwards.
+per-project memory of recent epics and parents so hierarchy links always point backwards,
+then one pass that gives every issue its assignee and history (``historygen``).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from connectors.jira.emulator.history import HistoryEntry
+from connectors.jira.emulator.historygen import generate_histories
 from connectors.jira.emulator.issuegen import IssueFactory, sprint_calendar
+from connectors.jira.emulator.people import Person, default_people, people_for
 from connectors.jira.emulator.records import (
     Component,
     IssueRecord,
@@ -88,7 +93,9 @@ _OBJECTIVE_THEMES = {
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
-    """A generated organisation: its structure, OKRs and issues (in creation order)."""
+    """A generated organisation: its structure, OKRs, people, and issues (in creation order)
+    with their histories (issue id -> entries, oldest first; issues never changed have none).
+    """
 
     seed: int
     now: datetime
@@ -99,6 +106,8 @@ class Organisation:
     objectives: tuple[ObjectiveRecord, ...]
     key_results: tuple[KeyResultRecord, ...]
     issues: tuple[IssueRecord, ...]
+    people: tuple[Person, ...] = ()
+    histories: Mapping[int, tuple[HistoryEntry, ...]] = field(default_factory=dict)
 
     @property
     def epics(self) -> tuple[IssueRecord, ...]:
@@ -121,14 +130,18 @@ def key_result_of(issue: IssueRecord) -> str | None:
     return None
 
 
-def generate_organisation(issues: int, seed: int, now: datetime) -> Organisation:
+def generate_organisation(
+    issues: int, seed: int, now: datetime, people: int | None = None
+) -> Organisation:
     """Build the demo organisation with *issues* issues, deterministic for the arguments.
 
     Dates spread from the start of the quarter two before *now*'s quarter up to *now*;
-    OKRs cover the previous and the current quarter.
+    OKRs cover the previous and the current quarter. *people* people (by default one per 400
+    issues, at least two per team, at most 500) share the work, each in one team.
     """
     if issues < 1:
         raise ValueError(f"an organisation needs at least one issue, not {issues}")
+    count = default_people(issues, len(PROJECT_LAYOUT)) if people is None else people
     now = now.astimezone(UTC)
     rng = random.Random(seed)
     teams, projects = _structure()
@@ -146,8 +159,20 @@ def generate_organisation(issues: int, seed: int, now: datetime) -> Organisation
         key_results=key_results,
     )
     records = factory.generate(issues, window_start)
+    staff = people_for([(p.team, p.issue_share) for p in projects], count)
+    history = generate_histories(records, projects, staff, seed)
     return Organisation(
-        seed, now, teams, projects, sprints, quarters[1:], objectives, key_results, records
+        seed,
+        now,
+        teams,
+        projects,
+        sprints,
+        quarters[1:],
+        objectives,
+        key_results,
+        history.records,
+        staff,
+        history.entries,
     )
 
 

@@ -41,7 +41,8 @@ class IssueRecord:
     """One issue, in the form both modes render from.
 
     ``parent_id`` is the epic of a standard issue or the parent of a sub-task; ``team`` is
-    the Team custom field (None when unset: the project's team then applies).
+    the Team custom field (None when unset: the project's team then applies); ``assignee``
+    the assignee's account id (``connectors.jira.emulator.people``), None when unassigned.
     """
 
     id: int
@@ -62,6 +63,7 @@ class IssueRecord:
     story_points: float | None
     time_spent: int | None
     sprint_ids: tuple[int, ...]
+    assignee: str | None = None
 
     @property
     def key(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from connectors.jira.emulator.catalog import (
     custom_fields,
     field_catalogue,
 )
+from connectors.jira.emulator.people import Person, render_user
 from connectors.jira.emulator.records import IssueRecord, Sprint
 from connectors.jira.emulator.tamper import Tampering
 
@@ -108,8 +109,10 @@ class Renderer:
         components: dict[tuple[str, str], int],
         projects: dict[str, tuple[int, str]],
         tampering: Tampering | None = None,
+        people: Mapping[str, Person] | None = None,
     ) -> None:
         self.mode = mode
+        self._people = people or {}
         self.zone = zone
         self._lookup = lookup
         self._sprints = {s.id: s for s in sprints}
@@ -175,6 +178,7 @@ class Renderer:
             "labels": lambda r, b: list(r.labels),
             "components": self._component_list,
             "status": lambda r, b: self._status(r.status, b),
+            "assignee": self._assignee,
             "priority": lambda r, b: self._priority(r.priority, b),
             "resolution": self._resolution,
             "resolutiondate": lambda r, b: self.stamp(r.resolved_ms),
@@ -269,6 +273,10 @@ class Renderer:
         if self.mode == "cloud":
             value["simplified"] = False
         return value
+
+    def _assignee(self, record: IssueRecord, base: str) -> dict[str, Any] | None:
+        person = None if record.assignee is None else self._people.get(record.assignee)
+        return None if person is None else render_user(person, self.mode == "cloud", base)
 
     def _component_list(self, record: IssueRecord, base: str) -> list[dict[str, Any]]:
         result = []

@@ -3,7 +3,8 @@ Cloud's opaque page tokens.
 
 A query is evaluated once per state version and reused for every page, so paging 200,000
 issues costs one filter pass, not one per page. Candidates come from the per-project indexes
-when the query names its projects.
+when the query names its projects. With the clock before the state's last change (a pinned
+past), every issue is read as it stood then, in whichever project it was in then.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ _DEFAULT_ORDER = (("created", False), ("key", False))
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The ordered ids a query matched, and the moment stale reads were judged against."""
+    """The ordered ids a query matched, the moment stale reads were judged against, and the
+    past moment the query was answered at (``None``: the present)."""
 
     ids: tuple[int, ...]
     stale_before_ms: int | None
     reconcile: frozenset[int]
+    past_ms: int | None = None
 
 
 class SearchEngine:
@@ -78,21 +81,23 @@ class SearchEngine:
         with state.locked():
             now = state.clock.now_ms()
             stale = now - lag_ms if lag_ms > 0 and state.changed_since(now - lag_ms) else None
+            past = now if now < state.horizon_ms else None
             key: tuple[object, ...] = (
                 jql,
                 state.version,
                 now // 60_000 if time_relative(query.where) else None,
+                past,
             )
             cached = self._results.get(key) if stale is None else None
             if cached is not None:
                 self._results.move_to_end(key)
-                return Snapshot(cached, None, reconcile)
+                return Snapshot(cached, None, reconcile, past)
             ids = self._evaluate(query, now, stale, reconcile)
             if stale is None:
                 self._results[key] = ids
                 if len(self._results) > self._cache_size:
                     self._results.popitem(last=False)
-            return Snapshot(ids, stale, reconcile)
+            return Snapshot(ids, stale, reconcile, past)
 
     def view(self, issue_id: int, snapshot: Snapshot) -> IssueRecord | None:
         """The record a result page shows: current, or stale when the snapshot lags."""
@@ -100,6 +105,8 @@ class SearchEngine:
         if snapshot.stale_before_ms is not None and issue_id not in snapshot.reconcile:
             record = state.as_of(issue_id, snapshot.stale_before_ms)
             return record if record is not None and state.is_visible(record.project) else None
+        if snapshot.past_ms is not None:
+            return state.record_at(issue_id, snapshot.past_ms)
         return state.get(issue_id)
 
     def _context(self, now: int) -> QueryContext:
@@ -119,20 +126,20 @@ class SearchEngine:
         ctx = self._context(now)
         state = self._state
         predicate = None if query.where is None else compile_where(query.where, ctx)
-        scope = project_scope(query.where, ctx)
+        past = now < state.horizon_ms  # issues may have been in other projects then
+        scope = None if past else project_scope(query.where, ctx)
         projects = sorted(scope if scope is not None else ctx.projects)
         candidates = itertools.chain.from_iterable(state.project_ids(p) for p in projects)
         records: list[IssueRecord] = []
         for issue_id in candidates:
-            record = (
-                state.as_of(issue_id, stale)
-                if stale is not None and issue_id not in reconcile
-                else state.get(issue_id)
-            )
+            if stale is not None and issue_id not in reconcile:
+                record = state.as_of(issue_id, stale)
+            else:
+                record = state.record_at(issue_id, now) if past else state.get(issue_id)
             if record is not None and (predicate is None or predicate(record)):
                 records.append(record)
         order = query.order or _DEFAULT_ORDER
-        if len(projects) > 1 or order not in _INDEX_ORDERS:
+        if past or len(projects) > 1 or order not in _INDEX_ORDERS:
             for field, descending in reversed(order):
                 records.sort(key=sort_key(field), reverse=descending)
         return tuple(record.id for record in records)

@@ -30,12 +30,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from connectors.jira.emulator.api import ApiError, ApiRequest, ApiResponse, JiraApi, Limits
+from connectors.jira.emulator.api import ApiError, ApiRequest, ApiResponse, Limits
+from connectors.jira.emulator.assembly import assemble_api
 from connectors.jira.emulator.catalog import Mode
 from connectors.jira.emulator.clock import Clock
 from connectors.jira.emulator.faults import Fault, FaultPlan, echoed
 from connectors.jira.emulator.org import Organisation
-from connectors.jira.emulator.render import Renderer
+from connectors.jira.emulator.people import API_USER
 from connectors.jira.emulator.search import SearchEngine
 from connectors.jira.emulator.state import JiraState
 from connectors.jira.emulator.tamper import Tampering, encode_body
@@ -72,6 +73,7 @@ class JiraEmulator:
         cloud_max_results: int = 100,
         cloud_id_max_results: int = 5000,
         dc_result_window: int | None = None,
+        dc_inline_changelog: int | None = None,
         required_token: str | None = None,
         clock: Clock | None = None,
         latency_seconds: float = 0.0,
@@ -87,25 +89,22 @@ class JiraEmulator:
         self._log_lock = threading.Lock()
         self.issues_served = 0
         self.tampering = Tampering()
-        renderer = Renderer(
-            self.mode,
-            ZoneInfo(instance_timezone),
-            lookup=self.state.get,
-            sprints=org.sprints,
-            teams={t.name: (t.id, t.option_id) for t in org.teams},
-            components={(p.key, c.name): c.id for p in org.projects for c in p.components},
-            projects={p.key: (p.id, p.name) for p in org.projects},
-            tampering=self.tampering,
+        limits = Limits(
+            dc_max_results,
+            cloud_max_results,
+            cloud_id_max_results,
+            dc_result_window,
+            dc_inline_changelog,
         )
-        limits = Limits(dc_max_results, cloud_max_results, cloud_id_max_results, dc_result_window)
-        self.api = JiraApi(
+        self.api = assemble_api(
             self.mode,
             self.state,
+            ZoneInfo(instance_timezone),
             SearchEngine(self.state, self.user_timezone),
-            renderer,
             faults=self.faults,
             limits=limits,
             myself=self._myself(user_timezone),
+            tampering=self.tampering,
         )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -259,8 +258,8 @@ class JiraEmulator:
             "locale": "en_US",
         }
         if self.mode == "cloud":
-            return {"accountId": "5b10ac8d82e05b22cc7d4ef5", "accountType": "atlassian", **me}
-        return {"key": "JIRAUSER10100", "name": "syncd", **me}
+            return {"accountId": API_USER.account_id, "accountType": "atlassian", **me}
+        return {"key": API_USER.key, "name": API_USER.name, **me}
 
 
 class _Server(ThreadingHTTPServer):
@@ -366,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = owner.api.handle(request)
         except ApiError as error:
             response = _error(error.status, error.message, {})
-        if response.issues and owner.faults.latency_seconds > 0:
+        if (response.issues or response.page) and owner.faults.latency_seconds > 0:
             time.sleep(owner.faults.latency_seconds)
         response.headers = {**owner.rate_headers(), **response.headers}
         return response
