@@ -13,6 +13,7 @@ between threads: build one ``JiraClient`` per worker with ``connect_client``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,17 +104,24 @@ class JiraClient:
         return self._call(page, "searching (Cloud /search/jql)")
 
     def search_datacenter(
-        self, jql: str, start_at: int, max_results: int, fields: Sequence[str]
+        self,
+        jql: str,
+        start_at: int,
+        max_results: int,
+        fields: Sequence[str],
+        expand: str | None = None,
     ) -> Mapping[str, Any]:
-        """One ``/search`` page at offset *start_at*."""
+        """One ``/search`` page at offset *start_at*, with *expand* (e.g. ``changelog``)."""
 
-        params = {
+        params: dict[str, Any] = {
             "jql": jql,
             "startAt": start_at,
             "maxResults": max_results,
             "fields": list(fields),
             "validateQuery": True,
         }
+        if expand:
+            params["expand"] = expand
 
         def page() -> Mapping[str, Any]:
             return check_datacenter_body(self._get_page("search", params))
@@ -134,6 +142,62 @@ class JiraClient:
         value = answer.get("count") if isinstance(answer, Mapping) else None
         valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return value if valid else None
+
+    def statuses(self) -> list[Any]:
+        """Every status with its ``statusCategory`` (``GET /status``)."""
+        return self._call(
+            lambda: _list(self._get_page("status", {}), "/status"), "reading the status list"
+        )
+
+    def bulk_changelogs(
+        self, ids: Sequence[int], field_ids: Sequence[str], token: str | None, max_results: int
+    ) -> Mapping[str, Any]:
+        """One page of Cloud's changelog bulk fetch (``POST /rest/api/3/changelog/bulkfetch``)
+        for up to 1,000 issues, filtered to *field_ids*, after *token*."""
+        body: dict[str, Any] = {
+            "issueIdsOrKeys": [str(one) for one in ids],
+            "fieldIds": list(field_ids),
+            "maxResults": max_results,
+        }
+        if token:
+            body["nextPageToken"] = token
+        return self._call(
+            lambda: _object(self._post_v3("changelog/bulkfetch", body), "changelog/bulkfetch"),
+            "reading histories (Cloud /changelog/bulkfetch)",
+        )
+
+    def issues_by_id(self, ids: Sequence[int], fields: Sequence[str]) -> Mapping[str, Any]:
+        """Up to 100 issues with *fields* (Cloud ``POST /rest/api/3/issue/bulkfetch``); Jira
+        leaves out the ones it no longer shows."""
+        body = {"issueIdsOrKeys": [str(one) for one in ids], "fields": list(fields)}
+        return self._call(
+            lambda: _object(self._post_v3("issue/bulkfetch", body), "issue/bulkfetch"),
+            "reading issue types (Cloud /issue/bulkfetch)",
+        )
+
+    def issue_with_changelog(self, issue_id: int) -> Mapping[str, Any] | None:
+        """One issue with its whole history (``GET /issue/{id}?expand=changelog``); ``None``
+        when Jira no longer shows it (404)."""
+        params = {"expand": "changelog", "fields": "issuetype"}
+        mask = self._policy.mask
+
+        def fetch() -> Mapping[str, Any] | None:
+            try:
+                answer = _translated(lambda: self._get_page(f"issue/{issue_id}", params), mask)
+            except HttpStatusError as error:
+                if error.status == HTTPStatus.NOT_FOUND:
+                    return None  # deleted or hidden since the search listed it
+                raise
+            return _object(answer, f"/issue/{issue_id}")
+
+        return self._policy.call(fetch, "reading a history (Data Center /issue)")
+
+    def _post_v3(self, path: str, body: Mapping[str, Any]) -> Any:
+        # Cloud serves these on REST v3; the package's URLs name the version it was built with.
+        url = f"{self._api.server_url}/rest/api/3/{path}"
+        response = self._api._session.post(url, data=orjson.dumps(body))
+        raise_on_error(response)
+        return orjson.loads(response.content) if response.content else {}
 
     def _get_page(self, path: str, params: Mapping[str, Any]) -> Any:
         # The package's session (auth, timeouts, errors as JIRAError) without its JSON

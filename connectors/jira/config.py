@@ -61,7 +61,12 @@ class JiraFieldOverrides(Settings):
 
 
 class JiraSourceConfig(Settings):
-    """One Jira instance (Cloud or Data Center) and what to read from it."""
+    """One Jira instance (Cloud or Data Center) and what to read from it.
+
+    ``changelog`` keeps each issue's history of the fields syncd reconstructs the past from
+    (off: no history is read or stored); ``changelog_batch_size`` is how many issues one
+    Cloud changelog bulk fetch asks for (Jira's limit is 1,000).
+    """
 
     name: SourceName
     url: str
@@ -81,6 +86,8 @@ class JiraSourceConfig(Settings):
     max_attempts: int = Field(default=6, ge=1, le=50)
     max_retry_seconds: float = Field(default=300.0, gt=0)
     fields: JiraFieldOverrides = Field(default_factory=JiraFieldOverrides)
+    changelog: bool = True
+    changelog_batch_size: int = Field(default=1000, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _scoped(self) -> JiraSourceConfig:

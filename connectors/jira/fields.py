@@ -20,6 +20,7 @@ BASE_FIELDS: Final = (
     "issuetype",
     "project",
     "status",
+    "assignee",
     "priority",
     "labels",
     "components",

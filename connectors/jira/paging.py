@@ -1,4 +1,5 @@
-"""Walking one query to its end: Cloud by ``nextPageToken``, Data Center by ``startAt``.
+"""Walking one query to its end: Cloud by ``nextPageToken`` (``token_walk``, which Cloud's
+changelog bulk fetch pages by too), Data Center by ``startAt``.
 
 Both loops refuse to spin: a repeated token or an offset that does not advance is a
 ``PermanentSourceError``, and so is a walk past its ``PageBudget`` (``connectors.jira.budget``).
@@ -36,6 +37,7 @@ __all__ = [
     "check_datacenter_body",
     "cloud_pages",
     "datacenter_pages",
+    "token_walk",
 ]
 
 CloudFetch = Callable[[str | None], Mapping[str, Any]]
@@ -62,15 +64,29 @@ def cloud_pages(
     fetch: CloudFetch, *, source: str, partition: str, count: Count | None = None
 ) -> Iterator[RawPage]:
     """Follow ``nextPageToken`` until the last page, within a budget sized by *count*."""
+    budget = PageBudget(source=source, partition=partition, count=count)
+    walk = token_walk(fetch, source=source, partition=partition, budget=budget, size=_issue_count)
+    for number, body in enumerate(walk):
+        yield RawPage(number, _issues(body))
+
+
+def token_walk(
+    fetch: CloudFetch,
+    *,
+    source: str,
+    partition: str,
+    budget: PageBudget,
+    size: Callable[[Mapping[str, Any]], int],
+) -> Iterator[Mapping[str, Any]]:
+    """Every answer of a ``nextPageToken`` walk, first to last; *size* counts an answer's
+    results against *budget*. A repeated token is a ``PermanentSourceError``."""
     token: str | None = None
     seen: set[str] = set()
-    budget = PageBudget(source=source, partition=partition, count=count)
     number = 0
     while True:
         body = fetch(token)
-        issues = _issues(body)
-        budget.spend(len(issues))
-        yield RawPage(number, issues)
+        budget.spend(size(body))
+        yield body
         following = _next_token(body, source, f"{partition}: page {number}")
         if following is None:
             return
@@ -83,6 +99,10 @@ def cloud_pages(
         seen.add(following)
         token = following
         number += 1
+
+
+def _issue_count(body: Mapping[str, Any]) -> int:
+    return len(_issues(body))
 
 
 def _next_token(body: Mapping[str, Any], source: str, where: str) -> str | None:

@@ -18,7 +18,7 @@ from connectors.jira.decode import RefusedIssue
 from connectors.jira.fields import FieldIds
 from syncd.core.domain import Issue, RejectedRecord, StatusCategory
 
-__all__ = ["EXCERPT_LIMIT", "parse_issue", "parse_timestamp", "sprint_names"]
+__all__ = ["EXCERPT_LIMIT", "excerpt", "parse_issue", "parse_timestamp", "sprint_names"]
 
 EXCERPT_LIMIT: Final = 2000
 _SPRINT_NAME: Final = re.compile(r"[\[,]name=(.*?)(?=,[A-Za-z]+=|\]$)")
@@ -34,13 +34,17 @@ class _Unreadable(ValueError):
 
 
 def parse_issue(raw: Any, source: str, fields: FieldIds) -> Issue | RejectedRecord:
-    """Normalise one search result; a malformed one becomes a ``RejectedRecord``."""
+    """Normalise one search result; a malformed one becomes a ``RejectedRecord``.
+
+    ``assignee`` is the assignee's Cloud ``accountId``, or on Data Center their user ``key``
+    (their ``name`` where Jira sends no key).
+    """
     if isinstance(raw, RefusedIssue):
-        return RejectedRecord(source, _reference(raw), raw.reason, _excerpt(raw))
+        return RejectedRecord(source, _reference(raw), raw.reason, excerpt(raw))
     try:
         return _issue(raw, source, fields)
     except _Unreadable as problem:
-        return RejectedRecord(source, _reference(raw), problem.reason, _excerpt(raw))
+        return RejectedRecord(source, _reference(raw), problem.reason, excerpt(raw))
 
 
 def parse_timestamp(value: Any, where: str = "timestamp") -> datetime:
@@ -107,6 +111,7 @@ def _issue(raw: Any, source: str, ids: FieldIds) -> Issue:
         time_spent_seconds=_time_spent(fields),
         sprints=_sprints(fields, ids.sprint),
         team=_team(fields, ids.team),
+        assignee=_assignee(fields.get("assignee")),
         custom={name: fields.get(field_id) for name, field_id in ids.extra.items()},
         raw=raw,
     )
@@ -253,6 +258,18 @@ def _team(fields: Mapping[str, Any], field_id: str | None) -> str | None:
     raise _Unreadable(f"fields.{field_id}", f"unreadable team value ({_kind(value)})")
 
 
+def _assignee(value: Any) -> str | None:
+    # Cloud names people by accountId only; Data Center by user key (stable across renames)
+    # or, on older releases, by user name.
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        for key in ("accountId", "key", "name"):
+            if isinstance(value.get(key), str) and value[key]:
+                return str(value[key])
+    raise _Unreadable("fields.assignee", f"expected a user with an id, got {_kind(value)}")
+
+
 def _reference(raw: Any) -> str:
     if isinstance(raw, Mapping):
         for key in ("key", "id"):
@@ -261,7 +278,9 @@ def _reference(raw: Any) -> str:
     return "?"
 
 
-def _excerpt(raw: Any) -> str:
+def excerpt(raw: Any) -> str:
+    """*raw* as sorted JSON, cut to ``EXCERPT_LIMIT`` characters: what a quarantined record
+    keeps of its payload."""
     try:
         text = json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False)
     except (TypeError, ValueError):

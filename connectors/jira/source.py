@@ -1,16 +1,18 @@
 """``JiraSource``: a Jira Cloud or Data Center instance as a ``syncd.core.domain.Source``.
 
-Each run first reads the deployment (``serverInfo``), the API user's time zone (``/myself``)
-and the custom field ids (``/field``), then fetches one partition per configured project (or
+Each run first reads the deployment (``serverInfo``), the API user's time zone (``/myself``),
+the custom field ids (``/field``) and, when histories are kept, the status list (``/status``,
+which maps statuses to categories), then fetches one partition per configured project (or
 the single ``jql`` partition) on up to ``concurrency`` threads, one ``jira`` client each.
-Pages reach the caller through a bounded queue, parsed, in partition order within a partition.
+Pages reach the caller through a bounded queue, parsed, with their issues' histories
+(``connectors.jira.histories``), in partition order within a partition.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -18,6 +20,7 @@ import jira
 from pydantic import SecretStr
 
 from connectors.http import RequestObserver, RetryPolicy, StopRequestedError
+from connectors.jira.changelog import ChangelogContext, status_categories
 from connectors.jira.client import (
     CENSUS_PAGE_SIZE,
     JiraClient,
@@ -27,6 +30,7 @@ from connectors.jira.client import (
 from connectors.jira.config import JiraSourceConfig
 from connectors.jira.fanout import fan_out
 from connectors.jira.fields import FieldIds, discover_fields, field_name_map
+from connectors.jira.histories import HistoryReader
 from connectors.jira.jql import (
     CENSUS_ORDER,
     PAGE_ORDER,
@@ -40,7 +44,7 @@ from connectors.jira.jql import (
 )
 from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
 from connectors.jira.parse import parse_issue, parse_timestamp
-from syncd.core.domain import Census, Issue, Page, RejectedRecord
+from syncd.core.domain import Census, FieldChange, Issue, Page, RejectedRecord
 from syncd.core.errors import PermanentSourceError, SourceError
 
 __all__ = ["JiraSource"]
@@ -101,6 +105,7 @@ class JiraSource:
         listed = boot.fields()
         ids = discover_fields(listed, self._config.fields)
         names = field_name_map(listed)
+        context = self._context(boot, listed, ids)
         partitions = sync_partitions(
             self._config.projects,
             self._config.jql,
@@ -112,7 +117,8 @@ class JiraSource:
         def worker(halt: threading.Event) -> Callable[[Partition], Iterator[Page]]:
             client = self._connect(self._policy.with_stop_event(halt))
             client.prime_field_names(names)
-            return lambda partition: self._fetch_pages(client, partition, ids, zone)
+            reader = self._reader(client, context)
+            return lambda partition: self._fetch_pages(client, partition, ids, zone, reader)
 
         yield from fan_out(
             partitions,
@@ -121,6 +127,19 @@ class JiraSource:
             stop_event=self._stop,
             source=self.name,
         )
+
+    def histories(self, issue_ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
+        """The histories of issues synced before histories were kept; nothing when the
+        source keeps none (``changelog: false``). See ``syncd.core.domain.Source``."""
+        if not self._config.changelog:
+            return
+        boot = self._connect(self._policy)
+        listed = boot.fields()
+        reader = self._reader(
+            boot, self._context(boot, listed, discover_fields(listed, self._config.fields))
+        )
+        if reader is not None:
+            yield from reader.histories(issue_ids)
 
     def census(self) -> Census:
         """Sweep the ids of every configured, visible partition; invisible ones are ``lost``."""
@@ -160,13 +179,57 @@ class JiraSource:
     def _connect(self, policy: RetryPolicy) -> JiraClient:
         return connect_client(self._config, self._secret, policy, self._api_factory)
 
+    def _context(
+        self, boot: JiraClient, listed: Sequence[Mapping[str, Any]], ids: FieldIds
+    ) -> ChangelogContext | None:
+        """What reading histories needs, read once per run; ``None`` when none are kept."""
+        if not self._config.changelog:
+            return None
+        names = {
+            str(one["id"]): str(one.get("name") or "").strip().casefold()
+            for one in listed
+            if isinstance(one.get("id"), str)
+        }
+        return ChangelogContext(
+            self.name,
+            boot.deployment == "cloud",
+            status_categories(boot.statuses()),
+            epic_link=ids.epic_link,
+            team=ids.team,
+            names=names,
+        )
+
+    def _reader(self, client: JiraClient, context: ChangelogContext | None) -> HistoryReader | None:
+        if context is None:
+            return None
+        return HistoryReader(client, context, self._config.changelog_batch_size)
+
     def _fetch_pages(
-        self, client: JiraClient, partition: Partition, ids: FieldIds, zone: tzinfo | None
+        self,
+        client: JiraClient,
+        partition: Partition,
+        ids: FieldIds,
+        zone: tzinfo | None,
+        reader: HistoryReader | None = None,
     ) -> Iterator[Page]:
         wanted = ids.requested()
-        for raw in self._raw_pages(client, partition, self._config.page_size, wanted, zone):
-            issues, rejected = _parse_all(raw.issues, self.name, ids)
-            yield Page(partition.name, raw.number, issues, rejected, raw.stable)
+        expand = reader.expand if reader is not None else None
+        raws = self._raw_pages(
+            client, partition, self._config.page_size, wanted, zone, expand=expand
+        )
+        pages = (
+            (
+                Page(
+                    partition.name, raw.number, *_parse_all(raw.issues, self.name, ids), raw.stable
+                ),
+                raw.issues,
+            )
+            for raw in raws
+        )
+        if reader is None:
+            yield from (page for page, _ in pages)
+        else:
+            yield from reader.pages(pages)
 
     def _sweep(self, client: JiraClient, partition: Partition, zone: tzinfo | None) -> _CensusPart:
         found: set[int] = set()
@@ -190,6 +253,8 @@ class JiraSource:
         size: int,
         fields: Sequence[str],
         zone: tzinfo | None,
+        *,
+        expand: str | None = None,
     ) -> Iterator[RawPage]:
         """The partition's raw pages; Data Center queries are ordered by creation (``created``
         is among *fields*) and read in windows that go on from the last issue's creation."""
@@ -204,7 +269,11 @@ class JiraSource:
         size = min(size, self._config.result_window)  # a page larger would fail at once
         return datacenter_pages(
             lambda narrowing, start, asked: client.search_datacenter(
-                narrowed(jql, narrowing) if narrowing else jql, start, asked or size, fields
+                narrowed(jql, narrowing) if narrowing else jql,
+                start,
+                asked or size,
+                fields,
+                expand,
             ),
             source=self.name,
             partition=where,

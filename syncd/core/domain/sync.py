@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -37,7 +37,9 @@ class Page:
     the engine must not advance the watermark past this run. ``changes`` are the kept history
     of the page's issues; ``history_complete`` says they are each issue's whole history (the
     store then records the issue's history as complete up to its ``updated`` time), so a page
-    without it leaves its issues to a later history fetch.
+    without it leaves its issues to a later history fetch. An issue whose history could not
+    be read has no changes here and a ``RejectedRecord`` in ``rejected`` instead (and its
+    page is not ``history_complete``): a partial history is never handed on as a whole one.
     """
 
     partition: str
@@ -81,4 +83,15 @@ class Source(Protocol):
 
     def census(self) -> Census:
         """Sweep the ids of every visible issue, for deletion and lost-access detection."""
+        ...
+
+    def histories(self, issue_ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
+        """The kept fields' changes of each issue in *issue_ids*, without refetching issues.
+
+        For issues stored before histories were kept. Yields ``(issue_id, changes)`` once per
+        id whose history was read whole, oldest change first (an issue without changes, or
+        one the source no longer shows, yields an empty tuple); an id whose history could not
+        be read whole is not yielded, so that it is asked again next time. Yields nothing when
+        the source keeps no history.
+        """
         ...

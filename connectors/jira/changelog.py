@@ -1,0 +1,229 @@
+"""Jira changelog entries (Cloud or Data Center) into ``FieldChange`` values of the kept fields.
+
+An item belongs to a kept field by its ``fieldId`` when Jira sends one, else by its ``field``
+name, case-insensitively (Cloud's ``IssueParentAssociation`` and many Data Center items have
+no ``fieldId``). Values are the ones ``Issue`` holds: status names (with the status category
+of each end mapped through the status list, ``undefined`` for a status the list no longer
+has), account ids or user keys (``from``/``to``), resolution names, issue keys, project keys
+(read from the same entry's ``Key`` item: the ``project`` item names projects, not keys), and
+team names. Empty ends are ``None``.
+
+A parent change is also an epic change on Cloud for an issue that is not a sub-task (its
+parent is its epic there); an ``Epic Link`` change is also a parent change on Cloud. A history
+that cannot be read whole raises ``UnreadableHistory``: the issue's changes are then not
+kept at all, never in part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from connectors.jira.parse import parse_timestamp
+from syncd.core.domain import FieldChange, HistoryField
+
+__all__ = ["ChangelogContext", "UnreadableHistory", "field_changes", "status_categories"]
+
+_UNDEFINED: Final = "undefined"
+_EPOCH_MS_ABOVE: Final = 100_000_000_000  # a larger epoch number counts milliseconds
+_BY_ID: Final = {
+    "status": "status",
+    "assignee": "assignee",
+    "resolution": "resolution",
+    "project": "project",
+    "issuekey": "key",
+    "parent": "parent",
+}
+_BY_NAME: Final = {
+    "status": "status",
+    "assignee": "assignee",
+    "resolution": "resolution",
+    "project": "project",
+    "key": "key",
+    "parent": "parent",
+    "parent issue": "parent",
+    "issueparentassociation": "parent",
+    "epic link": "epic",
+}
+
+
+class UnreadableHistory(ValueError):
+    """An issue's history that cannot be read whole; ``reason`` says where and why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogContext:
+    """What reading one instance's changelogs needs: the source's name, the deployment,
+    status id (and name) -> status category key, and the epic link and team field ids with
+    their display names."""
+
+    source: str
+    cloud: bool
+    categories: Mapping[str, str]
+    epic_link: str | None = None
+    team: str | None = None
+    names: Mapping[str, str] | None = None
+
+    def field_ids(self) -> tuple[str, ...]:
+        """The ``fieldIds`` a bulk fetch filters on: every field whose changes are kept."""
+        custom = tuple(one for one in (self.epic_link, self.team) if one)
+        return ("status", "assignee", "resolution", "project", "issuekey", "parent", *custom)
+
+    def kind(self, item: Mapping[str, Any]) -> str | None:
+        """Which kept field an item changes (``None``: not a kept one)."""
+        field_id, name = item.get("fieldId"), item.get("field")
+        custom = {self.epic_link: "epic", self.team: "team"}
+        if isinstance(field_id, str) and field_id:
+            return _BY_ID.get(field_id) or custom.get(field_id)
+        if not isinstance(name, str):
+            return None
+        folded = name.strip().casefold()
+        for field_id_of_name, kind in ((self.epic_link, "epic"), (self.team, "team")):
+            if field_id_of_name and (self.names or {}).get(field_id_of_name) == folded:
+                return kind
+        return _BY_NAME.get(folded)
+
+
+def status_categories(statuses: Iterable[Any]) -> dict[str, str]:
+    """Status id and status name -> category key, from a ``GET /status`` answer."""
+    categories: dict[str, str] = {}
+    for status in statuses:
+        category = status.get("statusCategory") if isinstance(status, Mapping) else None
+        key = category.get("key") if isinstance(category, Mapping) else None
+        if not isinstance(key, str):
+            continue
+        for ident in (status.get("id"), status.get("name")):
+            if isinstance(ident, str | int) and not isinstance(ident, bool):
+                categories.setdefault(str(ident), key)
+    return categories
+
+
+def field_changes(
+    issue_id: int, histories: Iterable[Any], context: ChangelogContext, *, subtask: bool
+) -> tuple[FieldChange, ...]:
+    """The kept fields' changes in *histories* of one issue, oldest first.
+
+    Raises ``UnreadableHistory`` for an entry without a numeric id or a readable time, an
+    item that is not an object, or a kept field's value that is not text.
+    """
+    changes: dict[tuple[int, HistoryField], FieldChange] = {}
+    for number, history in enumerate(histories):
+        where = f"changelog[{number}]"
+        if not isinstance(history, Mapping):
+            raise UnreadableHistory(f"{where}: expected an object, got {_kind(history)}")
+        history_id = _history_id(history.get("id"), where)
+        moment = _moment(history.get("created"), f"{where}.created")
+        items = history.get("items")
+        if not isinstance(items, list):
+            raise UnreadableHistory(f"{where}.items: expected a list, got {_kind(items)}")
+        for field, before, after in _entry(items, context, subtask=subtask, where=where):
+            change = FieldChange(context.source, issue_id, history_id, moment, field, before, after)
+            changes.setdefault((history_id, field), change)
+    return tuple(sorted(changes.values(), key=lambda c: (c.changed_at, c.history_id)))
+
+
+def _entry(
+    items: list[Any], context: ChangelogContext, *, subtask: bool, where: str
+) -> Iterable[tuple[HistoryField, str | None, str | None]]:
+    kinds = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise UnreadableHistory(f"{where}.items[{index}]: expected an object")
+        kinds.append((context.kind(item), item, f"{where}.items[{index}]"))
+    keys = [item for kind, item, _ in kinds if kind == "key"]
+    for kind, item, place in kinds:
+        if kind is not None:
+            yield from _translated(kind, item, place, context, subtask=subtask, keys=keys)
+
+
+def _translated(
+    kind: str,
+    item: Mapping[str, Any],
+    where: str,
+    context: ChangelogContext,
+    *,
+    subtask: bool,
+    keys: list[Mapping[str, Any]],
+) -> Iterable[tuple[HistoryField, str | None, str | None]]:
+    if kind == "status":
+        before, after = _ends(item, "fromString", "toString", where)
+        old, new = _ends(item, "from", "to", where)
+        yield HistoryField.STATUS, before, after
+        categories = _category(old, before, context), _category(new, after, context)
+        yield HistoryField.STATUS_CATEGORY, *categories
+    elif kind == "assignee":
+        yield HistoryField.ASSIGNEE, *_ends(item, "from", "to", where)
+    elif kind == "resolution":
+        yield HistoryField.RESOLUTION, *_ends(item, "fromString", "toString", where)
+    elif kind == "key":
+        yield HistoryField.KEY, *_ends(item, "fromString", "toString", where)
+    elif kind == "project":
+        yield HistoryField.PROJECT, *_projects(keys, where)
+    elif kind == "team":
+        yield HistoryField.TEAM, *_ends(item, "fromString", "toString", where)
+    else:  # parent or epic
+        ends = _ends(item, "fromString", "toString", where)
+        if kind == "parent" or context.cloud:
+            yield HistoryField.PARENT, *ends
+        if kind == "epic" or (context.cloud and not subtask):
+            yield HistoryField.EPIC, *ends
+
+
+def _ends(
+    item: Mapping[str, Any], first: str, second: str, where: str
+) -> tuple[str | None, str | None]:
+    values = []
+    for name in (first, second):
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            raise UnreadableHistory(f"{where}.{name}: expected text, got {_kind(value)}")
+        values.append(value or None)
+    return values[0], values[1]
+
+
+def _category(ident: str | None, name: str | None, context: ChangelogContext) -> str | None:
+    if ident is None and name is None:
+        return None
+    found = context.categories.get(ident or "") or context.categories.get(name or "")
+    return found or _UNDEFINED
+
+
+def _projects(keys: list[Mapping[str, Any]], where: str) -> tuple[str | None, str | None]:
+    if len(keys) != 1:
+        raise UnreadableHistory(f"{where}: a project change without exactly one key change")
+    before, after = _ends(keys[0], "fromString", "toString", where)
+    return _project_of(before), _project_of(after)
+
+
+def _project_of(key: str | None) -> str | None:
+    return None if key is None or "-" not in key else key.rsplit("-", 1)[0]
+
+
+def _history_id(value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise UnreadableHistory(f"{where}.id: expected a numeric id, got {_kind(value)}")
+
+
+def _moment(value: Any, where: str) -> datetime:
+    # The bulk fetch's documented example dates entries in epoch numbers, its schema in
+    # Jira's timestamps: read both.
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        seconds = value / 1000 if value > _EPOCH_MS_ABOVE else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return parse_timestamp(value, where)
+    except ValueError as problem:
+        raise UnreadableHistory(str(problem)) from None
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__

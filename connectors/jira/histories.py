@@ -1,0 +1,244 @@
+"""Reading the histories of the issues a sync brings in, for one worker's client.
+
+Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for up to ``batch`` issues at once (pages are
+held back until that many issues are waiting, or the partition ends, so that a full sync
+costs one bulk fetch per thousand issues, not one per search page), filtered to the kept
+fields, following ``nextPageToken`` (a repeated token fails the run, like search paging).
+Data Center: the ``changelog`` each search result carries (``expand=changelog``); where it
+holds fewer histories than its ``total`` says, or none, the issue's whole history is read
+with ``GET /issue/{id}?expand=changelog``, and one that is still short is rejected: an
+inline history is never trusted as complete. Every request goes through the source's retry
+policy. A history that cannot be read whole becomes a ``RejectedRecord`` of its page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final
+
+import structlog
+
+from connectors.http import MalformedResponseError
+from connectors.jira.budget import PageBudget
+from connectors.jira.changelog import ChangelogContext, UnreadableHistory, field_changes
+from connectors.jira.client import JiraClient
+from connectors.jira.paging import token_walk
+from connectors.jira.parse import excerpt
+from syncd.core.domain import FieldChange, Page, RejectedRecord
+
+__all__ = ["BULK_MAX_RESULTS", "HistoryReader"]
+
+BULK_MAX_RESULTS: Final = 10_000
+"""Histories per bulk-fetch page: the most Jira allows (it may serve fewer)."""
+_TYPE_BATCH: Final = 100
+_PARENT_NAMES: Final = frozenset({"issueparentassociation", "parent"})
+
+_log = structlog.get_logger("connectors.jira")
+
+Raw = tuple[Any, ...]
+_Read = dict[int, tuple[FieldChange, ...] | RejectedRecord]
+
+
+class HistoryReader:
+    """The histories of one worker's issues, read with that worker's *client*."""
+
+    def __init__(self, client: JiraClient, context: ChangelogContext, batch: int) -> None:
+        self._client = client
+        self._context = context
+        self._batch = batch
+
+    @property
+    def expand(self) -> str | None:
+        """What search pages must expand for this reader (``changelog`` on Data Center)."""
+        return None if self._context.cloud else "changelog"
+
+    def pages(self, pages: Iterable[tuple[Page, Raw]]) -> Iterator[Page]:
+        """*pages* (each with its raw issues) with their issues' changes attached."""
+        if not self._context.cloud:
+            for page, raw in pages:
+                yield _attached(page, self._inline(page, raw))
+            return
+        waiting: list[tuple[Page, Raw]] = []
+        for page, raw in pages:
+            waiting.append((page, raw))
+            if sum(len(p.issues) for p, _ in waiting) >= self._batch:
+                yield from self._flush(waiting)
+                waiting = []
+        yield from self._flush(waiting)
+
+    def histories(self, ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
+        """``(issue_id, changes)`` for every id whose history was read whole."""
+        for batch in _chunks(list(dict.fromkeys(ids)), self._batch):
+            read = self._bulk(batch) if self._context.cloud else self._one_by_one(batch)
+            for issue_id in batch:
+                found = read.get(issue_id, ())
+                if isinstance(found, RejectedRecord):
+                    _log.warning(
+                        "history_unreadable", source=found.source, issue=found.reference,
+                        reason=found.reason,
+                    )  # fmt: skip
+                else:
+                    yield issue_id, found
+
+    # -- Cloud ---------------------------------------------------------------------------
+    def _flush(self, waiting: list[tuple[Page, Raw]]) -> Iterator[Page]:
+        if not waiting:
+            return
+        subtasks = {issue_id: subtask for _, raw in waiting for issue_id, subtask in _subtasks(raw)}
+        ids = [issue.issue_id for page, _ in waiting for issue in page.issues]
+        read = self._bulk(list(dict.fromkeys(ids)), subtasks)
+        for page, _ in waiting:
+            yield _attached(page, {i.issue_id: read.get(i.issue_id, ()) for i in page.issues})
+
+    def _bulk(self, ids: Sequence[int], subtasks: Mapping[int, bool] | None = None) -> _Read:
+        raw: dict[int, list[Any]] = {}
+        for batch in _chunks(list(ids), self._batch):
+            for issue_id, histories in self._bulk_pages(batch):
+                raw.setdefault(issue_id, []).extend(histories)
+        if subtasks is None:
+            with_parents = [i for i, found in raw.items() if _has_parent_item(found)]
+            subtasks = self._subtasks(with_parents)
+        return {
+            issue_id: self._changes(issue_id, str(issue_id), found, subtasks.get(issue_id, False))
+            for issue_id, found in raw.items()
+        }
+
+    def _bulk_pages(self, batch: Sequence[int]) -> Iterator[tuple[int, list[Any]]]:
+        client, context = self._client, self._context
+        where = f"changelog of {len(batch)} issues from {batch[0]}"
+        budget = PageBudget(source=context.source, partition=where)
+        walk = token_walk(
+            lambda token: client.bulk_changelogs(
+                batch, context.field_ids(), token, BULK_MAX_RESULTS
+            ),
+            source=context.source,
+            partition=where,
+            budget=budget,
+            size=lambda body: sum(len(histories) for _, histories in _issue_logs(body)),
+        )
+        for body in walk:
+            yield from _issue_logs(body)
+
+    def _subtasks(self, ids: Sequence[int]) -> dict[int, bool]:
+        """Which of *ids* are sub-tasks (a Cloud parent change is an epic change otherwise)."""
+        found: dict[int, bool] = {}
+        for batch in _chunks(list(ids), _TYPE_BATCH):
+            answer = self._client.issues_by_id(batch, ("issuetype",))
+            issues = answer.get("issues")
+            found.update(_subtasks(tuple(issues) if isinstance(issues, list) else ()))
+        return found
+
+    # -- Data Center ---------------------------------------------------------------------
+    def _inline(self, page: Page, raw: Raw) -> _Read:
+        wanted = {issue.issue_id: issue.key for issue in page.issues}
+        read: _Read = {}
+        for payload in raw:
+            issue_id = _numeric(payload.get("id")) if isinstance(payload, Mapping) else None
+            if issue_id is None or issue_id not in wanted or issue_id in read:
+                continue
+            histories = _whole(payload.get("changelog"))
+            if histories is None:  # truncated, or not given: never trusted
+                read.update(self._one_by_one([issue_id], wanted[issue_id]))
+            else:
+                subtask = dict(_subtasks((payload,))).get(issue_id, False)
+                read[issue_id] = self._changes(issue_id, wanted[issue_id], histories, subtask)
+        return read
+
+    def _one_by_one(self, ids: Sequence[int], reference: str | None = None) -> _Read:
+        read: _Read = {}
+        for issue_id in ids:
+            payload = self._client.issue_with_changelog(issue_id)
+            if payload is None:
+                continue
+            name = reference or str(payload.get("key") or issue_id)
+            histories = _whole(payload.get("changelog"))
+            if histories is None:
+                read[issue_id] = RejectedRecord(
+                    self._context.source,
+                    name,
+                    "changelog: Jira served part of the issue's history and no way to the rest",
+                    excerpt(payload.get("changelog")),
+                )
+                continue
+            subtask = dict(_subtasks((payload,))).get(issue_id, False)
+            read[issue_id] = self._changes(issue_id, name, histories, subtask)
+        return read
+
+    def _changes(
+        self, issue_id: int, reference: str, histories: Sequence[Any], subtask: bool
+    ) -> tuple[FieldChange, ...] | RejectedRecord:
+        try:
+            return field_changes(issue_id, histories, self._context, subtask=subtask)
+        except UnreadableHistory as problem:
+            return RejectedRecord(
+                self._context.source, reference, f"changelog: {problem.reason}", excerpt(histories)
+            )
+
+
+def _attached(page: Page, read: _Read) -> Page:
+    changes = [c for found in read.values() if not isinstance(found, RejectedRecord) for c in found]
+    rejected = [found for found in read.values() if isinstance(found, RejectedRecord)]
+    return Page(
+        page.partition,
+        page.number,
+        page.issues,
+        page.rejected + tuple(rejected),
+        page.stable,
+        tuple(changes),
+    )
+
+
+def _issue_logs(body: Mapping[str, Any]) -> list[tuple[int, list[Any]]]:
+    logs = body.get("issueChangeLogs") if isinstance(body, Mapping) else None
+    if not isinstance(logs, list):
+        raise MalformedResponseError("changelog bulk fetch answer has no 'issueChangeLogs' list")
+    found = []
+    for log in logs:
+        issue_id = _numeric(log.get("issueId")) if isinstance(log, Mapping) else None
+        histories = log.get("changeHistories") if isinstance(log, Mapping) else None
+        if issue_id is None or not isinstance(histories, list):
+            raise MalformedResponseError("changelog bulk fetch answer holds an unreadable issue")
+        found.append((issue_id, histories))
+    return found
+
+
+def _whole(changelog: Any) -> list[Any] | None:
+    """The histories of an inline changelog when it holds all of them, else ``None``."""
+    if not isinstance(changelog, Mapping):
+        return None
+    histories, total, start = (changelog.get(k) for k in ("histories", "total", "startAt"))
+    if not isinstance(histories, list) or not isinstance(total, int) or isinstance(total, bool):
+        return None
+    return histories if start in (0, None) and total <= len(histories) else None
+
+
+def _subtasks(raw: Iterable[Any]) -> Iterator[tuple[int, bool]]:
+    for payload in raw:
+        if not isinstance(payload, Mapping):
+            continue
+        issue_id = _numeric(payload.get("id"))
+        fields = payload.get("fields")
+        kind = fields.get("issuetype") if isinstance(fields, Mapping) else None
+        if issue_id is not None and isinstance(kind, Mapping):
+            yield issue_id, kind.get("subtask") is True or kind.get("hierarchyLevel") == -1
+
+
+def _has_parent_item(histories: Sequence[Any]) -> bool:
+    for history in histories:
+        items = history.get("items") if isinstance(history, Mapping) else None
+        for item in items if isinstance(items, list) else ():
+            name = item.get("field") if isinstance(item, Mapping) else None
+            if isinstance(name, str) and name.casefold() in _PARENT_NAMES:
+                return True
+    return False
+
+
+def _numeric(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
