@@ -39,7 +39,8 @@ _NOT_FOUND_ISSUE = "Issue does not exist or you do not have permission to see it
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Page-size caps per mode (reference §1.2 and §2.1), and how many of an issue's latest
-    histories ``expand=changelog`` shows inline (``None``: all of them)."""
+    histories ``expand=changelog`` shows inline (``None``: all of them), and the most
+    histories a changelog bulk-fetch page holds (Jira may serve fewer than asked)."""
 
     dc_max_results: int = 1000
     cloud_max_results: int = 100
@@ -47,6 +48,7 @@ class Limits:
     dc_result_window: int | None = None
     dc_inline_changelog: int | None = None
     cloud_inline_changelog: int | None = 40
+    cloud_changelog_max_results: int = 10_000
 
 
 class JiraApi:

@@ -58,7 +58,12 @@ def assemble_api(
         custom=custom_fields(mode),
     )
     resources = ChangelogResources(
-        mode, state, changelogs=changelogs, issues=renderer, faults=faults
+        mode,
+        state,
+        changelogs=changelogs,
+        issues=renderer,
+        faults=faults,
+        page_cap=limits.cloud_changelog_max_results,
     )
     return JiraApi(
         mode,

@@ -6,7 +6,8 @@ issue bulk fetch, and the ``changelog`` expansion of issues in both modes.
   ``values``, oldest first, with ``total``, ``isLast``, ``self`` and ``nextPage``.
 * Cloud ``POST /changelog/bulkfetch``: ``issueIdsOrKeys`` (1 to 1000, else 400),
   ``fieldIds`` (≤ 10, else 400) filtering items (a history left without items is left out),
-  ``maxResults`` histories per page (default 1000, 1 to 10000); histories of all the issues
+  ``maxResults`` histories per page (default 1000, 1 to 10000, served up to a configurable
+  cap); histories of all the issues
   ordered by time, then issue id; ``issueChangeLogs`` groups a page's histories by issue, so
   one issue's histories may span pages; an opaque ``nextPageToken`` until the last page,
   which has none. Issues not found are left out, as Jira does.
@@ -59,8 +60,10 @@ class ChangelogResources:
         changelogs: ChangelogRenderer,
         issues: Renderer,
         faults: FaultPlan,
+        page_cap: int = BULK_MAX_RESULTS,
     ) -> None:
         self._cloud = mode == "cloud"
+        self._page_cap = page_cap
         self._state = state
         self._changelogs = changelogs
         self._issues = issues
@@ -141,6 +144,7 @@ class ChangelogResources:
         size = request.integer("maxResults", _BULK_DEFAULT)
         if not 1 <= size <= BULK_MAX_RESULTS:
             raise ApiError(400, f"maxResults must be between 1 and {BULK_MAX_RESULTS}.")
+        size = min(size, self._page_cap)
         if token:
             resolved = self._tokens.get(token)
             if resolved is None:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -74,6 +74,7 @@ class JiraEmulator:
         cloud_id_max_results: int = 5000,
         dc_result_window: int | None = None,
         dc_inline_changelog: int | None = None,
+        cloud_changelog_max_results: int = 10_000,
         required_token: str | None = None,
         clock: Clock | None = None,
         latency_seconds: float = 0.0,
@@ -89,13 +90,9 @@ class JiraEmulator:
         self._log_lock = threading.Lock()
         self.issues_served = 0
         self.tampering = Tampering()
-        limits = Limits(
-            dc_max_results,
-            cloud_max_results,
-            cloud_id_max_results,
-            dc_result_window,
-            dc_inline_changelog,
-        )
+        limits = Limits(dc_max_results, cloud_max_results, cloud_id_max_results, dc_result_window)
+        limits = replace(limits, dc_inline_changelog=dc_inline_changelog)
+        limits = replace(limits, cloud_changelog_max_results=cloud_changelog_max_results)
         self.api = assemble_api(
             self.mode,
             self.state,

@@ -1,0 +1,117 @@
+"""Histories synced from the emulator over loopback: exact, batched, paged, never trusted when
+truncated, and readable for issues stored before histories were kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connectors.jira.emulator import Clock, JiraEmulator, generate_organisation
+from connectors.jira.emulator.org import Organisation
+from syncd.core.errors import PermanentSourceError
+from tests.jira.changelog_support import (
+    comparable,
+    expected_changes,
+    identity,
+    source_for,
+    synced,
+)
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def org() -> Organisation:
+    """1,500 issues: more than a thousand in one query when every project is asked at once."""
+    return generate_organisation(1500, seed=11, now=NOW)
+
+
+def _emulator(org: Organisation, mode: str, **options: object) -> JiraEmulator:
+    return JiraEmulator(org, mode, clock=Clock(NOW + timedelta(hours=1)), **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=["cloud", "dc"])
+def emulator(request: pytest.FixtureRequest, org: Organisation) -> Iterator[JiraEmulator]:
+    """Each mode; Data Center shows only an issue's latest two histories inline."""
+    with _emulator(org, request.param, dc_inline_changelog=2) as running:
+        yield running
+
+
+def test_a_full_sync_carries_exactly_the_emulators_histories(emulator: JiraEmulator) -> None:
+    issues, changes = synced(source_for(emulator).pages(None))
+
+    expected = expected_changes(emulator)
+    assert set(issues) == set(expected)
+    assert {i: comparable(changes.get(i, ())) for i in issues} == expected
+    records = {r.id: r for r in (emulator.state.get(i) for i in issues) if r is not None}
+    assert {i: issue.assignee for i, issue in issues.items()} == {
+        i: identity(record, emulator) for i, record in records.items()
+    }
+    moved = [c for found in changes.values() for c in found if c.field.value == "key"]
+    assert moved, "the organisation holds issues moved between projects"
+
+
+def test_dc_reads_a_truncated_inline_history_whole_from_the_issue(org: Organisation) -> None:
+    with _emulator(org, "dc", dc_inline_changelog=2) as emulator:
+        issues, changes = synced(source_for(emulator).pages(None))
+        expected = expected_changes(emulator)
+        long = {i for i in issues if len(emulator.state.history(i)) > 2}
+    fetched = {int(r.path.rsplit("/", 1)[1]) for r in emulator.requests if "/issue/" in r.path}
+    assert long
+    assert fetched == long
+    assert all(comparable(changes.get(i, ())) == expected[i] for i in long)
+
+
+def test_cloud_bulk_fetches_a_thousand_issues_at_most_and_follows_page_tokens(
+    org: Organisation,
+) -> None:
+    one_query = "project in (SHOP, GROW, MOB, PLAT, DATA)"
+    with _emulator(org, "cloud", cloud_changelog_max_results=50) as emulator:
+        busy = next(r.id for r in org.issues if r.status == "In Progress")
+        for number in range(60):  # one issue whose history alone spans pages
+            emulator.clock.advance(60)
+            emulator.edit(busy, status="In Review" if number % 2 == 0 else "In Progress")
+        issues, changes = synced(source_for(emulator, projects=[], jql=one_query).pages(None))
+        expected = expected_changes(emulator)
+        histories = len(emulator.state.history(busy))
+    bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
+    asked = [len(r.body["issueIdsOrKeys"]) for r in bulk if "nextPageToken" not in r.body]
+    assert asked == [1000, 500]
+    assert sum("nextPageToken" in r.body for r in bulk) > 10
+    assert all(len(r.body["fieldIds"]) <= 10 for r in bulk)
+    assert {i: comparable(changes.get(i, ())) for i in issues} == expected
+    assert histories > 50, "the busy issue's history is longer than a page"
+
+
+def test_a_repeated_bulk_fetch_token_fails_the_run(org: Organisation) -> None:
+    with _emulator(org, "cloud", cloud_changelog_max_results=20) as emulator:
+        emulator.faults.repeat_changelog_token(1)
+        with pytest.raises(PermanentSourceError, match="repeated the page token"):
+            list(source_for(emulator).pages(None))
+
+
+def test_histories_of_stored_issues_are_read_without_their_issues(emulator: JiraEmulator) -> None:
+    wanted = [r.id for r in emulator.state.org.issues[:120]] + [999_999]
+    found = dict(source_for(emulator).histories(wanted))
+
+    expected = expected_changes(emulator)
+    assert set(found) == set(wanted)
+    assert {i: comparable(found[i]) for i in wanted[:-1]} == {i: expected[i] for i in wanted[:-1]}
+    assert found[999_999] == ()
+    paths = {r.path.rsplit("/", 1)[-1] for r in emulator.requests}
+    assert paths.isdisjoint({"search", "jql"}), "issues are not fetched again"
+
+
+def test_changelog_off_reads_and_hands_on_no_history(emulator: JiraEmulator) -> None:
+    source = source_for(emulator, changelog=False)
+    pages = list(source.pages(None))
+
+    assert sum(len(page.issues) for page in pages) == 1500
+    assert all(page.changes == () for page in pages)
+    assert list(source.histories([10000])) == []
+    assert all(
+        not r.path.endswith(("/status", "bulkfetch")) and "expand" not in r.params
+        for r in emulator.requests
+    )
