@@ -47,10 +47,28 @@ _CONNECT_TIMEOUT_SECONDS: Final = 10.0
 class JiraClient:
     """Jira calls syncd makes, each retried by *policy* and returning plain JSON."""
 
-    def __init__(self, api: Any, policy: RetryPolicy, deployment: Deployment) -> None:
+    def __init__(
+        self,
+        api: Any,
+        policy: RetryPolicy,
+        deployment: Deployment,
+        twin: Callable[[], Any] | None = None,
+    ) -> None:
         self._api = api
         self._policy = policy
         self.deployment: Deployment = deployment
+        self._twin = twin
+
+    def twin(self) -> JiraClient:
+        """Another client of the same instance, deployment and policy, with its own session
+        (for another thread), built without asking ``serverInfo`` again."""
+        if self._twin is None:
+            raise RuntimeError("this client was not built by connect_client")
+        make = self._twin
+        api = self._policy.call(lambda: _translated(make, self._policy.mask), "connecting")
+        twin = JiraClient(api, self._policy, self.deployment, make)
+        twin.prime_field_names({})
+        return twin
 
     @property
     def source(self) -> str:
@@ -247,7 +265,14 @@ def connect_client(
     else:
         deployment = config.deployment
         api.deploymentType = "Cloud" if deployment == "cloud" else "Server"
-    return JiraClient(api, policy, deployment)
+
+    def twin() -> Any:
+        copy = factory(**kwargs)
+        limit_session(copy._session, limits)
+        copy._version, copy.deploymentType = api._version, api.deploymentType
+        return copy
+
+    return JiraClient(api, policy, deployment, twin)
 
 
 def _object(answer: Any, what: str) -> Mapping[str, Any]:

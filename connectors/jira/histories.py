@@ -1,9 +1,11 @@
 """Reading the histories of the issues a sync brings in, for one worker's client.
 
-Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for up to ``batch`` issues at once (pages are
-held back until that many issues are waiting, or the partition ends, so that a full sync
-costs one bulk fetch per thousand issues, not one per search page), filtered to the kept
-fields, following ``nextPageToken`` (a repeated token fails the run, like search paging).
+Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for each page's issues (up to ``batch`` per
+request), filtered to the kept fields, following ``nextPageToken`` (a repeated token fails
+the run, like search paging). It runs on a helper thread with a client of its own while the
+worker fetches the next search page, so that it adds requests but little wall time; a
+worker never runs more than that one page ahead of what it hands on, and a page served
+before a failure is still handed on (with its histories) before the failure is raised.
 Data Center: the ``changelog`` each search result carries (``expand=changelog``); where it
 holds fewer histories than its ``total`` says, or none, the issue's whole history is read
 with ``GET /issue/{id}?expand=changelog``, and one that is still short is rejected: an
@@ -14,17 +16,19 @@ policy. A history that cannot be read whole becomes a ``RejectedRecord`` of its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final
 
 import structlog
 
-from connectors.http import MalformedResponseError
+from connectors.http import MalformedResponseError, StopRequestedError
 from connectors.jira.budget import PageBudget
 from connectors.jira.changelog import ChangelogContext, UnreadableHistory, field_changes
 from connectors.jira.client import JiraClient
 from connectors.jira.paging import token_walk
 from connectors.jira.parse import excerpt
 from syncd.core.domain import FieldChange, Page, RejectedRecord
+from syncd.core.errors import SourceError
 
 __all__ = ["BULK_MAX_RESULTS", "HistoryReader"]
 
@@ -58,13 +62,37 @@ class HistoryReader:
             for page, raw in pages:
                 yield _attached(page, self._inline(page, raw))
             return
-        waiting: list[tuple[Page, Raw]] = []
-        for page, raw in pages:
-            waiting.append((page, raw))
-            if sum(len(p.issues) for p, _ in waiting) >= self._batch:
-                yield from self._flush(waiting)
-                waiting = []
-        yield from self._flush(waiting)
+        pool = ThreadPoolExecutor(1, thread_name_prefix=f"{self._context.source}-history")
+        try:
+            yield from self._overlapped(iter(pages), pool)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _overlapped(
+        self, pages: Iterator[tuple[Page, Raw]], pool: ThreadPoolExecutor
+    ) -> Iterator[Page]:
+        helper: HistoryReader | None = None
+        pending: tuple[Page, Future[_Read]] | None = None
+        failure: SourceError | None = None
+        while True:
+            try:
+                page, raw = next(pages)
+            except StopIteration:
+                break
+            except StopRequestedError:
+                raise
+            except SourceError as error:  # a page served before it is still handed on
+                failure = error
+                break
+            helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
+            read = pool.submit(helper.read_cloud_page, page, raw)
+            if pending is not None:
+                yield _attached(pending[0], pending[1].result())
+            pending = page, read
+        if pending is not None:
+            yield _attached(pending[0], pending[1].result())
+        if failure is not None:
+            raise failure
 
     def histories(self, ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
         """``(issue_id, changes)`` for every id whose history was read whole."""
@@ -81,14 +109,12 @@ class HistoryReader:
                     yield issue_id, found
 
     # -- Cloud ---------------------------------------------------------------------------
-    def _flush(self, waiting: list[tuple[Page, Raw]]) -> Iterator[Page]:
-        if not waiting:
-            return
-        subtasks = {issue_id: subtask for _, raw in waiting for issue_id, subtask in _subtasks(raw)}
-        ids = [issue.issue_id for page, _ in waiting for issue in page.issues]
-        read = self._bulk(list(dict.fromkeys(ids)), subtasks)
-        for page, _ in waiting:
-            yield _attached(page, {i.issue_id: read.get(i.issue_id, ()) for i in page.issues})
+    def read_cloud_page(self, page: Page, raw: Raw) -> _Read:
+        """The histories of one page's issues, by bulk fetch (an issue with none: ``()``)."""
+        if not page.issues:
+            return {}
+        read = self._bulk([issue.issue_id for issue in page.issues], dict(_subtasks(raw)))
+        return {issue.issue_id: read.get(issue.issue_id, ()) for issue in page.issues}
 
     def _bulk(self, ids: Sequence[int], subtasks: Mapping[int, bool] | None = None) -> _Read:
         raw: dict[int, list[Any]] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,6 +79,14 @@ CLOUD_FIELDS: list[dict[str, Any]] = [
 ]
 
 
+NO_HISTORY: dict[str, Any] = {"startAt": 0, "maxResults": 0, "total": 0, "histories": []}
+STATUSES: list[dict[str, Any]] = [
+    {"id": "10000", "name": "To Do", "statusCategory": {"id": 2, "key": "new"}},
+    {"id": "3", "name": "In Progress", "statusCategory": {"id": 4, "key": "indeterminate"}},
+    {"id": "10003", "name": "Done", "statusCategory": {"id": 3, "key": "done"}},
+]
+
+
 def make_config(**overrides: Any) -> JiraSourceConfig:
     """A valid source configuration pointing at the mocked instance."""
     data: dict[str, Any] = {
@@ -99,13 +108,17 @@ def bootstrap(
     time_zone: str = "Europe/Berlin",
     fields: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Answer serverInfo, myself and field like a healthy instance."""
+    """Answer serverInfo, myself, field and status like a healthy instance, and every
+    history (Cloud's bulk fetch, Data Center's issue with its changelog) as empty."""
     mock.get(
         f"{API}/serverInfo",
         json={"versionNumbers": [1001, 0, 0], "deploymentType": deployment, "baseUrl": BASE},
     )
     mock.get(f"{API}/myself", json={"accountId": "1", "timeZone": time_zone})
     mock.get(f"{API}/field", json=CLOUD_FIELDS if fields is None else fields)
+    mock.get(f"{API}/status", json=STATUSES)
+    mock.post(f"{BASE}/rest/api/3/changelog/bulkfetch", json={"issueChangeLogs": []})
+    mock.get(re.compile(rf"{API}/issue/\d+"), json={"changelog": NO_HISTORY})
 
 
 def build_source(

@@ -64,25 +64,36 @@ def test_dc_reads_a_truncated_inline_history_whole_from_the_issue(org: Organisat
     assert all(comparable(changes.get(i, ())) == expected[i] for i in long)
 
 
-def test_cloud_bulk_fetches_a_thousand_issues_at_most_and_follows_page_tokens(
+def test_cloud_bulk_fetches_each_pages_histories_and_follows_page_tokens(
     org: Organisation,
 ) -> None:
-    one_query = "project in (SHOP, GROW, MOB, PLAT, DATA)"
     with _emulator(org, "cloud", cloud_changelog_max_results=50) as emulator:
         busy = next(r.id for r in org.issues if r.status == "In Progress")
         for number in range(60):  # one issue whose history alone spans pages
             emulator.clock.advance(60)
             emulator.edit(busy, status="In Review" if number % 2 == 0 else "In Progress")
-        issues, changes = synced(source_for(emulator, projects=[], jql=one_query).pages(None))
+        issues, changes = synced(source_for(emulator).pages(None))
         expected = expected_changes(emulator)
         histories = len(emulator.state.history(busy))
     bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
-    asked = [len(r.body["issueIdsOrKeys"]) for r in bulk if "nextPageToken" not in r.body]
-    assert asked == [1000, 500]
+    first = [r.body["issueIdsOrKeys"] for r in bulk if "nextPageToken" not in r.body]
+    searched = sum(1 for r in emulator.requests if r.path.endswith("search/jql"))
+    assert len(first) == searched, "one bulk fetch per search page"
+    assert sorted(int(i) for ids in first for i in ids) == sorted(issues)
     assert sum("nextPageToken" in r.body for r in bulk) > 10
     assert all(len(r.body["fieldIds"]) <= 10 for r in bulk)
     assert {i: comparable(changes.get(i, ())) for i in issues} == expected
     assert histories > 50, "the busy issue's history is longer than a page"
+
+
+def test_cloud_bulk_fetches_a_thousand_issues_at_most(org: Organisation) -> None:
+    with _emulator(org, "cloud") as emulator:
+        wanted = [record.id for record in org.issues]
+        found = dict(source_for(emulator).histories(wanted))
+        expected = expected_changes(emulator)
+    bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
+    assert [len(r.body["issueIdsOrKeys"]) for r in bulk] == [1000, 500]
+    assert {i: comparable(found[i]) for i in wanted} == expected
 
 
 def test_a_repeated_bulk_fetch_token_fails_the_run(org: Organisation) -> None:
@@ -93,13 +104,19 @@ def test_a_repeated_bulk_fetch_token_fails_the_run(org: Organisation) -> None:
 
 
 def test_histories_of_stored_issues_are_read_without_their_issues(emulator: JiraEmulator) -> None:
-    wanted = [r.id for r in emulator.state.org.issues[:120]] + [999_999]
+    """A sub-task moved under another parent changed its parent only, never its epic."""
+    records = emulator.state.org.issues
+    subtask = next(r for r in records if r.issue_type == "Sub-task")
+    other = next(r for r in records if r.issue_type == "Story" and r.id != subtask.parent_id)
+    emulator.edit(subtask.id, parent_id=other.id)
+    wanted = [r.id for r in records[:120]] + [subtask.id, 999_999]
     found = dict(source_for(emulator).histories(wanted))
 
     expected = expected_changes(emulator)
     assert set(found) == set(wanted)
     assert {i: comparable(found[i]) for i in wanted[:-1]} == {i: expected[i] for i in wanted[:-1]}
     assert found[999_999] == ()
+    assert [c.field.value for c in found[subtask.id]][-1:] == ["parent"]
     paths = {r.path.rsplit("/", 1)[-1] for r in emulator.requests}
     assert paths.isdisjoint({"search", "jql"}), "issues are not fetched again"
 
