@@ -21,10 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from connectors.http import MalformedResponseError
 from connectors.jira.parse import parse_timestamp
 from syncd.core.domain import FieldChange, HistoryField
 
-__all__ = ["ChangelogContext", "UnreadableHistory", "field_changes", "status_categories"]
+__all__ = [
+    "ChangelogContext",
+    "UnreadableHistory",
+    "bulk_logs",
+    "field_changes",
+    "status_categories",
+]
 
 _UNDEFINED: Final = "undefined"
 _EPOCH_MS_ABOVE: Final = 100_000_000_000  # a larger epoch number counts milliseconds
@@ -203,6 +210,28 @@ def _projects(keys: list[Mapping[str, Any]], where: str) -> tuple[str | None, st
 
 def _project_of(key: str | None) -> str | None:
     return None if key is None or "-" not in key else key.rsplit("-", 1)[0]
+
+
+def bulk_logs(body: Any) -> list[tuple[int, list[Any]]]:
+    """``(issue id, histories)`` of a changelog bulk-fetch answer; ``MalformedResponseError``
+    (retried: truncated answers happen) when it is not one."""
+    logs = body.get("issueChangeLogs") if isinstance(body, Mapping) else None
+    if not isinstance(logs, list):
+        raise MalformedResponseError("changelog bulk fetch answer has no 'issueChangeLogs' list")
+    found = []
+    for log in logs:
+        issue_id = _issue_number(log.get("issueId")) if isinstance(log, Mapping) else None
+        histories = log.get("changeHistories") if isinstance(log, Mapping) else None
+        if issue_id is None or not isinstance(histories, list):
+            raise MalformedResponseError("changelog bulk fetch answer holds an unreadable issue")
+        found.append((issue_id, histories))
+    return found
+
+
+def _issue_number(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _history_id(value: Any, where: str) -> int:

@@ -30,6 +30,7 @@ from connectors.http import (
     RetryPolicy,
     limit_session,
 )
+from connectors.jira.changelog import bulk_logs
 from connectors.jira.config import JiraSourceConfig
 from connectors.jira.decode import decode_page
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
@@ -179,10 +180,13 @@ class JiraClient:
         }
         if token:
             body["nextPageToken"] = token
-        return self._call(
-            lambda: _object(self._post_v3("changelog/bulkfetch", body), "changelog/bulkfetch"),
-            "reading histories (Cloud /changelog/bulkfetch)",
-        )
+
+        def page() -> Mapping[str, Any]:
+            answer = _object(self._post_v3("changelog/bulkfetch", body), "changelog/bulkfetch")
+            bulk_logs(answer)  # a broken answer is retried here, like a search page
+            return answer
+
+        return self._call(page, "reading histories (Cloud /changelog/bulkfetch)")
 
     def issues_by_id(self, ids: Sequence[int], fields: Sequence[str]) -> Mapping[str, Any]:
         """Up to 100 issues with *fields* (Cloud ``POST /rest/api/3/issue/bulkfetch``); Jira

@@ -21,9 +21,14 @@ from typing import Any, Final
 
 import structlog
 
-from connectors.http import MalformedResponseError, StopRequestedError
+from connectors.http import StopRequestedError
 from connectors.jira.budget import PageBudget
-from connectors.jira.changelog import ChangelogContext, UnreadableHistory, field_changes
+from connectors.jira.changelog import (
+    ChangelogContext,
+    UnreadableHistory,
+    bulk_logs,
+    field_changes,
+)
 from connectors.jira.client import JiraClient
 from connectors.jira.paging import token_walk
 from connectors.jira.parse import excerpt
@@ -113,10 +118,16 @@ class HistoryReader:
         """The histories of one page's issues, by bulk fetch (an issue with none: ``()``)."""
         if not page.issues:
             return {}
-        read = self._bulk([issue.issue_id for issue in page.issues], dict(_subtasks(raw)))
-        return {issue.issue_id: read.get(issue.issue_id, ()) for issue in page.issues}
+        keys = {issue.issue_id: issue.key for issue in page.issues}
+        read = self._bulk(list(keys), dict(_subtasks(raw)), keys)
+        return {issue_id: read.get(issue_id, ()) for issue_id in keys}
 
-    def _bulk(self, ids: Sequence[int], subtasks: Mapping[int, bool] | None = None) -> _Read:
+    def _bulk(
+        self,
+        ids: Sequence[int],
+        subtasks: Mapping[int, bool] | None = None,
+        keys: Mapping[int, str] | None = None,
+    ) -> _Read:
         raw: dict[int, list[Any]] = {}
         for batch in _chunks(list(ids), self._batch):
             for issue_id, histories in self._bulk_pages(batch):
@@ -125,7 +136,12 @@ class HistoryReader:
             with_parents = [i for i, found in raw.items() if _has_parent_item(found)]
             subtasks = self._subtasks(with_parents)
         return {
-            issue_id: self._changes(issue_id, str(issue_id), found, subtasks.get(issue_id, False))
+            issue_id: self._changes(
+                issue_id,
+                (keys or {}).get(issue_id, str(issue_id)),
+                found,
+                subtasks.get(issue_id, False),
+            )
             for issue_id, found in raw.items()
         }
 
@@ -140,10 +156,10 @@ class HistoryReader:
             source=context.source,
             partition=where,
             budget=budget,
-            size=lambda body: sum(len(histories) for _, histories in _issue_logs(body)),
+            size=lambda body: sum(len(histories) for _, histories in bulk_logs(body)),
         )
         for body in walk:
-            yield from _issue_logs(body)
+            yield from bulk_logs(body)
 
     def _subtasks(self, ids: Sequence[int]) -> dict[int, bool]:
         """Which of *ids* are sub-tasks (a Cloud parent change is an epic change otherwise)."""
@@ -212,20 +228,6 @@ def _attached(page: Page, read: _Read) -> Page:
         page.stable,
         tuple(changes),
     )
-
-
-def _issue_logs(body: Mapping[str, Any]) -> list[tuple[int, list[Any]]]:
-    logs = body.get("issueChangeLogs") if isinstance(body, Mapping) else None
-    if not isinstance(logs, list):
-        raise MalformedResponseError("changelog bulk fetch answer has no 'issueChangeLogs' list")
-    found = []
-    for log in logs:
-        issue_id = _numeric(log.get("issueId")) if isinstance(log, Mapping) else None
-        histories = log.get("changeHistories") if isinstance(log, Mapping) else None
-        if issue_id is None or not isinstance(histories, list):
-            raise MalformedResponseError("changelog bulk fetch answer holds an unreadable issue")
-        found.append((issue_id, histories))
-    return found
 
 
 def _whole(changelog: Any) -> list[Any] | None:
