@@ -245,9 +245,12 @@ def _history_id(value: Any, where: str) -> int:
 def _moment(value: Any, where: str) -> datetime:
     # The bulk fetch's documented example dates entries in epoch numbers, its schema in
     # Jira's timestamps: read both.
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        seconds = value / 1000 if value > _EPOCH_MS_ABOVE else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > _EPOCH_MS_ABOVE else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise UnreadableHistory(f"{where}: epoch time {value!r} is out of range") from None
     try:
         return parse_timestamp(value, where)
     except ValueError as problem:
