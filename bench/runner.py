@@ -73,9 +73,10 @@ def write_config(
     page_size: int,
     rules: Path | None = None,
     port: int = 0,
+    changelog: bool = True,
 ) -> Path:
     """A syncd configuration, in *workdir*, for the emulator at *url* and the store at
-    *store_url*."""
+    *store_url* (reading histories unless *changelog* is false)."""
     config = {
         "store": {"url": store_url},
         "service": {"host": "127.0.0.1", "port": port, "grace_seconds": 5},
@@ -92,6 +93,7 @@ def write_config(
                     "concurrency": len(_PROJECTS),
                     "interval_seconds": 3600,
                     "sweep_interval_seconds": 86400,
+                    "changelog": changelog,
                 }
             ],
         },
@@ -100,7 +102,8 @@ def write_config(
             **{name: str(_BUNDLED / f"{name}.yaml") for name in ("okrs", "agreements", "teams")},
         },
     }
-    path = workdir / ("syncd.yaml" if rules is None else f"syncd-{rules.stem}.yaml")
+    name = "syncd.yaml" if rules is None else f"syncd-{rules.stem}.yaml"
+    path = workdir / (name if changelog else f"nochangelog-{name}")
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 

@@ -17,7 +17,7 @@ kept at all, never in part.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -68,7 +68,7 @@ class UnreadableHistory(ValueError):
 class ChangelogContext:
     """What reading one instance's changelogs needs: the source's name, the deployment,
     status id (and name) -> status category key, and the epic link and team field ids with
-    their display names."""
+    their display names (field id -> name, for items that come without a ``fieldId``)."""
 
     source: str
     cloud: bool
@@ -76,6 +76,20 @@ class ChangelogContext:
     epic_link: str | None = None
     team: str | None = None
     names: Mapping[str, str] | None = None
+    _by_id: dict[str, str] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Built once: a sync asks which field each of millions of items changes.
+        by_id, by_name = dict(_BY_ID), dict(_BY_NAME)
+        for field_id, kind in ((self.epic_link, "epic"), (self.team, "team")):
+            if field_id:
+                by_id[field_id] = kind
+                name = (self.names or {}).get(field_id)
+                if name:
+                    by_name[name.strip().casefold()] = kind
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_by_name", by_name)
 
     def field_ids(self) -> tuple[str, ...]:
         """The ``fieldIds`` a bulk fetch filters on: every field whose changes are kept."""
@@ -84,17 +98,11 @@ class ChangelogContext:
 
     def kind(self, item: Mapping[str, Any]) -> str | None:
         """Which kept field an item changes (``None``: not a kept one)."""
-        field_id, name = item.get("fieldId"), item.get("field")
-        custom = {self.epic_link: "epic", self.team: "team"}
+        field_id = item.get("fieldId")
         if isinstance(field_id, str) and field_id:
-            return _BY_ID.get(field_id) or custom.get(field_id)
-        if not isinstance(name, str):
-            return None
-        folded = name.strip().casefold()
-        for field_id_of_name, kind in ((self.epic_link, "epic"), (self.team, "team")):
-            if field_id_of_name and (self.names or {}).get(field_id_of_name) == folded:
-                return kind
-        return _BY_NAME.get(folded)
+            return self._by_id.get(field_id)
+        name = item.get("field")
+        return self._by_name.get(name.strip().casefold()) if isinstance(name, str) else None
 
 
 def status_categories(statuses: Iterable[Any]) -> dict[str, str]:
@@ -121,7 +129,7 @@ def field_changes(
     """
     changes: dict[tuple[int, HistoryField], FieldChange] = {}
     for number, history in enumerate(histories):
-        where = f"changelog[{number}]"
+        where = _Place(number)
         if not isinstance(history, Mapping):
             raise UnreadableHistory(f"{where}: expected an object, got {_kind(history)}")
         history_id = _history_id(history.get("id"), where)
@@ -129,20 +137,35 @@ def field_changes(
         items = history.get("items")
         if not isinstance(items, list):
             raise UnreadableHistory(f"{where}.items: expected a list, got {_kind(items)}")
-        for field, before, after in _entry(items, context, subtask=subtask, where=where):
-            change = FieldChange(context.source, issue_id, history_id, moment, field, before, after)
-            changes.setdefault((history_id, field), change)
+        for kept, before, after in _entry(items, context, subtask=subtask, where=where):
+            change = FieldChange(context.source, issue_id, history_id, moment, kept, before, after)
+            changes.setdefault((history_id, kept), change)
     return tuple(sorted(changes.values(), key=lambda c: (c.changed_at, c.history_id)))
 
 
+class _Place:
+    """Where in a history a problem is, spelt out only when there is one (a sync reads
+    millions of items and states the place of a handful)."""
+
+    __slots__ = ("index", "number")
+
+    def __init__(self, number: int, index: int | None = None) -> None:
+        self.number = number
+        self.index = index
+
+    def __str__(self) -> str:
+        entry = f"changelog[{self.number}]"
+        return entry if self.index is None else f"{entry}.items[{self.index}]"
+
+
 def _entry(
-    items: list[Any], context: ChangelogContext, *, subtask: bool, where: str
+    items: list[Any], context: ChangelogContext, *, subtask: bool, where: _Place
 ) -> Iterable[tuple[HistoryField, str | None, str | None]]:
     kinds = []
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise UnreadableHistory(f"{where}.items[{index}]: expected an object")
-        kinds.append((context.kind(item), item, f"{where}.items[{index}]"))
+        kinds.append((context.kind(item), item, _Place(where.number, index)))
     keys = [item for kind, item, _ in kinds if kind == "key"]
     for kind, item, place in kinds:
         if kind is not None:
@@ -152,7 +175,7 @@ def _entry(
 def _translated(
     kind: str,
     item: Mapping[str, Any],
-    where: str,
+    where: _Place,
     context: ChangelogContext,
     *,
     subtask: bool,
@@ -183,15 +206,13 @@ def _translated(
 
 
 def _ends(
-    item: Mapping[str, Any], first: str, second: str, where: str
+    item: Mapping[str, Any], first: str, second: str, where: _Place
 ) -> tuple[str | None, str | None]:
-    values = []
-    for name in (first, second):
-        value = item.get(name)
+    before, after = item.get(first), item.get(second)
+    for name, value in ((first, before), (second, after)):
         if value is not None and not isinstance(value, str):
             raise UnreadableHistory(f"{where}.{name}: expected text, got {_kind(value)}")
-        values.append(value or None)
-    return values[0], values[1]
+    return before or None, after or None
 
 
 def _category(ident: str | None, name: str | None, context: ChangelogContext) -> str | None:
@@ -201,7 +222,7 @@ def _category(ident: str | None, name: str | None, context: ChangelogContext) ->
     return found or _UNDEFINED
 
 
-def _projects(keys: list[Mapping[str, Any]], where: str) -> tuple[str | None, str | None]:
+def _projects(keys: list[Mapping[str, Any]], where: _Place) -> tuple[str | None, str | None]:
     if len(keys) != 1:
         raise UnreadableHistory(f"{where}: a project change without exactly one key change")
     before, after = _ends(keys[0], "fromString", "toString", where)
@@ -234,7 +255,7 @@ def _issue_number(value: Any) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
-def _history_id(value: Any, where: str) -> int:
+def _history_id(value: Any, where: _Place) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, str) and value.isdigit():

@@ -58,16 +58,25 @@ class ChangelogRenderer:
         self._projects = projects
         self._teams = teams
         self._custom = custom
+        self._authors: dict[tuple[str, str], dict[str, Any]] = {}
 
     def entry(self, record: IssueRecord, entry: HistoryEntry, base: str) -> dict[str, Any]:
         """One history entry (a ``Changelog``)."""
-        author = self._people.get(entry.author, API_USER)
         return {
             "id": str(entry.id),
-            "author": render_user(author, self._cloud, base),
+            "author": self._author(entry.author, base),
             "created": self._stamp(entry.created_ms),
             "items": [self.item(record, item) for item in entry.items],
         }
+
+    def _author(self, account: str, base: str) -> dict[str, Any]:
+        # A few hundred people write every entry: render each once per base URL.
+        memo = (account, base)
+        rendered = self._authors.get(memo)
+        if rendered is None:
+            person = self._people.get(account, API_USER)
+            rendered = self._authors[memo] = render_user(person, self._cloud, base)
+        return rendered
 
     def filter_id(self, record: IssueRecord, item: HistoryItem) -> str:
         """The field id a ``fieldIds`` filter names this item by."""
