@@ -218,6 +218,8 @@ class HistoryReader:
 
 
 def _attached(page: Page, read: _Read) -> Page:
+    """*page* with its issues' changes; its histories are complete unless one was refused
+    (the store then leaves the page's issues to a later history fetch)."""
     changes = [c for found in read.values() if not isinstance(found, RejectedRecord) for c in found]
     rejected = [found for found in read.values() if isinstance(found, RejectedRecord)]
     return Page(
@@ -227,6 +229,7 @@ def _attached(page: Page, read: _Read) -> Page:
         page.rejected + tuple(rejected),
         page.stable,
         tuple(changes),
+        history_complete=not rejected,
     )
 
 

@@ -45,6 +45,7 @@ def synced(pages: Iterable[Page]) -> tuple[dict[int, Issue], dict[int, list[Fiel
     changes: dict[int, list[FieldChange]] = {}
     for page in pages:
         assert page.rejected == (), [r.reason for r in page.rejected]
+        assert page.history_complete, "every history on the page was read whole"
         issues.update((issue.issue_id, issue) for issue in page.issues)
         for change in page.changes:
             changes.setdefault(change.issue_id, []).append(change)

@@ -48,6 +48,7 @@ def test_a_history_still_short_on_the_issue_is_rejected_never_kept_in_part(
 
     assert [i.key for i in page.issues] == ["SHOP-1"]
     assert page.changes == ()
+    assert not page.history_complete, "the store must ask for this history again"
     assert [(r.reference, r.reason) for r in page.rejected] == [
         ("SHOP-1", "changelog: Jira served part of the issue's history and no way to the rest")
     ]
@@ -98,6 +99,7 @@ def test_one_unreadable_history_is_rejected_and_the_others_kept(
 
     assert {i.key for i in page.issues} == {"SHOP-1", "SHOP-2"}
     assert {c.issue_id for c in page.changes} == {10001}
+    assert not page.history_complete
     (rejected,) = page.rejected
     assert (rejected.reference, rejected.reason) == (
         "SHOP-2",

@@ -11,7 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["API_USER", "Person", "default_people", "directory", "people_for", "render_user"]
+__all__ = [
+    "API_USER",
+    "Person",
+    "default_people",
+    "directory",
+    "myself",
+    "people_for",
+    "render_user",
+]
 
 _FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim")
 _LAST = ("Hopper", "Turing", "Liskov", "Knuth", "Allen", "Thompson", "Perlman", "Lee", "Dijkstra")
@@ -85,6 +93,20 @@ def render_user(person: Person, cloud: bool, base: str) -> dict[str, Any]:
         "displayName": person.display_name,
         "active": True,
     }
+
+
+def myself(cloud: bool, zone: str) -> dict[str, Any]:
+    """The ``/myself`` answer: the API user, in the user time zone *zone*."""
+    me: dict[str, Any] = {
+        "emailAddress": "syncd@acme.example",
+        "displayName": API_USER.display_name,
+        "active": True,
+        "timeZone": zone,
+        "locale": "en_US",
+    }
+    if cloud:
+        return {"accountId": API_USER.account_id, "accountType": "atlassian", **me}
+    return {"key": API_USER.key, "name": API_USER.name, **me}
 
 
 def directory(people: Sequence[Person]) -> Mapping[str, Person]:

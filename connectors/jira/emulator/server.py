@@ -36,7 +36,7 @@ from connectors.jira.emulator.catalog import Mode
 from connectors.jira.emulator.clock import Clock
 from connectors.jira.emulator.faults import Fault, FaultPlan, echoed
 from connectors.jira.emulator.org import Organisation
-from connectors.jira.emulator.people import API_USER
+from connectors.jira.emulator.people import myself
 from connectors.jira.emulator.search import SearchEngine
 from connectors.jira.emulator.state import JiraState
 from connectors.jira.emulator.tamper import Tampering, encode_body
@@ -100,7 +100,7 @@ class JiraEmulator:
             SearchEngine(self.state, self.user_timezone),
             faults=self.faults,
             limits=limits,
-            myself=self._myself(user_timezone),
+            myself=myself(self.mode == "cloud", user_timezone),
             tampering=self.tampering,
         )
         self._server: _Server | None = None
@@ -245,18 +245,6 @@ class JiraEmulator:
         with self._log_lock:
             self._log.append(entry)
             self.issues_served += issues
-
-    def _myself(self, zone: str) -> dict[str, Any]:
-        me: dict[str, Any] = {
-            "emailAddress": "syncd@acme.example",
-            "displayName": "syncd",
-            "active": True,
-            "timeZone": zone,
-            "locale": "en_US",
-        }
-        if self.mode == "cloud":
-            return {"accountId": API_USER.account_id, "accountType": "atlassian", **me}
-        return {"key": API_USER.key, "name": API_USER.name, **me}
 
 
 class _Server(ThreadingHTTPServer):
