@@ -28,13 +28,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from connectors.jira.emulator.catalog import CATEGORIES, STATUSES, Mode
+from connectors.jira.emulator.catalog import STATUSES, Mode
 from connectors.jira.emulator.changelog import ChangelogRenderer
 from connectors.jira.emulator.exchange import ApiError, ApiRequest, ApiResponse
 from connectors.jira.emulator.faults import FaultPlan
 from connectors.jira.emulator.history import HistoryEntry
 from connectors.jira.emulator.records import IssueRecord
-from connectors.jira.emulator.render import FieldSelection, Renderer
+from connectors.jira.emulator.render import FieldSelection, Renderer, status_json
 from connectors.jira.emulator.state import JiraState
 
 __all__ = ["BULK_ISSUES", "BULK_MAX_RESULTS", "ChangelogResources"]
@@ -96,21 +96,7 @@ class ChangelogResources:
         }
 
     def _statuses(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
-        base = request.base
-        return ApiResponse(
-            200,
-            [
-                {
-                    "self": f"{base}/status/{status.id}",
-                    "description": "",
-                    "iconUrl": f"{base}/status/{status.id}/icon",
-                    "name": status.name,
-                    "id": status.id,
-                    "statusCategory": CATEGORIES[status.category].render(base),
-                }
-                for status in STATUSES.values()
-            ],
-        )
+        return ApiResponse(200, [status_json(name, request.base) for name in STATUSES])
 
     def _record(self, id_or_key: str, moment_ms: int) -> IssueRecord | None:
         found = self._state.find(id_or_key)

@@ -236,19 +236,18 @@ class FaultPlan:
 
     def take_repeat_token(self) -> bool:
         """Whether this Cloud page should repeat the client's token."""
-        with self._lock:
-            if self.repeat_tokens > 0:
-                self.repeat_tokens -= 1
-                return True
-            return False
+        return self._take("repeat_tokens")
 
     def take_repeat_changelog_token(self) -> bool:
         """Whether this changelog bulk-fetch page should repeat the client's token."""
+        return self._take("repeat_changelog_tokens")
+
+    def _take(self, counter: str) -> bool:
         with self._lock:
-            if self.repeat_changelog_tokens > 0:
-                self.repeat_changelog_tokens -= 1
-                return True
-            return False
+            left = getattr(self, counter)
+            if left > 0:
+                setattr(self, counter, left - 1)
+            return bool(left > 0)
 
     def take_short_page(self) -> int:
         """How many issues to drop from this mid-stream Data Center page."""

@@ -29,7 +29,7 @@ from connectors.jira.emulator.people import Person, render_user
 from connectors.jira.emulator.records import IssueRecord, Sprint
 from connectors.jira.emulator.tamper import Tampering
 
-__all__ = ["FieldSelection", "Renderer", "format_duration", "format_stamp"]
+__all__ = ["FieldSelection", "Renderer", "format_duration", "format_stamp", "status_json"]
 
 _Builder = Callable[[IssueRecord, str], Any]
 _EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
@@ -222,15 +222,7 @@ class Renderer:
 
     @staticmethod
     def _build_status(name: str, base: str) -> dict[str, Any]:
-        status = STATUSES[name]
-        return {
-            "self": f"{base}/status/{status.id}",
-            "description": "",
-            "iconUrl": f"{base}/status/{status.id}/icon",
-            "name": status.name,
-            "id": status.id,
-            "statusCategory": CATEGORIES[status.category].render(base),
-        }
+        return status_json(name, base)
 
     def _priority(self, name: str, base: str) -> dict[str, Any]:
         return self._memo("priority", name, base, lambda: self._build_priority(name, base))  # type: ignore[no-any-return]
@@ -374,6 +366,19 @@ class Renderer:
             f"endDate={when(sprint.end_ms)},completeDate={when(sprint.complete_ms)},"
             f"sequence={sprint.id}]"
         )
+
+
+def status_json(name: str, base: str) -> dict[str, Any]:
+    """The status named *name* with its category, as issues and ``GET /status`` show it."""
+    status = STATUSES[name]
+    return {
+        "self": f"{base}/status/{status.id}",
+        "description": "",
+        "iconUrl": f"{base}/status/{status.id}/icon",
+        "name": status.name,
+        "id": status.id,
+        "statusCategory": CATEGORIES[status.category].render(base),
+    }
 
 
 def _iso_utc(ms: int) -> str:
