@@ -2,9 +2,11 @@
 
 For each mode, one emulator process with a per-page latency (100 ms by default: every search
 page and every changelog page waits that long, as a remote Jira would) serves the
-organisation; full syncs into an empty store run alternately with ``changelog: false`` and
-``changelog: true``, and the medians are compared. Prints a Markdown table (docs/reliability.md
-quotes it)::
+organisation. Full syncs into an empty store run alternately with ``changelog: false`` and
+``changelog: true``; so do fetches alone (every page fetched and parsed, nothing stored).
+Medians are compared: the fetch's part is the fetch time histories add, as a fraction of a
+full sync without them; the full sync's part also holds storing the histories. Prints a
+Markdown table (docs/reliability.md quotes it)::
 
     python -m bench.changelog --issues 10000 --latency-ms 100 --repeats 3
 """
@@ -12,6 +14,7 @@ quotes it)::
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import tempfile
@@ -38,20 +41,28 @@ def _measure(mode: str, args: argparse.Namespace, workdir: Path) -> dict[str, fl
     page = CLOUD_PAGE if mode == "cloud" else DC_PAGE
     workdir.mkdir(parents=True, exist_ok=True)
     store = bench_store(workdir, None)
-    seconds: dict[bool, list[float]] = {False: [], True: []}
+    seconds: dict[tuple[str, bool], list[float]] = {}
     with EmulatorProcess(mode, args.issues, latency_ms=args.latency_ms) as emulator:
         configs = {
             kept: write_config(workdir, emulator.url, store.url, page_size=page, changelog=kept)
             for kept in (False, True)
         }
         for _ in range(args.repeats):
-            for kept in (False, True):
+            for name, kept in itertools.product(("syncd", "fetch"), (False, True)):
                 store.reset()
-                result = contender("syncd", {"config": str(configs[kept]), "full": True})
-                seconds[kept].append(result["seconds"])
+                result = contender(name, {"config": str(configs[kept]), "full": True})
+                seconds.setdefault((name, kept), []).append(result["seconds"])
     store.drop()
-    without, with_ = statistics.median(seconds[False]), statistics.median(seconds[True])
-    return {"without": without, "with": with_, "added": with_ / without - 1}
+    median = {key: statistics.median(found) for key, found in seconds.items()}
+    full = median[("syncd", False)]
+    return {
+        "without": full,
+        "with": median[("syncd", True)],
+        "fetch_without": median[("fetch", False)],
+        "fetch_with": median[("fetch", True)],
+        "added": median[("syncd", True)] / full - 1,
+        "fetch_added": (median[("fetch", True)] - median[("fetch", False)]) / full,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,10 +75,16 @@ def main(argv: list[str] | None = None) -> int:
             found = _measure(mode, args, Path(folder) / mode)
             rows.append(
                 f"| {mode} | {args.issues:,} | {args.latency_ms:g} ms | "
-                f"{found['without']:.1f} s | {found['with']:.1f} s | {100 * found['added']:+.0f}% |"
+                f"{found['without']:.1f} s | {found['with']:.1f} s | "
+                f"{100 * found['added']:+.0f}% | "
+                f"{found['fetch_without']:.1f} s | {found['fetch_with']:.1f} s | "
+                f"{100 * found['fetch_added']:+.0f}% |"
             )
-    print("| mode | issues | latency per page | full sync, no history | with history | added |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| mode | issues | latency per page | full sync, no history | with history | added | "
+        "fetch alone, no history | with history | fetch added, of the full sync |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 

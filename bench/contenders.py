@@ -98,6 +98,24 @@ def syncd_sync(spec: Spec) -> dict[str, Any]:
     }
 
 
+def fetch(spec: Spec) -> dict[str, Any]:
+    """syncd's source alone: every page of a full sync fetched and parsed, nothing stored."""
+    from syncd.service.config import load_config
+    from syncd.service.logs import configure_logging
+    from syncd.service.wiring import jira_sources
+
+    configure_logging("warning")
+    (source,) = jira_sources(load_config(Path(spec["config"])), stop=threading.Event())
+    started = time.perf_counter()
+    issues = changes = pages = 0
+    for page in source.pages(None):
+        pages += 1
+        issues += len(page.issues)
+        changes += len(page.changes)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "issues": issues, "pages": pages, "changes": changes}
+
+
 def redecide(spec: Spec) -> dict[str, Any]:
     """Re-decide every stored issue under the spec's config, phase by phase."""
     from bench.phases import refresh_phases
@@ -113,6 +131,7 @@ def naive(spec: Spec) -> dict[str, Any]:
 _CONTENDERS: dict[str, Callable[[Spec], dict[str, Any]]] = {
     "raw": raw_fetch,
     "syncd": syncd_sync,
+    "fetch": fetch,
     "redecide": redecide,
     "naive": naive,
 }

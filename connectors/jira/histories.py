@@ -61,6 +61,22 @@ class HistoryReader:
         """What search pages must expand for this reader (``changelog`` on Data Center)."""
         return None if self._context.cloud else "changelog"
 
+    def detach(self, raw: Raw) -> Raw:
+        """Take the inline ``changelog`` out of each raw issue (changed in place, so that an
+        issue's stored payload does not hold its history twice); what ``pages`` needs of
+        each issue to read its history: id, issue type and that changelog."""
+        carriers = []
+        for payload in raw:
+            if isinstance(payload, dict) and "changelog" in payload:
+                fields = payload.get("fields")
+                kind = fields.get("issuetype") if isinstance(fields, Mapping) else None
+                changelog = payload.pop("changelog")
+                carried = {"id": payload.get("id"), "changelog": changelog}
+                carriers.append(carried | {"fields": {"issuetype": kind}})
+            else:
+                carriers.append(payload)
+        return tuple(carriers)
+
     def pages(self, pages: Iterable[tuple[Page, Raw]]) -> Iterator[Page]:
         """*pages* (each with its raw issues) with their issues' changes attached."""
         if not self._context.cloud:

@@ -217,19 +217,21 @@ class JiraSource:
         raws = self._raw_pages(
             client, partition, self._config.page_size, wanted, zone, expand=expand
         )
-        pages = (
-            (
-                Page(
-                    partition.name, raw.number, *_parse_all(raw.issues, self.name, ids), raw.stable
-                ),
-                raw.issues,
-            )
-            for raw in raws
-        )
         if reader is None:
-            yield from (page for page, _ in pages)
-        else:
-            yield from reader.pages(pages)
+            for raw in raws:
+                issues, rejected = _parse_all(raw.issues, self.name, ids)
+                yield Page(partition.name, raw.number, issues, rejected, raw.stable)
+            return
+        yield from reader.pages(self._parsed_with_histories(raws, partition, ids, reader))
+
+    def _parsed_with_histories(
+        self, raws: Iterable[RawPage], partition: Partition, ids: FieldIds, reader: HistoryReader
+    ) -> Iterator[tuple[Page, tuple[Any, ...]]]:
+        for raw in raws:
+            # Histories are kept as changes, not inside each issue's stored payload.
+            carriers = reader.detach(raw.issues)
+            issues, rejected = _parse_all(raw.issues, self.name, ids)
+            yield Page(partition.name, raw.number, issues, rejected, raw.stable), carriers
 
     def _sweep(self, client: JiraClient, partition: Partition, zone: tzinfo | None) -> _CensusPart:
         found: set[int] = set()

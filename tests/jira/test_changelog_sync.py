@@ -51,6 +51,7 @@ def test_a_full_sync_carries_exactly_the_emulators_histories(emulator: JiraEmula
     }
     moved = [c for found in changes.values() for c in found if c.field.value == "key"]
     assert moved, "the organisation holds issues moved between projects"
+    assert not [i for i in issues.values() if "changelog" in i.raw], "kept once, as changes"
 
 
 def test_dc_reads_a_truncated_inline_history_whole_from_the_issue(org: Organisation) -> None:
