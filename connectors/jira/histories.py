@@ -71,8 +71,9 @@ class HistoryReader:
                 fields = payload.get("fields")
                 kind = fields.get("issuetype") if isinstance(fields, Mapping) else None
                 changelog = payload.pop("changelog")
-                carried = {"id": payload.get("id"), "changelog": changelog}
-                carriers.append(carried | {"fields": {"issuetype": kind}})
+                carriers.append(
+                    {"id": payload.get("id"), "changelog": changelog, "fields": {"issuetype": kind}}
+                )
             else:
                 carriers.append(payload)
         return tuple(carriers)
