@@ -1,6 +1,7 @@
 """A faithful, fast Jira Cloud / Data Center emulator and the demo organisation generator.
 
-Public entry points: :func:`generate_organisation` builds a seeded organisation;
+Public entry points: :func:`generate_organisation` builds a seeded organisation, with
+people and each issue's history;
 :class:`JiraEmulator` serves it over loopback HTTP with mutations, faults, hostile values
 (``JiraEmulator.tamper``) and a request log.
 ``python -m connectors.jira.emulator`` runs one standalone.

@@ -1,7 +1,11 @@
 """Run a standalone emulated Jira until SIGINT or SIGTERM, printing its URL first::
 
     python -m connectors.jira.emulator --mode cloud --issues 10000 --seed 7 --port 8080 \\
-        --user-timezone America/Los_Angeles --latency-ms 0
+        --user-timezone America/Los_Angeles --latency-ms 0 --people 40
+
+``--now`` sets the organisation's present (default: now); ``--clock`` pins the emulator's
+clock at a moment (default: it follows real time): pinned before ``--now``, every issue and
+history is served as it stood then, and issues created later are absent.
 
 ``--ready-file PATH`` also writes the URL to *PATH* once serving (for a parent process
 that does not read stdout). ``--control`` reads commands from stdin, one a line, and answers
@@ -25,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from connectors.jira.emulator.clock import Clock
 from connectors.jira.emulator.org import generate_organisation
 from connectors.jira.emulator.server import JiraEmulator
 
@@ -49,8 +54,23 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="the organisation's 'now' (ISO 8601 with offset); default: now",
     )
+    parser.add_argument(
+        "--clock",
+        type=datetime.fromisoformat,
+        default=None,
+        help="pin the emulator's clock here (ISO 8601 with offset); default: real time",
+    )
     parser.add_argument("--token", default=None, help="require this API token")
     parser.add_argument("--dc-max-results", type=int, default=1000)
+    parser.add_argument(
+        "--people", type=int, default=None, help="people sharing the work (default: by size)"
+    )
+    parser.add_argument(
+        "--dc-inline-changelog",
+        type=int,
+        default=None,
+        help="Data Center: show only this many latest histories inline (default: all)",
+    )
     parser.add_argument("--ready-file", default=None, help="write the URL here once serving")
     parser.add_argument(
         "--control", action="store_true", help="read edit/latency commands from stdin"
@@ -62,15 +82,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate the organisation, serve it, and block until a stop signal."""
     args = _arguments(argv)
     now = args.now.astimezone(UTC) if args.now else datetime.now(UTC)
-    org = generate_organisation(args.issues, args.seed, now)
+    org = generate_organisation(args.issues, args.seed, now, people=args.people)
     emulator = JiraEmulator(
         org,
         args.mode,
         user_timezone=args.user_timezone,
         instance_timezone=args.instance_timezone,
         dc_max_results=args.dc_max_results,
+        dc_inline_changelog=args.dc_inline_changelog,
         required_token=args.token,
         latency_seconds=args.latency_ms / 1000,
+        clock=Clock(args.clock.astimezone(UTC)) if args.clock else None,
     )
     stop = threading.Event()
 
