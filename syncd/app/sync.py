@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from syncd.app.history_repair import HistoryStore, repair_histories
 from syncd.core.domain import Census, Page, RunCounts, RunKind, RunOutcome, Source
 from syncd.core.errors import SourceError, StoreError, SyncdError
 from syncd.core.redaction import redact
@@ -53,7 +54,7 @@ class _CensusCounts(Protocol):
     def lost(self) -> tuple[str, ...]: ...
 
 
-class SyncStore(Protocol):
+class SyncStore(HistoryStore, Protocol):
     """What the engine needs from the store (``syncd.store.Store`` provides it)."""
 
     def begin_run(self, source: str, kind: RunKind) -> int: ...
@@ -232,6 +233,8 @@ class SyncEngine:
                 outcome = RunOutcome.SUCCESS if complete else RunOutcome.PARTIAL
                 report = replace(report, outcome=outcome)
             watermark = started if report.outcome == RunOutcome.SUCCESS else None
+            if watermark is not None:
+                self._repair_histories(source)
         finally:
             structlog.contextvars.unbind_contextvars("source", "run_id")
         return self._finish(report, watermark, time.monotonic() - attempt.clock_start)
@@ -273,6 +276,20 @@ class SyncEngine:
             # The pages committed before the failure stay counted: they are in the store.
             report = self._failed(report, error)
         return replace(report, rejected_reasons=reasons), stable
+
+    def _repair_histories(self, source: Source) -> None:
+        """Fetch the histories the store lacks for *source* (see ``syncd.app.history_repair``).
+
+        The run's issues are stored already: a source failure here is logged and the next run
+        tries again, without failing this one.
+        """
+        try:
+            completed = repair_histories(self._store, source, self._stop)
+        except SourceError as error:
+            _log.warning("history_repair_failed", source=source.name, error=str(error))
+            return
+        if completed:
+            _log.info("histories_completed", source=source.name, issues=completed)
 
     def _failed(self, report: RunReport, error: SourceError) -> RunReport:
         # A shutdown that interrupts a request is a stop, not a failure of the source: a

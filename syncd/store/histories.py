@@ -68,13 +68,16 @@ def _unique(changes: Iterable[FieldChange]) -> Iterator[FieldChange]:
     return iter(kept.values())
 
 
-def lacking_history(connection: Connection, source: str, limit: int) -> list[tuple[int, datetime]]:
-    """Up to *limit* live issues of *source* whose history is not complete up to their current
-    version, as ``(issue id, updated)``, oldest id first."""
+def lacking_history(
+    connection: Connection, source: str, limit: int, after: int = -1
+) -> list[tuple[int, datetime]]:
+    """Up to *limit* live issues of *source* with an id above *after* whose history is not
+    complete up to their current version, as ``(issue id, updated)``, in id order."""
     statement = (
         select(issues.c.issue_id, issues.c.updated_at)
         .where(
             issues.c.source == source,
+            issues.c.issue_id > after,
             issues.c.deleted_at.is_(None),
             or_(
                 issues.c.history_through.is_(None),

@@ -163,11 +163,13 @@ class Store:
         found = histories.iter_issue_histories(self.engine, stream, fields, chunk)
         return self._streamed("read issue histories", found)
 
-    def issues_lacking_history(self, source: str, limit: int = 1000) -> list[tuple[int, datetime]]:
-        """Up to *limit* live issues of *source* whose history is not complete up to their
-        current version: ``(issue id, updated)``."""
+    def issues_lacking_history(
+        self, source: str, limit: int = 1000, after: int = -1
+    ) -> list[tuple[int, datetime]]:
+        """Up to *limit* live issues of *source* with an id above *after* whose history is not
+        complete up to their current version: ``(issue id, updated)``, in id order."""
         with self._reading("list issues lacking history") as connection:
-            return histories.lacking_history(connection, source, limit)
+            return histories.lacking_history(connection, source, limit, after)
 
     def complete_histories(
         self, source: str, found: Sequence[tuple[int, datetime, Sequence[FieldChange]]]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from syncd.app.sync import RunReport, SyncEngine
-from syncd.core.domain import Census, Issue, Page, StatusCategory
+from syncd.core.domain import Census, FieldChange, Issue, Page, StatusCategory
 from syncd.core.errors import StoreError, TransientSourceError
 from syncd.store import Store, create_store_engine, upgrade
 from syncd.store.census import CensusResult
@@ -33,6 +33,9 @@ class _FailingSource:
 
     def census(self) -> Census:
         raise TransientSourceError(self.name, "census interrupted")
+
+    def histories(self, issue_ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
+        return iter(())
 
 
 def _store(database_url: str) -> Store:
@@ -91,6 +94,10 @@ class _PagedSource:
 
     def census(self) -> Census:
         return Census({"SHOP": frozenset()}, frozenset(), complete=True)
+
+    def histories(self, issue_ids: Iterable[int]) -> Iterator[tuple[int, tuple[FieldChange, ...]]]:
+        """This source keeps no history."""
+        return iter(())
 
 
 class _StoreLostMidRun(Store):

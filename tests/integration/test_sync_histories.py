@@ -56,3 +56,23 @@ def test_issues_stored_without_history_get_it_without_being_fetched_again(
     assert _stored(rig.store) == expected
     assert rig.store.issues_lacking_history("acme") == []
     assert searched == []
+
+
+@pytest.mark.parametrize("mode", ["cloud", "dc"])
+def test_the_next_sync_completes_histories_the_store_lacks(database_url: str, mode: str) -> None:
+    """Issues synced while histories were off get them at the next successful sync, without
+    a full re-sync: the engine asks the source for exactly the lacking issues' histories."""
+    rig = make_rig(database_url, mode)
+    try:
+        rig.engine.sync(_source(rig.emulator, changelog=False), full=True)
+        lacking = len(rig.store.issues_lacking_history("acme", limit=10_000))
+        rig.emulator.reset_log()
+        report = rig.engine.sync(rig.source)
+        expected = expected_changes(rig.emulator)
+        fetched = report.counts.issues_fetched
+    finally:
+        rig.emulator.stop()
+    assert lacking == len(expected) > 0
+    assert fetched < lacking, "an incremental sync, not a full one"
+    assert _stored(rig.store) == expected
+    assert rig.store.issues_lacking_history("acme") == []

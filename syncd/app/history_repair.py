@@ -1,0 +1,52 @@
+"""Fetching the histories the store lacks: issues synced before histories were kept, or
+written by a page whose histories could not all be read whole.
+
+After each successful sync the engine walks the source's lacking issues once, in id order,
+a batch at a time, and asks the source for their histories (``Source.histories``) without
+refetching the issues. Each history is stored with a compare-and-set on the issue's version,
+so an issue that changed meanwhile stays lacking and its next page brings its history.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from syncd.core.domain import FieldChange, Source
+
+__all__ = ["HistoryStore", "repair_histories"]
+
+
+class HistoryStore(Protocol):
+    """What the repair needs from the store (``syncd.store.Store`` provides it)."""
+
+    def issues_lacking_history(
+        self, source: str, limit: int = ..., after: int = ...
+    ) -> list[tuple[int, datetime]]: ...
+
+    def complete_histories(
+        self, source: str, found: Sequence[tuple[int, datetime, Sequence[FieldChange]]]
+    ) -> int: ...
+
+
+def repair_histories(
+    store: HistoryStore, source: Source, stop: threading.Event, batch: int = 1000
+) -> int:
+    """Complete every history *store* lacks for *source*, once through in id order; return how
+    many issues were completed. ``SourceError`` propagates (the next run tries again)."""
+    completed, after = 0, -1
+    while not stop.is_set():
+        lacking = store.issues_lacking_history(source.name, limit=batch, after=after)
+        if not lacking:
+            break
+        versions = dict(lacking)
+        found = [
+            (issue_id, versions[issue_id], changes)
+            for issue_id, changes in source.histories(list(versions))
+            if issue_id in versions
+        ]
+        completed += store.complete_histories(source.name, found)
+        after = lacking[-1][0]
+    return completed
