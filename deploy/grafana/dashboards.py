@@ -8,7 +8,7 @@ only series from docs/metrics.md or recorded by deploy/prometheus/rules/syncd.ru
 from __future__ import annotations
 
 from health import health_dashboard
-from panels import UNITS, Json, amounts, dashboard, dashed, panel, templating
+from panels import ISSUE_UNITS, UNITS, Json, amounts, dashboard, dashed, panel, templating
 
 __all__ = ["DASHBOARDS", "dashboard_documents"]
 
@@ -243,7 +243,9 @@ def _team() -> Json:
 
 
 def _key_results() -> Json:
-    linked, linked_units = amounts(f"syncd_key_result_work_{{unit}}{{{_TEAMS}}}", "{{key_result}}")
+    linked, linked_units = amounts(
+        f"syncd_key_result_work_{{unit}}{{{_TEAMS}}}", "{{key_result}}", ISSUE_UNITS
+    )
     panels = [
         panel(
             "bargauge",

@@ -35,6 +35,23 @@ def _quality() -> list[Json]:
             (8, 8),
             unit="none",
         ),
+        panel(
+            "timeseries",
+            "Unallocated capacity",
+            [
+                (
+                    f'syncd_capacity_unallocated_persondays{{{_TEAMS}, window="$window"}}',
+                    "{{team}}",
+                )
+            ],
+            (24, 7),
+            unit="none",
+            description=(
+                "Person-days of the team's people with no issue in progress: work Jira does "
+                "not show (meetings, support, leave not in the calendar, untracked work). "
+                "A data-quality signal, not a work class."
+            ),
+        ),
     ]
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 __all__ = [
     "DATASOURCE",
+    "DEFAULT_WEIGHTING",
+    "ISSUE_UNITS",
     "UNITS",
     "Json",
     "amounts",
@@ -23,17 +25,27 @@ Json = dict[str, Any]
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 UNITS = (
+    ("persondays", "person-days", "none"),
     ("issues", "issues", "none"),
     ("story_points", "story points", "none"),
     ("seconds", "time", "s"),
-    # No ("persondays", "person-days", "none") yet: the service computes no capacity figures
-    # until the pipeline feeds the capacity model, and a panel must have data to show.
 )
-"""Each amount family's unit suffix, its legend word and Grafana's unit for it."""
+"""Each amount family's unit suffix, its legend word and Grafana's unit for it; capacity
+(person-days) first, as the weighting the dashboards open on."""
+ISSUE_UNITS = tuple(unit for unit in UNITS if unit[0] != "persondays")
+"""The units an issue carries by itself: capacity is allocated to people per day, so figures
+that sum issues (key-result work) have no person-days."""
+DEFAULT_WEIGHTING = "capacity"
+"""The weighting a dashboard shows until the reader picks another: where people's time went."""
 
 
-def _variable(name: str, label: str, metric: str, *, multi: bool, regex: str = "") -> Json:
+def _variable(
+    name: str, label: str, metric: str, *, multi: bool, regex: str = "", default: str = ""
+) -> Json:
+    """A query variable over *metric*'s *name* label; *default* preselects a value (else
+    Grafana takes the first one listed)."""
     query = f"label_values({metric}, {name})"
+    current = {"selected": True, "text": default, "value": default} if default else {}
     return {
         "name": name,
         "label": label,
@@ -47,7 +59,7 @@ def _variable(name: str, label: str, metric: str, *, multi: bool, regex: str = "
         "multi": multi,
         "includeAll": multi,
         "allValue": ".*" if multi else None,
-        "current": {},
+        "current": current,
         "options": [],
         "hide": 0,
     }
@@ -72,7 +84,13 @@ def templating(team_metric: str, *, multi_team: bool) -> Json:
             datasource,
             _variable("team", "Team", team_metric, multi=multi_team),
             _variable("window", "Window", "syncd_work_share_ratio", multi=False),
-            _variable("weighting", "Weighting", "syncd_work_share_ratio", multi=False),
+            _variable(
+                "weighting",
+                "Weighting",
+                "syncd_work_share_ratio",
+                multi=False,
+                default=DEFAULT_WEIGHTING,
+            ),
         ]
     }
 
@@ -112,19 +130,21 @@ def panel(
     }
 
 
-def amounts(template: str, legend: str) -> tuple[list[tuple[str, str]], list[Json]]:
-    """One query per unit family (*template* has a ``{unit}`` field), and the overrides that
-    give each query's series its own unit: an amount family has one unit, so a panel that
-    shows amounts shows every unit side by side instead of mixing them in one axis."""
+def amounts(
+    template: str, legend: str, units: tuple[tuple[str, str, str], ...] = UNITS
+) -> tuple[list[tuple[str, str]], list[Json]]:
+    """One query per unit family of *units* (*template* has a ``{unit}`` field), and the
+    overrides that give each query's series its own unit: an amount family has one unit, so a
+    panel that shows amounts shows every unit side by side instead of mixing them in one axis."""
     queries = [
-        (template.replace("{unit}", unit), f"{legend} ({word})".strip()) for unit, word, _ in UNITS
+        (template.replace("{unit}", unit), f"{legend} ({word})".strip()) for unit, word, _ in units
     ]
     overrides = [
         {
             "matcher": {"id": "byFrameRefID", "options": chr(ord("A") + index)},
             "properties": [{"id": "unit", "value": grafana}],
         }
-        for index, (_, _, grafana) in enumerate(UNITS)
+        for index, (_, _, grafana) in enumerate(units)
     ]
     return queries, overrides
 

@@ -83,9 +83,15 @@ def _scoped(stem: str, help: str, labels: Sequence[str]) -> tuple[Family, Family
     )
 
 
-def _per_unit(stem: str, help: str, labels: Sequence[str], scoped: bool) -> list[Family]:
+def _per_unit(
+    stem: str, help: str, labels: Sequence[str], scoped: bool, *, per_person: bool = True
+) -> list[Family]:
+    """One family per weighting's unit; without the person-days ones unless *per_person*
+    (capacity is allocated to people per day: a sum over issues has none)."""
     found: list[Family] = []
-    for unit, _ in WEIGHTING_UNITS.values():
+    for weighting, (unit, _) in WEIGHTING_UNITS.items():
+        if weighting == "capacity" and not per_person:
+            continue
         described = f"{help} In {unit.replace('_', ' ')}."
         if scoped:
             found.extend(_scoped(f"{stem}_{unit}", described, labels))
@@ -161,6 +167,7 @@ def _catalogue() -> tuple[Family, ...]:
             "Completed work linked to the key result within its period.",
             (),
             False,
+            per_person=False,
         ),
         Family(
             "syncd_integrity_problems", "Roadmap to Jira to key-result problems by kind.", ("kind",)

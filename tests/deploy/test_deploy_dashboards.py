@@ -19,6 +19,8 @@ from deploy_support import (
     selectors,
 )
 
+from syncd.analytics.settings import AnalyticsConfig
+
 GRAFANA_BUILTINS = {"__rate_interval", "__interval", "__range", "__range_s", "__interval_ms"}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::\w+)?\}|(\w+))")
 
@@ -52,6 +54,15 @@ def test_every_panel_has_a_query_and_unique_id() -> None:
 def test_every_dashboard_offers_team_window_and_weighting() -> None:
     for name, document in dashboards().items():
         assert {"datasource", "team", "window", "weighting"} <= set(_variables(document)), name
+
+
+def test_every_dashboard_opens_on_the_capacity_weighting() -> None:
+    """Capacity (where people's time went) is what the agreement is about: the dashboards
+    show it until the reader picks another weighting, and it is one the service computes
+    by default."""
+    assert "capacity" in AnalyticsConfig().weightings
+    for name, document in dashboards().items():
+        assert _variables(document)["weighting"]["current"]["value"] == "capacity", name
 
 
 def test_every_variable_used_is_defined() -> None:

@@ -209,7 +209,8 @@ def test_rule_expression_returns_data(prometheus: str, rule: dict[str, Any]) -> 
 
 def _variable_values(base: str) -> dict[str, dict[str, str]]:
     """Each dashboard's variables resolved as Grafana would: All (its regex) for multi-value
-    variables, otherwise the first value Prometheus reports that the variable's regex keeps."""
+    variables, otherwise the variable's preselected value (which must be among those
+    Prometheus reports) or the first value Prometheus reports that the variable's regex keeps."""
     resolved: dict[str, dict[str, str]] = {}
     for name, document in dashboards().items():
         values = {"${datasource}": "prometheus"}
@@ -225,7 +226,11 @@ def _variable_values(base: str) -> dict[str, dict[str, str]]:
                 keep = re.compile(variable["regex"].strip("/"))
                 found = [value for value in found if keep.search(value)]
             assert found, f"{name}: variable {variable['name']} has no values"
-            values[f"${variable['name']}"] = variable["allValue"] if variable["multi"] else found[0]
+            preselected = variable["current"].get("value")
+            if preselected:
+                assert preselected in found, f"{name}: {variable['name']}={preselected} no data"
+            single = preselected or found[0]
+            values[f"${variable['name']}"] = variable["allValue"] if variable["multi"] else single
         resolved[name] = values
     return resolved
 

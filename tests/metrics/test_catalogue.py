@@ -52,7 +52,9 @@ def _everything() -> Snapshot:
             DisagreementRow(ALL_TEAMS, "technology", "30d", 0.1, "issues", "story_points"),
         ),
         key_results=tuple(
-            replace(kr, work=tuple((w, 1.0) for w in _WEIGHTINGS)) for kr in base.key_results
+            # key-result work sums issues: capacity, allocated to people, is never among it
+            replace(kr, work=tuple((w, 1.0) for w in _WEIGHTINGS if w != "capacity"))
+            for kr in base.key_results
         ),
         coverage=tuple(
             replace(c, team=team, weighting=weighting)
