@@ -29,6 +29,7 @@ class EmulatorProcess:
     issues: int
     seed: int = 7
     latency_ms: float = 0.0
+    people: int | None = None
     url: str = ""
     started_seconds: float = 0.0
     _process: subprocess.Popen[str] | None = None
@@ -41,6 +42,8 @@ class EmulatorProcess:
             "--issues", str(self.issues), "--seed", str(self.seed), "--port", "0",
             "--now", now, "--latency-ms", str(self.latency_ms), "--control",
         ]  # fmt: skip
+        if self.people is not None:
+            command += ["--people", str(self.people)]
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )

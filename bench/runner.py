@@ -74,9 +74,11 @@ def write_config(
     rules: Path | None = None,
     port: int = 0,
     changelog: bool = True,
+    weightings: tuple[str, ...] | None = None,
 ) -> Path:
     """A syncd configuration, in *workdir*, for the emulator at *url* and the store at
-    *store_url* (reading histories unless *changelog* is false)."""
+    *store_url* (reading histories unless *changelog* is false; the default weightings unless
+    *weightings* names them)."""
     config = {
         "store": {"url": store_url},
         "service": {"host": "127.0.0.1", "port": port, "grace_seconds": 5},
@@ -103,6 +105,9 @@ def write_config(
         },
     }
     name = "syncd.yaml" if rules is None else f"syncd-{rules.stem}.yaml"
+    if weightings is not None:
+        config["analytics"] = {"weightings": list(weightings)}
+        name = f"{'-'.join(weightings)}-{name}"
     path = workdir / (name if changelog else f"nochangelog-{name}")
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -20,18 +20,20 @@ per-person, per-day allocations (exact fractions, so each person's day adds up t
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from functools import cache
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from syncd.analytics.history import WorkInterval, work_intervals
 from syncd.analytics.rows import ALL_TEAMS, Window
 from syncd.analytics.settings import WEEKDAYS, CalendarConfig, CapacityConfig
-from syncd.core.domain import FieldChange, Issue, WorkClass
+from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
 
 __all__ = [
     "Allocation",
@@ -117,7 +119,7 @@ class WorkLog:
     def add(self, issue: Issue, changes: Sequence[FieldChange]) -> None:
         """Record the next issue of the stream and its kept changes."""
         position, self._count = self._count, self._count + 1
-        if issue.created >= self._until:
+        if issue.created >= self._until or self._settled(issue, changes):
             return
         spans = work_intervals(issue, changes, self._until, self._team_at)
         kept = [span for span in spans if span.end > self._since]
@@ -125,6 +127,14 @@ class WorkLog:
             ref = (issue.source, issue.issue_id)
             self._spans.append((ref, kept))
             self._positions[ref] = position
+
+    def _settled(self, issue: Issue, changes: Sequence[FieldChange]) -> bool:
+        """True when *issue* cannot have been in progress since the windows began: not in
+        progress now, and neither it nor its history changed since then. Most of a large
+        organisation's issues are settled; their histories need no replay."""
+        if issue.status_category is StatusCategory.IN_PROGRESS or issue.updated >= self._since:
+            return False
+        return all(change.changed_at < self._since for change in changes)
 
     def totals(
         self,
@@ -154,13 +164,14 @@ def allocate(
     for issue, issue_spans in intervals:
         for span in issue_spans:
             by_person[span.person].append((issue, span))
-    calendars: dict[str, WorkCalendar] = {}
+    calendars: dict[str, _WorkingDays] = {}
     for person in sorted(by_person):
         held = by_person[person]
         home = _home_team(span for _, span in held)
         if home not in calendars:
-            calendars[home] = WorkCalendar(config.calendar_of(home))
-        yield _person_days(person, home, calendars[home], held, (first_day, last_day))
+            calendar = WorkCalendar(config.calendar_of(home))
+            calendars[home] = _WorkingDays(calendar, first_day, last_day)
+        yield _person_days(person, home, calendars[home], held)
 
 
 def _home_team(spans: Iterable[WorkInterval]) -> str:
@@ -171,40 +182,52 @@ def _home_team(spans: Iterable[WorkInterval]) -> str:
 
 
 def _person_days(
-    person: str,
-    home: str,
-    calendar: WorkCalendar,
-    spans: list[tuple[IssueRef, WorkInterval]],
-    bounds: tuple[date, date],
+    person: str, home: str, working: _WorkingDays, spans: list[tuple[IssueRef, WorkInterval]]
 ) -> PersonDays:
     # Per day, per issue: the team of the issue's latest span that day.
     touched: defaultdict[date, dict[IssueRef, tuple[datetime, str]]] = defaultdict(dict)
     for issue, span in spans:
-        for day in _days(calendar, span, bounds):
+        for day in working.touched_by(span):
             seen = touched[day].get(issue)
             if seen is None or span.start >= seen[0]:
                 touched[day][issue] = (span.start, span.team)
     days = {
         day: tuple(
-            Allocation(issue, team, Fraction(1, len(issues)))
+            Allocation(issue, team, _even(len(issues)))
             for issue, (_, team) in sorted(issues.items())
         )
         for day, issues in sorted(touched.items())
     }
     idle: tuple[date, ...] = ()
     if days:
-        first, last = min(days), max(days)
-        idle = tuple(
-            day for day in _dates(first, last) if day not in days and calendar.is_working(day)
-        )
-    return PersonDays(person, home, calendar, days, idle)
+        idle = tuple(day for day in working.between(min(days), max(days)) if day not in days)
+    return PersonDays(person, home, working.calendar, days, idle)
 
 
-def _days(calendar: WorkCalendar, span: WorkInterval, bounds: tuple[date, date]) -> Iterator[date]:
-    """The working days, within *bounds*, that *span* touches in the calendar's zone."""
-    first = max(calendar.local_day(span.start), bounds[0])
-    last = min(calendar.local_day(span.end - _LAST_INSTANT), bounds[1])
-    return (day for day in _dates(first, last) if calendar.is_working(day))
+@cache
+def _even(parts: int) -> Fraction:
+    """One of *parts* equal parts of a day (a handful of distinct values: kept)."""
+    return Fraction(1, parts)
+
+
+class _WorkingDays:
+    """A calendar's working days from *first* to *last* (its own dates), listed once so
+    that a span's days are a slice of them."""
+
+    def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
+        self.calendar = calendar
+        self._days = [day for day in _dates(first, last) if calendar.is_working(day)]
+
+    def between(self, first: date, last: date) -> list[date]:
+        """The working days from *first* to *last*, both included."""
+        return self._days[bisect_left(self._days, first) : bisect_right(self._days, last)]
+
+    def touched_by(self, span: WorkInterval) -> list[date]:
+        """The working days that *span* touches in the calendar's zone."""
+        zone = self.calendar.zone
+        first = span.start.astimezone(zone).date()
+        last = (span.end - _LAST_INSTANT).astimezone(zone).date()
+        return self.between(first, last)
 
 
 def _dates(first: date, last: date) -> Iterator[date]:
@@ -236,26 +259,67 @@ class CapacityTotals:
     ) -> CapacityTotals:
         """Sum *people*'s days into the windows they start in; *subject_of* names each
         issue's decision as (work class, category)."""
+        gathered = _Gathered.of(people, windows)
         totals = cls()
+        # Each issue's decision is looked up and spread over its subjects, the team and the
+        # organisation, and its windows once, not once per person-day.
+        for (team, issue, inside), days in gathered.spent.items():
+            for subject in _subjects(subject_of(issue)):
+                for scope in (team, ALL_TEAMS):
+                    for name in inside:
+                        _add(totals.allocated, (scope, name, subject), days)
+        for (team, issue), days in gathered.running.items():
+            for subject in _subjects(subject_of(issue)):
+                for scope in (team, ALL_TEAMS):
+                    _add(totals.latest, (scope, subject), days)
+        for (team, name), days in gathered.idle.items():
+            for scope in (team, ALL_TEAMS):
+                _add(totals.unallocated, (scope, name), days)
+        return totals
+
+
+@dataclass(slots=True)
+class _Gathered:
+    """People's days summed per (team, issue, windows the day starts in), the latest day's per
+    (team, issue), and idle days per (home team, window)."""
+
+    spent: defaultdict[tuple[str, IssueRef, tuple[str, ...]], float]
+    running: defaultdict[tuple[str, IssueRef], float]
+    idle: defaultdict[tuple[str, str], float]
+
+    @classmethod
+    def of(cls, people: Iterable[PersonDays], windows: tuple[Window, ...]) -> _Gathered:
         people = list(people)
         latest_day = max((max(p.days) for p in people if p.days), default=None)
+        windows_at = _WindowsAt(windows)
+        gathered = cls(defaultdict(float), defaultdict(float), defaultdict(float))
         for person in people:
             for day, allocations in person.days.items():
-                inside = _windows_of(person.calendar.day_start(day), windows)
-                for allocation in allocations:
-                    subjects = _subjects(subject_of(allocation.issue))
-                    share = float(allocation.share)
-                    for team in (allocation.team, ALL_TEAMS):
-                        for subject in subjects:
-                            for name in inside:
-                                _add(totals.allocated, (team, name, subject), share)
-                            if day == latest_day:
-                                _add(totals.latest, (team, subject), share)
+                inside = windows_at(person.calendar, day)
+                for issue, team, share in allocations:
+                    gathered.spent[team, issue, inside] += float(share)
+                    if day == latest_day:
+                        gathered.running[team, issue] += float(share)
             for day in person.idle:
-                for name in _windows_of(person.calendar.day_start(day), windows):
-                    for team in (person.home_team, ALL_TEAMS):
-                        _add(totals.unallocated, (team, name), 1.0)
-        return totals
+                for name in windows_at(person.calendar, day):
+                    gathered.idle[person.home_team, name] += 1.0
+        return gathered
+
+
+class _WindowsAt:
+    """The names of the windows a calendar's day starts in, computed once per calendar
+    and day."""
+
+    def __init__(self, windows: tuple[Window, ...]) -> None:
+        self._windows = windows
+        self._known: dict[tuple[int, date], tuple[str, ...]] = {}
+
+    def __call__(self, calendar: WorkCalendar, day: date) -> tuple[str, ...]:
+        key = (id(calendar), day)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = _windows_of(calendar.day_start(day), self._windows)
+        return found
 
 
 def _windows_of(moment: datetime, windows: tuple[Window, ...]) -> tuple[str, ...]:

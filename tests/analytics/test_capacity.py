@@ -8,6 +8,7 @@ Mon 2026-11-02 .. Sun 2026-11-08, then Mon 2026-11-09 .. Sun 2026-11-15.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -15,8 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, resolve_windows
+from syncd.analytics.capacity import WorkLog
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
+from syncd.core.domain import FieldChange, Issue
 
 from .capacity_builders import CREATED, Story, at, people_days, person_days_by_key, totals
 
@@ -250,3 +253,56 @@ def test_every_persons_working_day_adds_up_to_exactly_one(
 
 def _ref(story: Story) -> tuple[str, int]:
     return (story.source, story.issue_id)
+
+
+class _ReplayingEverything(WorkLog):
+    """The log with no issue taken as settled: every history is replayed."""
+
+    def _settled(self, issue: Issue, changes: Sequence[FieldChange]) -> bool:
+        return False
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["ann", "bob", None]),
+            st.integers(min_value=0, max_value=150 * 24),
+            _STEPS,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_issues_settled_before_the_windows_are_skipped_without_changing_a_figure(
+    stories: list[tuple[str | None, int, list[tuple[str, int, str | None]]]],
+) -> None:
+    """The log skips replaying issues that were not in progress since the windows began;
+    its totals equal those of a log that replays every issue, for histories that start up
+    to five months before the 30-day window and run into it."""
+    windows = resolve_windows((WindowConfig(name="30d", kind="rolling", days=30),), UNTIL)
+    built = []
+    for number, (assignee, offset, steps) in enumerate(stories):
+        created = UNTIL - timedelta(days=150) + timedelta(hours=offset // 2)
+        story = Story(f"PLAT-{number + 1}", created, assignee)
+        for step, hours, who in sorted(steps, key=lambda s: s[1]):
+            when = created + timedelta(hours=1 + hours)
+            if when >= UNTIL:
+                break
+            if step == "assign":
+                story.assign(when, who)
+            elif step in ("start", "reopen") and story.status != "In Progress":
+                story.start(when)
+            elif step == "finish" and story.status != "Done":
+                story.finish(when)
+        built.append(story)
+    subjects = [("technology", "") if n % 2 else ("product", "") for n in range(len(built))]
+
+    found = []
+    for kind in (WorkLog, _ReplayingEverything):
+        log = kind(UNTIL, windows, lambda issue: TEAMS[issue.project])
+        for story in built:
+            log.add(story.issue(), story.changes())
+        found.append(log.totals(subjects.__getitem__, CapacityConfig(), windows))
+
+    assert found[0] == found[1]
