@@ -20,6 +20,7 @@ from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.core.domain import FieldChange, HistoryField, Issue
+from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, insert_for
 from syncd.store.scan import moment
 from syncd.store.schema import issue_changes, issues
@@ -36,6 +37,16 @@ _FIELDS = {field.value: field for field in HistoryField}
 _NO_CHANGES: tuple[FieldChange, ...] = ()
 
 
+_CHANGE_COLUMNS = ("source", "history_id", "field", "issue_id", "changed_at", "before", "after")
+_CHANGE_INSERT = BulkStatement(
+    issue_changes,
+    _CHANGE_COLUMNS,
+    lambda connection: insert_for(connection, issue_changes).on_conflict_do_nothing(
+        index_elements=["source", "history_id", "field"]
+    ),
+)
+
+
 def append_changes(connection: Connection, changes: Iterable[FieldChange]) -> int:
     """Store *changes* not stored yet, in the caller's transaction; return how many were given."""
     rows = [
@@ -50,12 +61,8 @@ def append_changes(connection: Connection, changes: Iterable[FieldChange]) -> in
         }
         for change in _unique(changes)
     ]
-    if rows:
-        statement = insert_for(connection, issue_changes).on_conflict_do_nothing(
-            index_elements=["source", "history_id", "field"]
-        )
-        for batch in chunked(rows, _BATCH):
-            connection.execute(statement, batch)
+    for batch in chunked(rows, _BATCH):
+        _CHANGE_INSERT.execute(connection, batch)
     return len(rows)
 
 
