@@ -2,8 +2,10 @@
 
 Each trial kills one or two runs at a seeded, random point of the sync (start-up, bootstrap
 requests, between pages, after the last page while classifying) and then lets a run finish.
-After every kill the watermark has not moved unless a run had committed success, and every
-issue older than the watermark is stored; after the final run the store equals the emulator.
+After every kill the watermark has not moved unless a run had committed success, every
+issue older than the watermark is stored, and every issue stored as Jira holds it now is
+stored with its whole history (a page's issues and their histories commit together); after
+the final run the store equals the emulator, histories included.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sync_support import comparable_issue, emulator_issues, visible_records
 
 from connectors.jira.emulator import JiraEmulator, generate_organisation
 from syncd.store import Store
+from tests.jira.changelog_support import comparable, expected_changes
 
 ISSUES = 200
 _MOMENT = timedelta(seconds=1)
@@ -137,6 +140,7 @@ def _check_after_kill(crash: _Crash, source: str, before: datetime | None, runs_
             if visible_records(crash.emulator)[issue_id].updated_ms < limit
         }
         assert {issue_id: stored.get(issue_id) for issue_id in older} == older
+    _check_histories(crash, source)
     if len(runs) == runs_before:
         return "before_run"
     killed = runs[-1]
@@ -146,6 +150,27 @@ def _check_after_kill(crash: _Crash, source: str, before: datetime | None, runs_
     progress = store.sync_progress(source)
     assert progress is not None
     return "mid_pages" if progress.pages_committed > 0 else "bootstrap"
+
+
+def _histories(store: Store, source: str) -> dict[int, list[tuple[object, ...]]]:
+    return {
+        issue.issue_id: comparable(changes)
+        for issue, changes in store.iter_issue_histories()
+        if issue.source == source
+    }
+
+
+def _check_histories(crash: _Crash, source: str) -> None:
+    """Every issue stored in its current version is complete and holds the emulator's whole
+    history: a kill never leaves an issue whose stored state and history disagree."""
+    store = crash.store
+    truth = emulator_issues(crash.emulator)
+    current = {i for i, stored in _stored(store, source).items() if truth.get(i) == stored}
+    lacking = {issue_id for issue_id, _ in store.issues_lacking_history(source, limit=100_000)}
+    assert current.isdisjoint(lacking)
+    expected = expected_changes(crash.emulator)
+    stored = _histories(store, source)
+    assert {i: stored.get(i, []) for i in current} == {i: expected[i] for i in current}
 
 
 def _set_by_success(watermark: datetime | None, runs: list[RunRow]) -> bool:
@@ -169,6 +194,8 @@ def _final_checks(crash: _Crash, source: str) -> None:
     tally("crash: issues lost", len(lost))
     assert stored == truth
     assert store.count_issues(source) == len(truth)  # nothing duplicated, nothing extra
+    assert _histories(store, source) == expected_changes(crash.emulator)
+    assert store.issues_lacking_history(source) == []
     runs = runs_of(store, source)
     last_success = max(run.started_at for run in runs if run.outcome == "success")
     watermark = store.watermark(source)
