@@ -201,6 +201,22 @@ def test_an_issue_moved_to_another_teams_project_changes_team_that_day() -> None
     assert hal.home_team == "platform"
 
 
+def _acted(story: Story, steps: list[tuple[str, int, str | None]], origin: datetime) -> Story:
+    """*story* with *steps* (action, hours after *origin*, assignee) acted out in time order,
+    up to ``UNTIL``; an action that would not change the status is skipped."""
+    for step, hours, who in sorted(steps, key=lambda s: s[1]):
+        when = origin + timedelta(hours=hours)
+        if when >= UNTIL:
+            break
+        if step == "assign":
+            story.assign(when, who)
+        elif step in ("start", "reopen") and story.status != "In Progress":
+            story.start(when)
+        elif step == "finish" and story.status != "Done":
+            story.finish(when)
+    return story
+
+
 _STEPS = st.lists(
     st.tuples(
         st.sampled_from(["start", "finish", "reopen", "assign"]),
@@ -225,18 +241,10 @@ def test_every_persons_working_day_adds_up_to_exactly_one(
     allocations add up to exactly 1; unallocated days are working days inside their active
     span with nothing in progress; weekends hold nothing."""
     config = CapacityConfig.model_validate({"calendar": {"timezone": zone}})
-    built = []
-    for number, (assignee, steps) in enumerate(stories):
-        story = Story(f"PLAT-{number + 1}", CREATED, assignee)
-        for step, hours, who in sorted(steps, key=lambda s: s[1]):
-            when = at(1, 0) + timedelta(hours=hours)
-            if step == "assign":
-                story.assign(when, who)
-            elif step in ("start", "reopen") and story.status != "In Progress":
-                story.start(when)
-            elif step == "finish" and story.status != "Done":
-                story.finish(when)
-        built.append(story)
+    built = [
+        _acted(Story(f"PLAT-{number + 1}", CREATED, assignee), steps, at(1, 0))
+        for number, (assignee, steps) in enumerate(stories)
+    ]
 
     people = people_days(built, TEAMS, UNTIL, (FIRST, LAST), config)
 
@@ -285,17 +293,7 @@ def test_issues_settled_before_the_windows_are_skipped_without_changing_a_figure
     for number, (assignee, offset, steps) in enumerate(stories):
         created = UNTIL - timedelta(days=150) + timedelta(hours=offset // 2)
         story = Story(f"PLAT-{number + 1}", created, assignee)
-        for step, hours, who in sorted(steps, key=lambda s: s[1]):
-            when = created + timedelta(hours=1 + hours)
-            if when >= UNTIL:
-                break
-            if step == "assign":
-                story.assign(when, who)
-            elif step in ("start", "reopen") and story.status != "In Progress":
-                story.start(when)
-            elif step == "finish" and story.status != "Done":
-                story.finish(when)
-        built.append(story)
+        built.append(_acted(story, steps, created + timedelta(hours=1)))
     subjects = [("technology", "") if n % 2 else ("product", "") for n in range(len(built))]
 
     found = []
