@@ -2,6 +2,8 @@
 
 Exit codes: 0 success; 1 a run failed (a source, the store); 2 invalid configuration, rule
 files or usage (every problem listed), or a store whose schema is not what syncd expects;
+75 a command that writes did not start because another process (the service, another
+command) holds the store's writer lock, named in the message (``--wait`` waits instead);
 130 interrupted.
 """
 
@@ -14,7 +16,13 @@ from collections.abc import Callable, Sequence
 import structlog
 
 from syncd import __version__
-from syncd.core.errors import ConfigError, RuleSetError, StoreSchemaError, SyncdError
+from syncd.core.errors import (
+    ConfigError,
+    RuleSetError,
+    StoreBusyError,
+    StoreSchemaError,
+    SyncdError,
+)
 from syncd.core.redaction import redact
 from syncd.service.logs import configure_logging
 
@@ -22,6 +30,7 @@ __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
 _log = structlog.get_logger("syncd.cli")
+_EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +55,8 @@ def _reported(error: Exception) -> int:
         return 2
     if isinstance(error, SyncdError):
         print(f"syncd: {redact(str(error))}", file=sys.stderr)
+        if isinstance(error, StoreBusyError):
+            return _EXIT_BUSY
         return 2 if isinstance(error, StoreSchemaError) else 1
     _log.debug("unexpected_error", exc_info=error)
     first = (str(error).strip().splitlines() or [""])[0]

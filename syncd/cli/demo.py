@@ -49,7 +49,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     options = DemoOptions(args.issues, args.seed, args.mode, args.host, args.port, args.workdir)
     with demo_environment(options) as demo:
-        service = build_service(load_config(demo.config_path))
+        service = build_service(load_config(demo.config_path), command="syncd demo")
         if args.once:
             service.daemon.run_once()
             snapshot = service.pipeline.current()

@@ -13,9 +13,9 @@ from mappings import check_rule_file, explain, load_rule_set
 from syncd.analytics import Snapshot
 from syncd.app.as_of import snapshot_as_of
 from syncd.app.rules_preview import ShareChange, preview_rules
-from syncd.cli.options import add_config_option, config_from
+from syncd.cli.options import add_config_option, add_wait_option, config_from, say_waiting
 from syncd.cli.report import render_report
-from syncd.service.wiring import mapping_files, open_store, pipeline_for
+from syncd.service.wiring import mapping_files, open_store, pipeline_for, writing
 
 __all__ = ["register"]
 
@@ -50,6 +50,7 @@ def register(commands: Any) -> None:
         "(Jira is not polled)",
     )
     add_config_option(refresh)
+    add_wait_option(refresh)
     refresh.set_defaults(handler=_refresh)
 
     report = commands.add_parser(
@@ -134,7 +135,10 @@ def _share(value: float | None) -> str:
 
 def _refresh(args: argparse.Namespace) -> int:
     config = config_from(args)
-    snapshot = pipeline_for(config, open_store(config)).refresh()
+    store = open_store(config)
+    pipeline = pipeline_for(config, store)
+    with writing(store, "syncd refresh", wait=args.wait, on_wait=say_waiting):
+        snapshot = pipeline.refresh()
     moment = snapshot.computed_at.isoformat(timespec="seconds")
     print(f"re-decided stored issues; snapshot of {moment} saved")
     return 0

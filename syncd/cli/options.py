@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from syncd.core.errors import ConfigError, Problem
 from syncd.service.config import Config, load_config
 
-__all__ = ["add_config_option", "config_from"]
+__all__ = ["add_config_option", "add_wait_option", "config_from", "say_waiting"]
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +22,21 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the YAML configuration (default: $SYNCD_CONFIG)",
     )
+
+
+def add_wait_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--wait``: for a command that writes, wait for the writer lock instead of exiting."""
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another syncd holds the store's writer lock, wait for it instead of "
+        "exiting with code 75",
+    )
+
+
+def say_waiting(holder: str) -> None:
+    """Tell the person running a command who it is waiting for."""
+    print(f"syncd: waiting for the writer lock, held by {holder}", file=sys.stderr, flush=True)
 
 
 def config_from(args: argparse.Namespace) -> Config:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Sequence
 from typing import Any
 
+from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
-from syncd.cli.options import add_config_option, config_from
+from syncd.cli.options import add_config_option, add_wait_option, config_from, say_waiting
 from syncd.cli.progress import page_progress
 from syncd.cli.status import add_status_options, show_status
-from syncd.core.domain import RunOutcome
+from syncd.core.domain import RunOutcome, Source
 from syncd.core.redaction import redact
 from syncd.service.wiring import (
     jira_sources,
@@ -19,8 +21,9 @@ from syncd.service.wiring import (
     migrate_store,
     open_store,
     pipeline_for,
+    writing,
 )
-from syncd.store import create_store_engine, display_url
+from syncd.store import Store, create_store_engine, display_url
 
 __all__ = ["register"]
 
@@ -55,6 +58,7 @@ def register(commands: Any) -> None:
     sync.add_argument(
         "--census", action="store_true", help="also sweep ids for deletions and lost access"
     )
+    add_wait_option(sync)
     sync.set_defaults(handler=_sync)
 
     run = commands.add_parser("run", help="run the service: sync on intervals, serve /metrics")
@@ -94,6 +98,19 @@ def _sync(args: argparse.Namespace) -> int:
     wanted = set(args.source or [])
     sources = jira_sources(config, stop=stop, only=lambda name: not wanted or name in wanted)
     pipeline = pipeline_for(config, store)
+    with writing(store, "syncd sync", wait=args.wait, on_wait=say_waiting):
+        failed = _sync_sources(store, sources, pipeline, args, stop)
+    return 1 if failed else 0
+
+
+def _sync_sources(
+    store: Store,
+    sources: Sequence[Source],
+    pipeline: Pipeline,
+    args: argparse.Namespace,
+    stop: threading.Event,
+) -> bool:
+    """Sync (and sweep, with ``--census``) each source, then refresh; whether a run failed."""
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)
@@ -106,7 +123,7 @@ def _sync(args: argparse.Namespace) -> int:
                     failed = True
                     _say_failed(report)
     pipeline.refresh()
-    return 1 if failed else 0
+    return failed
 
 
 def _say_failed(report: RunReport) -> None:

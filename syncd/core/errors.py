@@ -5,7 +5,8 @@
     SyncdError
     ├── ConfigError            fatal at start: exit code 2, every problem listed with its place
     ├── StoreError             the store is unreachable or at the wrong schema version
-    │   └── StoreSchemaError       its tables are not what syncd expects: exit code 2
+    │   ├── StoreSchemaError       its tables are not what syncd expects: exit code 2
+    │   └── StoreBusyError         another process holds the writer lock: exit code 75
     ├── SourceError            a source run failed
     │   ├── TransientSourceError   429, 5xx, timeouts: retried, then the run fails
     │   └── PermanentSourceError   other 4xx, protocol violations: the run fails at once
@@ -28,6 +29,7 @@ __all__ = [
     "RecordError",
     "RuleSetError",
     "SourceError",
+    "StoreBusyError",
     "StoreError",
     "StoreSchemaError",
     "SyncdError",
@@ -79,6 +81,12 @@ class StoreSchemaError(StoreError):
     """The store's tables are not what this syncd expects: a table or column is missing, or
     the version table holds more than one revision. Retrying cannot help (exit code 2): the
     message says to run ``syncd db upgrade`` or to restore the store."""
+
+
+class StoreBusyError(StoreError):
+    """Another process (the service, or another command) holds the writer lock, so a command
+    that writes did not start. The message names the holder; retrying later can help (exit
+    code 75, ``EX_TEMPFAIL``)."""
 
 
 class SourceError(SyncdError):

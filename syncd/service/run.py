@@ -23,7 +23,7 @@ from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollect
 from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
 from syncd.service.config import Config
 from syncd.service.wiring import jira_sources, mapping_files, open_store, roadmap_sources
-from syncd.store import Store, WriterLock
+from syncd.store import Store, WriterLock, this_process
 from syncd.web.endpoints import Endpoints
 
 __all__ = ["Service", "build_revision", "build_service", "serve"]
@@ -101,8 +101,11 @@ class Service:
     stop: threading.Event
 
 
-def build_service(config: Config, *, stop: threading.Event | None = None) -> Service:
-    """Wire the store, sources, pipeline, daemon and endpoints described by *config*."""
+def build_service(
+    config: Config, *, stop: threading.Event | None = None, command: str = "syncd run"
+) -> Service:
+    """Wire the store, sources, pipeline, daemon and endpoints described by *config*;
+    *command* is how the writer lock's holder is named to a process it refuses."""
     stop = stop or threading.Event()
     files = mapping_files(config)
     store = open_store(config)
@@ -136,7 +139,7 @@ def build_service(config: Config, *, stop: threading.Event | None = None) -> Ser
         jobs,
         refresh=lambda: _refresh(pipeline, store, metrics),
         follow=lambda: _follow(pipeline, store, metrics, names),
-        lock=WriterLock(store.engine),
+        lock=WriterLock(store.engine, holder=this_process(command)),
         stop=stop,
         on_leader_change=metrics.set_leader,
     )

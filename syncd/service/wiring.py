@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
@@ -14,7 +15,7 @@ from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource, auth_secrets
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
 from syncd.app.pipeline import Pipeline
-from syncd.core.errors import StoreError
+from syncd.core.errors import StoreBusyError, StoreError
 from syncd.core.redaction import register_secret
 from syncd.service.config import Config
 from syncd.store import (
@@ -26,6 +27,7 @@ from syncd.store import (
     display_url,
     ensure_current,
     head_revision,
+    this_process,
 )
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "open_store",
     "pipeline_for",
     "roadmap_sources",
+    "writing",
 ]
 
 _MIGRATION_WAIT_SECONDS = 120.0
@@ -71,6 +74,36 @@ def migrate_store(engine: Engine, upgrade_if_behind: bool = True) -> None:
         )
     try:
         ensure_current(engine, upgrade_if_behind=upgrade_if_behind)
+    finally:
+        lock.release()
+
+
+@contextmanager
+def writing(
+    store: Store,
+    command: str,
+    *,
+    wait: bool = False,
+    on_wait: Callable[[str], None] = lambda _: None,
+) -> Iterator[None]:
+    """Hold the store's writer lock, the one a running service's daemon takes, while
+    *command* writes, so a one-off command never writes beside the service or another command.
+
+    When the lock is held elsewhere: ``StoreBusyError`` naming the holder, or with *wait*,
+    *on_wait* receives the holder's description and the lock is awaited.
+    """
+    lock = WriterLock(store.engine, holder=this_process(command))
+    if not lock.acquire():
+        holder = lock.holder() or "another syncd (it did not say who)"
+        if not wait:
+            raise StoreBusyError(
+                f"{command} did not start: the store at {display_url(store.engine.url)} is "
+                f"being written by {holder}; try again when it is done, or pass --wait"
+            )
+        on_wait(holder)
+        lock.acquire_within(float("inf"), poll_seconds=1.0)
+    try:
+        yield
     finally:
         lock.release()
 

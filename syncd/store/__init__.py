@@ -23,7 +23,7 @@ from syncd.store.census import CensusResult
 from syncd.store.decisions import DecisionCounts, DecisionRecord
 from syncd.store.engine import create_store_engine, display_url
 from syncd.store.issues import PageCounts
-from syncd.store.lock import WriterLock
+from syncd.store.lock import WriterLock, this_process
 from syncd.store.migrate import (
     check_schema,
     current_revision,
@@ -55,5 +55,6 @@ __all__ = [
     "ensure_current",
     "head_revision",
     "metadata",
+    "this_process",
     "upgrade",
 ]

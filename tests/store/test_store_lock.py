@@ -57,3 +57,22 @@ def test_a_dropped_session_loses_the_advisory_lock(postgres_url: str) -> None:
         lock.release()
         rival.release()
         engine.dispose()
+
+
+def test_a_refused_lock_names_its_holder_and_a_free_one_names_nobody(engine: Engine) -> None:
+    """SQLite keeps the holder in the lock file, PostgreSQL as the lock session's name."""
+    other_engine = create_store_engine(engine.url)
+    holder = WriterLock(engine, "writer", holder="syncd run (pid 7 on pod-a)")
+    rival = WriterLock(other_engine, "writer", holder="syncd sync (pid 8 on laptop)")
+    try:
+        assert holder.acquire()
+        assert not rival.acquire()
+        named = rival.holder()
+        assert named is not None
+        assert named.startswith("syncd run (pid 7 on pod-a)")
+        holder.release()
+        assert rival.holder() is None
+    finally:
+        holder.release()
+        rival.release()
+        other_engine.dispose()
