@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +20,18 @@ from syncd.core.domain import ORGANISATION, names_the_organisation
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
 
-__all__ = ["StrictModel", "TeamName", "content_version", "parse_model", "read_text"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "StrictModel",
+    "TeamName",
+    "content_version",
+    "parse_model",
+    "read_text",
+]
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""The largest mapping file read: far above any real rule, OKR, agreement or team file."""
+_NOT_REGULAR = "not a regular file (a folder, pipe or device)"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -45,11 +58,28 @@ class StrictModel(BaseModel):
 
 
 def read_text(path: Path) -> str:
-    """The text of *path*, or ``RuleSetError`` naming the file when it cannot be read."""
+    """The text of *path*, or ``RuleSetError`` naming the file when it cannot be read, is not
+    a regular file (a folder, a pipe, a device) or is larger than ``MAX_FILE_BYTES``."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RuleSetError(f"cannot read {path}", [Problem(str(path), "", str(error))]) from None
+        # Non-blocking, so that opening a pipe nobody writes to cannot hang the check.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise _unreadable(path, _NOT_REGULAR)
+        with os.fdopen(descriptor, "rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise _unreadable(path, error.strerror or str(error)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _unreadable(path, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _unreadable(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def _unreadable(path: Path, reason: str) -> RuleSetError:
+    return RuleSetError(f"cannot read {path}", [Problem(str(path), "", reason)])
 
 
 def parse_model(

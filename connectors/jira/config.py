@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, StringConstraints, field_validator, model_validator
 
+from connectors.jira.jql import check_jql
 from syncd.core.settings import Settings, SourceName
 
 __all__ = ["AuthConfig", "JiraFieldOverrides", "JiraSourceConfig"]
@@ -96,6 +97,14 @@ class JiraSourceConfig(Settings):
                 "a Jira source needs 'projects', 'jql' or both (Jira refuses unbounded JQL)"
             )
         return self
+
+    @field_validator("jql")
+    @classmethod
+    def _one_expression(cls, jql: str | None) -> str | None:
+        problem = check_jql(jql) if jql is not None else None
+        if problem is not None:
+            raise ValueError(problem)
+        return jql
 
     @field_validator("url")
     @classmethod

@@ -53,12 +53,44 @@ class Partition:
 def check_jql(jql: str) -> str | None:
     """Why *jql* cannot be used as a scope (``None`` when it can).
 
-    syncd appends its own bound and order, so a configured JQL must not carry ``ORDER BY``.
+    syncd parenthesises it, ANDs its own bound and appends its own order, so a configured JQL
+    must be one balanced expression (``project = A) OR (project = B`` would escape the
+    parentheses and widen the scope to everything) and must not carry ``ORDER BY``.
     """
     if not jql.strip():
         return "the configured jql is empty"
+    unbalanced = _unbalanced(jql)
+    if unbalanced is not None:
+        return f"the configured jql must be one balanced expression: {unbalanced}"
     if _ORDER_BY.search(_QUOTED.sub('""', jql)):
         return "the configured jql must not contain ORDER BY (syncd orders pages itself)"
+    return None
+
+
+def _unbalanced(jql: str) -> str | None:
+    """What breaks the balance of *jql*'s parentheses and quotes (outside quoted text)."""
+    depth, quote, escaped = 0, "", False
+    for position, char in enumerate(jql, start=1):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+            continue
+        if char in "\"'":
+            quote, escaped = char, False
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return f"')' at character {position} closes a parenthesis never opened"
+    if quote:
+        return f"a {quote} quote is never closed"
+    if depth:
+        return f"{depth} '(' never closed"
     return None
 
 

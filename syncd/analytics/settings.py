@@ -12,13 +12,13 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
+
+from syncd.core.settings import Settings
 
 __all__ = [
     "AnalyticsConfig",
@@ -36,11 +36,9 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 WindowName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 
 
-class WindowConfig(BaseModel):
+class WindowConfig(Settings):
     """One analytics window: the last ``days`` days (``rolling``, ending at computation time)
     or the current calendar ``quarter`` (UTC)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: WindowName
     kind: Literal["rolling", "quarter"]
@@ -73,11 +71,9 @@ def _known_zone(name: str) -> str:
     return name
 
 
-class CalendarConfig(BaseModel):
+class CalendarConfig(Settings):
     """When people work: the time zone their days are counted in, the working weekdays, and
     the holidays (dates in that zone). Defaults: UTC, Monday to Friday, no holidays."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     timezone: str = "UTC"
     working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
@@ -92,10 +88,8 @@ class CalendarConfig(BaseModel):
         return self
 
 
-class TeamCalendarConfig(BaseModel):
+class TeamCalendarConfig(Settings):
     """A team's calendar: each key given replaces the organisation's, the others are kept."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     timezone: str | None = None
     working_days: tuple[Weekday, ...] | None = None
@@ -112,11 +106,9 @@ class TeamCalendarConfig(BaseModel):
         return CalendarConfig.model_validate({**base.model_dump(), **given})
 
 
-class CapacityConfig(BaseModel):
+class CapacityConfig(Settings):
     """The ``capacity`` weighting: each person has one person-day per working day of their
     calendar (the organisation's, or their home team's where ``teams`` names it)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
     teams: dict[str, TeamCalendarConfig] = Field(default_factory=dict)
@@ -127,14 +119,12 @@ class CapacityConfig(BaseModel):
         return own.over(self.calendar) if own is not None else self.calendar
 
 
-class AnalyticsConfig(BaseModel):
+class AnalyticsConfig(Settings):
     """Which windows and weightings the drift analytics compute, and how many snapshots to keep.
 
     Defaults: windows ``30d``, ``90d`` (rolling) and ``quarter``; weightings ``capacity``
     (person-days), ``issues``, ``story_points`` and ``time_spent``; ``snapshot_keep`` 500.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     windows: tuple[WindowConfig, ...] = Field(default_factory=_default_windows)
     weightings: tuple[Weighting, ...] = ("capacity", "issues", "story_points", "time_spent")

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from syncd.core.errors import ConfigError, Problem
-from syncd.service.config import Config, load_config
+from syncd.service.config import Config
+from syncd.service.wiring import checked_config
 
 __all__ = ["add_config_option", "add_wait_option", "config_from", "say_waiting"]
 
@@ -40,11 +41,12 @@ def say_waiting(holder: str) -> None:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    """Load the configuration named by ``--config`` or ``SYNCD_CONFIG``; ``ConfigError`` if none."""
+    """Load the configuration named by ``--config`` or ``SYNCD_CONFIG``; ``ConfigError`` if
+    none, or listing every problem of the file and of the mapping files it names."""
     path = args.config or (
         Path(os.environ["SYNCD_CONFIG"]) if os.environ.get("SYNCD_CONFIG") else None
     )
     if path is None:
         problem = Problem("<none>", "", "no configuration: pass --config FILE or set SYNCD_CONFIG")
         raise ConfigError("the configuration is missing", [problem])
-    return load_config(path)
+    return checked_config(path)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from connectors.jira.config import JiraSourceConfig
 from connectors.roadmap.config import RoadmapSourceConfig
@@ -23,6 +23,7 @@ from syncd.analytics.settings import AnalyticsConfig
 from syncd.core.errors import ConfigError, Problem
 from syncd.core.settings import Settings
 from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
+from syncd.store import check_store_url
 
 __all__ = [
     "DEFAULT_STORE_URL",
@@ -42,6 +43,14 @@ class StoreConfig(Settings):
 
     url: str = DEFAULT_STORE_URL
     upgrade_on_start: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        problem = check_store_url(url)
+        if problem is not None:
+            raise ValueError(problem)
+        return url
 
 
 class ServiceConfig(Settings):
@@ -124,9 +133,16 @@ def parse_config(
     if config is not None:
         problems.extend(_missing_secrets(config, document.index, environ))
         problems.extend(_missing_roadmap_secrets(config, document.index, environ))
+    problems.extend(_store_url_from_environment(filename, environ))
     if problems or config is None:
         raise ConfigError("the configuration is invalid", problems)
     return config
+
+
+def _store_url_from_environment(filename: str, environ: Mapping[str, str] | None) -> list[Problem]:
+    url = (environ if environ is not None else os.environ).get("SYNCD_STORE_URL")
+    problem = check_store_url(url) if url else None
+    return [] if problem is None else [Problem(filename, "SYNCD_STORE_URL (environment)", problem)]
 
 
 def _missing_secrets(

@@ -6,18 +6,23 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from connectors.http import RequestObserver
 from connectors.jira.client import credentials
 from connectors.jira.source import JiraSource
 from connectors.roadmap import RoadmapSource, auth_secrets
+from mappings import MappingsConfig
+from syncd.analytics import AnalyticsConfig
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
 from syncd.app.pipeline import Pipeline
-from syncd.core.errors import StoreBusyError, StoreError
+from syncd.core.errors import ConfigError, Problem, RuleSetError, StoreBusyError, StoreError
 from syncd.core.redaction import register_secret
-from syncd.service.config import Config
+from syncd.core.yamlfile import read_yaml
+from syncd.service.config import Config, load_config
 from syncd.store import (
     Store,
     WriterLock,
@@ -31,6 +36,7 @@ from syncd.store import (
 )
 
 __all__ = [
+    "checked_config",
     "jira_sources",
     "mapping_files",
     "migrate_store",
@@ -41,6 +47,39 @@ __all__ = [
 ]
 
 _MIGRATION_WAIT_SECONDS = 120.0
+
+
+def checked_config(path: Path) -> Config:
+    """The configuration at *path*, or ``ConfigError`` listing every problem at once: the
+    file's own and, when its ``mappings`` section can be read, those of the mapping files it
+    names (which ``mapping_files`` otherwise reports once the file itself is valid)."""
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        problems = [*error.problems, *_mapping_problems(path)]
+        raise ConfigError(str(error).splitlines()[0], problems) from None
+
+
+def _mapping_problems(path: Path) -> list[Problem]:
+    try:
+        data = read_yaml(path.read_text(encoding="utf-8"), str(path)).data
+    except (OSError, UnicodeDecodeError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    try:
+        files = MappingsConfig.model_validate(data.get("mappings") or {})
+    except ValidationError:
+        return []  # already among the file's own problems
+    try:
+        judging = judging_of(AnalyticsConfig.model_validate(data.get("analytics") or {}))
+    except ValidationError:
+        judging = None
+    try:
+        load_mapping_files(files.resolved(path.parent), judging)
+    except RuleSetError as error:
+        return list(error.problems)
+    return []
 
 
 def mapping_files(config: Config) -> MappingFiles:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from syncd.store.census import CensusResult
 from syncd.store.decisions import DecisionCounts, DecisionRecord
-from syncd.store.engine import create_store_engine, display_url
+from syncd.store.engine import check_store_url, create_store_engine, display_url
 from syncd.store.issues import PageCounts
 from syncd.store.lock import WriterLock, this_process
 from syncd.store.migrate import (
@@ -49,6 +49,7 @@ __all__ = [
     "SyncProgress",
     "WriterLock",
     "check_schema",
+    "check_store_url",
     "create_store_engine",
     "current_revision",
     "display_url",

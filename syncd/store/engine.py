@@ -14,10 +14,23 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from syncd.core.storable import storable_json
 
-__all__ = ["create_store_engine", "display_url", "is_sqlite", "json_text", "json_value"]
+__all__ = [
+    "SUPPORTED_STORE_URLS",
+    "check_store_url",
+    "create_store_engine",
+    "display_url",
+    "is_sqlite",
+    "json_text",
+    "json_value",
+]
+
+SUPPORTED_STORE_URLS = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST:PORT/DATABASE")
+"""The stores syncd runs on: SQLite files (Python's own driver) and PostgreSQL (psycopg 3)."""
+_SUPPORTED_DRIVERS = frozenset({("sqlite", "pysqlite"), ("postgresql", "psycopg")})
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile"})
@@ -28,6 +41,25 @@ def display_url(url: str | URL) -> str:
     parsed = make_url(url)
     query = {k: v for k, v in parsed.query.items() if k.lower() not in _SECRET_QUERY_KEYS}
     return parsed.set(password=None, query=query).render_as_string(hide_password=True)
+
+
+def check_store_url(url: str) -> str | None:
+    """Why *url* cannot name a store syncd runs on (``None`` when it can). The message never
+    repeats the URL, which may hold a password."""
+    try:
+        parsed = make_url(url)
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except (ArgumentError, ValueError):
+        return f"not a database URL; expected {' or '.join(SUPPORTED_STORE_URLS)}"
+    except Exception:
+        return f"names a database SQLAlchemy does not know; use {' or '.join(SUPPORTED_STORE_URLS)}"
+    if (backend, driver) not in _SUPPORTED_DRIVERS:
+        hint = " (write postgresql+psycopg://)" if backend == "postgresql" else ""
+        return (
+            f"the driver {backend}+{driver} is not one syncd supports{hint}; "
+            f"use {' or '.join(SUPPORTED_STORE_URLS)}"
+        )
+    return None
 
 
 def is_sqlite(engine: Engine) -> bool:
