@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SYNCD_BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# The demo's endpoints: `make demo PORT=9999`, or PORT in the environment.
+PORT ?= 9464
 
 .PHONY: demo test lint typecheck unit install bench bench-postgresql clean
 
 demo: $(VENV)/.installed
-	$(BIN)/syncd demo
+	$(BIN)/syncd demo --port $(PORT)
 
 test: lint typecheck unit
 

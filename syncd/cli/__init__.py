@@ -1,7 +1,8 @@
 """The ``syncd`` command: the composition root, the one place that wires concrete parts.
 
 Exit codes: 0 success; 1 a run failed (a source, the store); 2 invalid configuration, rule
-files or usage (every problem listed), or a store whose schema is not what syncd expects;
+files or usage (every problem listed), a store whose schema is not what syncd expects, or
+endpoints that cannot listen (the port is in use: the message names it and its option);
 75 a command that writes did not start because another process (the service, another
 command) holds the store's writer lock, named in the message (``--wait`` waits instead);
 130 interrupted.
@@ -19,6 +20,7 @@ from syncd import __version__
 from syncd.core.errors import (
     ConfigError,
     RuleSetError,
+    ServeError,
     StoreBusyError,
     StoreSchemaError,
     SyncdError,
@@ -57,7 +59,7 @@ def _reported(error: Exception) -> int:
         print(f"syncd: {redact(str(error))}", file=sys.stderr)
         if isinstance(error, StoreBusyError):
             return _EXIT_BUSY
-        return 2 if isinstance(error, StoreSchemaError) else 1
+        return 2 if isinstance(error, StoreSchemaError | ServeError) else 1
     _log.debug("unexpected_error", exc_info=error)
     first = (str(error).strip().splitlines() or [""])[0]
     print(

@@ -55,7 +55,11 @@ def _demo(args: argparse.Namespace) -> int:
             snapshot = service.pipeline.current()
             print(render_report(snapshot, fmt="table") if snapshot else "no snapshot")
             return 0
-        return serve(service, announce=lambda base: _banner(base, demo, args))
+        return serve(
+            service,
+            announce=lambda base: _banner(base, demo, args),
+            port_option="--port (make demo PORT=...)",
+        )
 
 
 def _banner(where: str, demo: DemoEnvironment, args: argparse.Namespace) -> None:

@@ -7,6 +7,7 @@
     ├── StoreError             the store is unreachable or at the wrong schema version
     │   ├── StoreSchemaError       its tables are not what syncd expects: exit code 2
     │   └── StoreBusyError         another process holds the writer lock: exit code 75
+    ├── ServeError             the endpoints cannot listen (port in use): exit code 2
     ├── SourceError            a source run failed
     │   ├── TransientSourceError   429, 5xx, timeouts: retried, then the run fails
     │   └── PermanentSourceError   other 4xx, protocol violations: the run fails at once
@@ -28,6 +29,7 @@ __all__ = [
     "Problem",
     "RecordError",
     "RuleSetError",
+    "ServeError",
     "SourceError",
     "StoreBusyError",
     "StoreError",
@@ -87,6 +89,11 @@ class StoreBusyError(StoreError):
     """Another process (the service, or another command) holds the writer lock, so a command
     that writes did not start. The message names the holder; retrying later can help (exit
     code 75, ``EX_TEMPFAIL``)."""
+
+
+class ServeError(SyncdError):
+    """The endpoints cannot listen where configured (the port is in use, the address is not
+    this host's); the message names the address and the option that sets it (exit code 2)."""
 
 
 class SourceError(SyncdError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from syncd.app.daemon import Daemon, SourceJob
 from syncd.app.pipeline import Pipeline
 from syncd.app.sync import RunReport, SyncEngine
 from syncd.core.domain import RunOutcome, Source
+from syncd.core.errors import ServeError
 from syncd.metrics import MappingFilesCollector, ServiceMetrics, SnapshotCollector
 from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
 from syncd.service.config import Config
@@ -219,14 +221,20 @@ def serve(
     *,
     on_ready: threading.Event | None = None,
     announce: Callable[[str], None] | None = None,
+    port_option: str | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT; the run in progress ends between pages within the grace period.
 
     Once the endpoints are bound, the ``serving`` event logs their base URL with the bound
-    port (configured port 0 picks a free one) and *announce* receives that URL.
+    port (configured port 0 picks a free one) and *announce* receives that URL. When they
+    cannot bind, ``ServeError`` names the address and *port_option*, the option that sets
+    the port (default: ``service.port`` in the configuration file).
     """
     _install_signal_handlers(service.stop)
-    service.endpoints.start()
+    try:
+        service.endpoints.start()
+    except OSError as error:
+        raise ServeError(_cannot_listen(service.config, error, port_option)) from None
     port = service.endpoints.port
     base = f"http://{service.config.service.host}:{port}"
     _log.info("serving", url=base, port=port, metrics=f"{base}/metrics")
@@ -244,6 +252,23 @@ def serve(
         _log.error("shutdown_timed_out", grace_seconds=service.config.service.grace_seconds)
         return 1
     return 0
+
+
+def _cannot_listen(config: Config, error: OSError, port_option: str | None) -> str:
+    where = f"{config.service.host}:{config.service.port}"
+    option = port_option or "service.port in " + (
+        str(config.path) if config.path is not None else "the configuration"
+    )
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"cannot serve on {where}: port {config.service.port} is in use; "
+            f"choose another with {option}"
+        )
+    reason = error.strerror or type(error).__name__
+    return (
+        f"cannot serve on {where}: {reason}; "
+        f"choose the address with service.host, the port with {option}"
+    )
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
