@@ -40,6 +40,21 @@ class AgreementBook:
             self._cache[key] = self._choose(team, work_class, category, day)
         return self._cache[key]
 
+    def changed_within(
+        self, team: str, work_class: str, category: str, first: date, last: date
+    ) -> bool:
+        """Whether the agreement in force for the subject is not the same on every day from
+        *first* to *last* (inclusive): one began or ended inside, or none applied on some day."""
+        final = self.in_force(team, work_class, category, last)
+        edges = {first} | {
+            day
+            for a in self._agreements
+            if _covers(a, work_class, category)
+            for day in (a.valid_from, a.valid_to)
+            if day is not None and first < day <= last
+        }
+        return any(self.in_force(team, work_class, category, day) != final for day in edges)
+
     def _choose(self, team: str, work_class: str, category: str, day: date) -> Agreement | None:
         matching = [
             a for a in self._agreements if _covers(a, work_class, category) and a.in_force_on(day)

@@ -103,6 +103,9 @@ class ShareRow(_Row):
     the share or the band is missing (``recovery_needed`` also when the band's minimum is 1,
     which no amount of extra work can reach while other work exists). ``judged`` is true on
     the one row per team and subject whose window and weighting its agreement is judged on.
+    ``total`` is the share's denominator, the team's classified completed work in the window
+    (``None`` in snapshots saved before it was recorded); ``agreement_changed`` is true when
+    the agreement in force for the subject was not the same on every day of the window.
     """
 
     team: str
@@ -120,9 +123,12 @@ class ShareRow(_Row):
     drift: float | None
     recovery_needed: float | None
     judged: bool = False
+    total: float | None = None
+    agreement_changed: bool = False
 
     _converters = {
         "completed": float,
+        "total": _optional_float,
         "in_progress": float,
         **dict.fromkeys(
             ("share", "forecast_share", "band_min", "band_max", "drift", "recovery_needed"),

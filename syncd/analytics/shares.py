@@ -36,6 +36,12 @@ def share_rows(
         for subject in totals.subjects:
             for window in windows:
                 agreement = book.in_force(team, *subject, window.reference_day)
+                changed = book.changed_within(
+                    team,
+                    *subject,
+                    min(window.start.date(), window.reference_day),
+                    window.reference_day,
+                )
                 rows.extend(
                     _row(
                         totals,
@@ -44,6 +50,7 @@ def share_rows(
                         window=window,
                         weighting=weighting,
                         agreement=agreement,
+                        changed=changed,
                     )
                     for weighting in weightings
                 )
@@ -58,6 +65,7 @@ def _row(
     window: Window,
     weighting: str,
     agreement: Agreement | None,
+    changed: bool,
 ) -> ShareRow:
     index = WEIGHTINGS.index(weighting)
     part, total = _completed(totals, team, window, subject, index)
@@ -72,6 +80,7 @@ def _row(
         window=window.name,
         weighting=weighting,
         completed=part,
+        total=total,
         in_progress=part_wip,
         share=share,
         forecast_share=forecast_share(part, part_wip, total, total_wip),
@@ -82,6 +91,7 @@ def _row(
         recovery_needed=recovery_needed(part, total, low) if agreement else None,
         judged=agreement is not None
         and (agreement.window, agreement.weighting) == (window.name, weighting),
+        agreement_changed=changed,
     )
 
 

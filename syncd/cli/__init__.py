@@ -5,12 +5,13 @@ files or usage (every problem listed), a store whose schema is not what syncd ex
 endpoints that cannot listen (the port is in use: the message names it and its option);
 75 a command that writes did not start because another process (the service, another
 command) holds the store's writer lock, named in the message (``--wait`` waits instead);
-130 interrupted.
+130 interrupted; 141 the reader of the output went away (``syncd report | head``), quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -33,20 +34,34 @@ __all__ = ["main"]
 Handler = Callable[[argparse.Namespace], int]
 _log = structlog.get_logger("syncd.cli")
 _EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
+_EXIT_READER_GONE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``syncd`` command line; returns the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+    # The configuration file's log_level applies once it is read (``config_from``), unless
+    # --log-level was given.
+    configure_logging(args.log_level or "info")
     handler: Handler = args.handler
     try:
         return handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as error:
         return _reported(error)
+
+
+def _reader_gone() -> int:
+    """The output's reader closed it (``| head``): stop quietly. What is left unwritten in the
+    buffer goes to /dev/null, so flushing at exit cannot fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return _EXIT_READER_GONE
 
 
 def _reported(error: Exception) -> int:
@@ -80,7 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"syncd {__version__}")
     parser.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default=None,
+        choices=["debug", "info", "warning", "error"],
+        help="overrides log_level in the configuration file (default there: info)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     service.register(commands)

@@ -7,6 +7,7 @@ module parses the options, runs the service on it and prints where everything is
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,15 +63,28 @@ def _demo(args: argparse.Namespace) -> int:
         )
 
 
+def _command_name() -> str:
+    """How to call this ``syncd``: its full path when it is not the one on PATH (a venv's)."""
+    program = Path(sys.argv[0])
+    if program.name != "syncd":
+        return f"{sys.executable} -m syncd"
+    on_path = shutil.which("syncd")
+    return "syncd" if on_path and Path(on_path).resolve() == program.resolve() else str(program)
+
+
 def _banner(where: str, demo: DemoEnvironment, args: argparse.Namespace) -> None:
     # Printed once the endpoints are bound: *where* carries the real port, even for --port 0.
     jira_url, path = demo.jira_url, demo.config_path
+    syncd = _command_name()
     print(
         f"syncd demo: {args.issues} issues, Jira {args.mode} emulator at {jira_url}\n"
         f"  metrics:  {where}/metrics   health: {where}/healthz   ready: {where}/readyz\n"
-        f"  try:      syncd status --config {path}\n"
-        f"            syncd report --config {path}\n"
-        f"            syncd explain SHOP-1 --config {path}\n"
+        f"  try:      {syncd} status --config {path}\n"
+        f"            {syncd} report --config {path}\n"
+        f"            {syncd} explain SHOP-1 --config {path}\n"
+        f"            {syncd} rules check {path.parent / 'rules.yaml'} --config {path}\n"
+        f"  files:    {path.parent}/{{rules,okrs,agreements,teams}}.yaml "
+        "(edit them: the demo reloads them on its next cycle)\n"
         "  stop with Ctrl-C",
         file=sys.stderr,
         flush=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from syncd.core.errors import ConfigError, Problem
 from syncd.service.config import Config
+from syncd.service.logs import configure_logging
 from syncd.service.wiring import checked_config
 
 __all__ = ["add_config_option", "add_wait_option", "config_from", "say_waiting"]
@@ -42,11 +43,15 @@ def say_waiting(holder: str) -> None:
 
 def config_from(args: argparse.Namespace) -> Config:
     """Load the configuration named by ``--config`` or ``SYNCD_CONFIG``; ``ConfigError`` if
-    none, or listing every problem of the file and of the mapping files it names."""
+    none, or listing every problem of the file and of the mapping files it names. Its
+    ``log_level`` applies from here on, unless ``--log-level`` was given."""
     path = args.config or (
         Path(os.environ["SYNCD_CONFIG"]) if os.environ.get("SYNCD_CONFIG") else None
     )
     if path is None:
         problem = Problem("<none>", "", "no configuration: pass --config FILE or set SYNCD_CONFIG")
         raise ConfigError("the configuration is missing", [problem])
-    return checked_config(path)
+    config = checked_config(path)
+    if getattr(args, "log_level", None) is None:
+        configure_logging(config.log_level)
+    return config

@@ -2,7 +2,10 @@
 
 ``render_report(snapshot, team=None, window=None, fmt="table")`` returns text ready to print:
 a table per team for terminals, or stable JSON (sorted keys, every number a float or null) for
-scripts. Rows are each work class as a whole, plus every category that has an agreement.
+scripts. Rows are each work class as a whole, plus every category that has an agreement; each
+carries ``total``, the classified completed work its share is a part of. Under each table, the
+agreements applied (each window is judged on the one in force on its last day) and the windows
+in which the agreement changed. A team with no work mapped to it says so instead of a table.
 """
 
 from __future__ import annotations
@@ -110,6 +113,13 @@ def _as_tables(
         f"Shares against agreed bands, computed {snapshot.computed_at:%Y-%m-%d %H:%M} UTC"
     )
     for name in teams:
+        team_rows = [r for r in rows if r.team == name]
+        if not _has_work(team_rows):
+            console.print(
+                f"team {name}: no completed or in-progress issues are mapped to it in any "
+                "window (it is known from the agreements or team files)"
+            )
+            continue
         table = Table(title=f"team {name}", title_justify="left")
         for column in ("window", "subject", "weighting", "share", "band", "drift"):
             table.add_column(
@@ -117,9 +127,11 @@ def _as_tables(
             )
         for column in ("recovery needed", "forecast", "status"):
             table.add_column(column, justify="right")
-        for row in (r for r in rows if r.team == name):
+        for row in team_rows:
             table.add_row(*_cells(row))
         console.print(table)
+        for line in _agreements_applied(team_rows):
+            console.print(line)
         covered = ", ".join(
             f"{c.window} {_percent(c.coverage)}" for c in coverage if c.team == name
         )
@@ -129,18 +141,46 @@ def _as_tables(
     return output.getvalue()
 
 
+def _has_work(rows: list[ShareRow]) -> bool:
+    return any(row.share is not None or row.in_progress for row in rows)
+
+
+def _subject(row: ShareRow) -> str:
+    return row.work_class + (f"/{row.category}" if row.category else "")
+
+
+def _agreements_applied(rows: list[ShareRow]) -> list[str]:
+    """One line per subject with an agreement: its id(s), and the windows it changed in."""
+    applied: dict[str, dict[str, None]] = {}
+    changed: dict[str, dict[str, None]] = {}
+    for row in rows:
+        if row.agreement_id is not None:
+            applied.setdefault(_subject(row), {})[row.agreement_id] = None
+        if row.agreement_changed:
+            changed.setdefault(_subject(row), {})[row.window] = None
+    lines = []
+    for subject in dict.fromkeys([*applied, *changed]):
+        ids = ", ".join(applied.get(subject, {})) or "none"
+        line = f"agreement for {subject}: {ids}"
+        if subject in changed:
+            windows = ", ".join(changed[subject])
+            line += (
+                f"; it changed inside {windows} (each window is judged on the agreement "
+                "in force on its last day)"
+            )
+        lines.append(line)
+    return lines
+
+
 def _cells(row: ShareRow) -> tuple[str, ...]:
-    subject = row.work_class + (f"/{row.category}" if row.category else "")
-    unit = _UNITS.get(row.weighting, "")
-    recovery = _ABSENT if row.recovery_needed is None else f"{row.recovery_needed:.1f} {unit}"
     return (
         row.window,
-        subject,
+        _subject(row),
         row.weighting,
         _percent(row.share),
         _band(row),
         _drift(row.drift),
-        recovery,
+        _recovery(row),
         _percent(row.forecast_share),
         row.status.replace("_", " "),
     )
@@ -152,12 +192,23 @@ def _drift(value: float | None) -> str:
     return f"{value * 100:+.1f} pp" if value else "0.0 pp"
 
 
+def _recovery(row: ShareRow) -> str:
+    """The work still needed below the band; above it, by how much the share is over."""
+    if row.status == "above" and row.drift is not None:
+        return f"none: {row.drift * 100:.1f} pp over"
+    if row.recovery_needed is None:
+        return _ABSENT
+    return f"{row.recovery_needed:.1f} {_UNITS.get(row.weighting, '')}".rstrip()
+
+
 def _band(row: ShareRow) -> str:
     if row.agreement_id is None:
         return _ABSENT
-    low = _percent(row.band_min) if row.band_min is not None else ""
-    high = _percent(row.band_max) if row.band_max is not None else ""
-    return f"{low}..{high}"
+    if row.band_max is None:
+        return f"≥ {_percent(row.band_min)}"
+    if row.band_min is None:
+        return f"≤ {_percent(row.band_max)}"
+    return f"{_percent(row.band_min)} to {_percent(row.band_max)}"
 
 
 def _percent(value: float | None) -> str:

@@ -1,9 +1,11 @@
 """The demo's environment: the whole service on its embedded default, with no set-up.
 
 ``demo_environment`` starts the Jira emulator seeded with the demo organisation
-(docs/demo-organisation.md), writes its roadmap exports and a configuration into a fresh work
-folder (a SQLite store, the bundled mapping files) and stops the emulator on exit; ``syncd
-demo`` runs the service on that configuration.
+(docs/demo-organisation.md), writes its roadmap exports, a copy of the bundled mapping files
+(``rules.yaml``, ``okrs.yaml``, ``agreements.yaml``, ``teams.yaml``) and a configuration naming
+them into a fresh work folder (with a SQLite store), and stops the emulator on exit; ``syncd
+demo`` runs the service on that configuration. The copies are there to read and edit: ``syncd
+rules check``/``rules diff`` and ``refresh`` work on them as they would on a team's own.
 """
 
 from __future__ import annotations
@@ -22,9 +24,17 @@ import mappings.examples
 from connectors.jira.emulator import JiraEmulator, generate_organisation
 from connectors.jira.emulator.roadmap_exports import RoadmapExports, write_roadmap_exports
 
-__all__ = ["DemoEnvironment", "DemoOptions", "demo_environment", "write_demo_config"]
+__all__ = [
+    "MAPPING_FILES",
+    "DemoEnvironment",
+    "DemoOptions",
+    "demo_environment",
+    "write_demo_config",
+]
 
 _BUNDLED = Path(mappings.examples.__file__).parent
+MAPPING_FILES = ("rules", "okrs", "agreements", "teams")
+"""The mapping files the demo copies into its work folder, as ``NAME.yaml``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +82,10 @@ def write_demo_config(
     host: str = "127.0.0.1",
     port: int = 9464,
 ) -> Path:
-    """Write the demo's configuration (emulator, exports, bundled mappings); return its path."""
+    """Write the demo's configuration (emulator, exports, a copy of the bundled mapping files
+    beside it); return its path."""
+    for name in MAPPING_FILES:
+        shutil.copyfile(_BUNDLED / f"{name}.yaml", workdir / f"{name}.yaml")
     config = {
         "store": {"url": f"sqlite:///{workdir / 'syncd.db'}"},
         "service": {"host": host, "port": port, "grace_seconds": 10},
@@ -97,10 +110,8 @@ def write_demo_config(
                 {"name": "aha", "format": "aha_csv", "path": str(exports.aha)},
             ],
         },
-        "mappings": {
-            name: str(_BUNDLED / f"{name}.yaml")
-            for name in ("rules", "okrs", "agreements", "teams")
-        },
+        # Relative: resolved against the configuration's folder, where the copies are.
+        "mappings": {name: f"{name}.yaml" for name in MAPPING_FILES},
     }
     path = workdir / "syncd.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
