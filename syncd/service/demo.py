@@ -23,6 +23,8 @@ import yaml
 import mappings.examples
 from connectors.jira.emulator import JiraEmulator, generate_organisation
 from connectors.jira.emulator.roadmap_exports import RoadmapExports, write_roadmap_exports
+from syncd.core.errors import StoreBusyError
+from syncd.store import WriterLock, create_store_engine
 
 __all__ = [
     "MAPPING_FILES",
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 _BUNDLED = Path(mappings.examples.__file__).parent
+_STORE = "syncd.db"
 MAPPING_FILES = ("rules", "okrs", "agreements", "teams")
 """The mapping files the demo copies into its work folder, as ``NAME.yaml``."""
 
@@ -87,7 +90,7 @@ def write_demo_config(
     for name in MAPPING_FILES:
         shutil.copyfile(_BUNDLED / f"{name}.yaml", workdir / f"{name}.yaml")
     config = {
-        "store": {"url": f"sqlite:///{workdir / 'syncd.db'}"},
+        "store": {"url": f"sqlite:///{workdir / _STORE}"},
         "service": {"host": host, "port": port, "grace_seconds": 10},
         "sources": {
             "jira": [
@@ -121,5 +124,26 @@ def write_demo_config(
 def _fresh(workdir: Path) -> None:
     # Each demo seeds a new organisation dated from now: an old store would mix two of them.
     if workdir.exists():
+        _refuse_if_running(workdir)
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
+
+
+def _refuse_if_running(workdir: Path) -> None:
+    """``StoreBusyError`` when a demo still writes the store in *workdir* (emptying the folder
+    would pull the store from under it); the message names that demo."""
+    store = workdir / _STORE
+    if not store.exists():
+        return
+    engine = create_store_engine(f"sqlite:///{store}")
+    lock = WriterLock(engine)
+    try:
+        if not lock.acquire():
+            holder = lock.holder() or "another syncd"
+            raise StoreBusyError(
+                f"the demo folder {workdir} is in use by {holder}; stop that demo, or give "
+                "this one another folder with --workdir"
+            )
+    finally:
+        lock.release()
+        engine.dispose()

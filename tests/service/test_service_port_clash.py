@@ -1,5 +1,6 @@
 """A port already in use stops ``syncd run`` and ``syncd demo`` with one line naming the port
-and the option that sets it (exit 2, no traceback); ``make demo`` takes the port."""
+and the option that sets it (exit 2, no traceback); ``make demo`` takes the port; a second
+demo in the folder of a running one leaves that one's store alone."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_support import run_syncd, write_config
+from service_support import SyncdProcess, http_get, run_syncd, write_config
 
 from connectors.jira.emulator import JiraEmulator
 
@@ -82,3 +83,22 @@ def test_make_demo_takes_the_port_from_a_variable_or_the_environment(
         check=True,
     )
     assert f"syncd demo --port {port}" in result.stdout
+
+
+def test_a_second_demo_in_a_running_demos_folder_is_refused_and_leaves_its_store(
+    tmp_path: Path,
+) -> None:
+    workdir = tmp_path / "demo"
+    args = ["demo", "--issues", "50", "--port", "0", "--workdir", str(workdir)]
+    with SyncdProcess(args, tmp_path) as first:
+        base = first.wait_ready(timeout=60)
+        store = (workdir / "syncd.db").stat()
+
+        second = run_syncd(*args, cwd=tmp_path)
+
+        assert second.returncode == 75
+        assert _only_line(second.stderr).startswith(
+            f"syncd: the demo folder {workdir} is in use by syncd demo (pid {first.pid} on "
+        )
+        assert (workdir / "syncd.db").stat().st_ino == store.st_ino
+        assert http_get(f"{base}/readyz")[0] == 200
