@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from syncd.core.domain import ORGANISATION, names_the_organisation
 from syncd.core.errors import Problem, RuleSetError
@@ -22,6 +22,7 @@ from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "Number",
     "StrictModel",
     "TeamName",
     "content_version",
@@ -51,10 +52,24 @@ TeamName = Annotated[str, AfterValidator(_a_team)]
 """A team name in a mapping file: anything but the organisation's name."""
 
 
-class StrictModel(BaseModel):
-    """Base of every file schema: unknown keys are errors, parsed values are immutable."""
+def _not_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not the boolean {str(value).lower()}")
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+Number = Annotated[float, BeforeValidator(_not_boolean)]
+"""A number in a mapping file: ``true`` is refused (YAML would let it pass as 1, an agreed
+share of 100%); ``.inf`` and ``.nan`` are refused by every file schema."""
+
+
+class StrictModel(BaseModel):
+    """Base of every file schema: unknown keys are errors, parsed values are immutable, and
+    numbers are finite."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 def read_text(path: Path) -> str:

@@ -18,14 +18,21 @@ from typing import Literal, cast
 
 from pydantic import Field, field_validator, model_validator
 
-from mappings._files import StrictModel, TeamName, content_version, parse_model, read_text
+from mappings._files import (
+    Number,
+    StrictModel,
+    TeamName,
+    content_version,
+    parse_model,
+    read_text,
+)
 from syncd.core.domain import AGREEMENT_WEIGHTING, AGREEMENT_WINDOW, Agreement, Subject
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
 
 __all__ = ["AgreementSet", "Judging", "load_agreements", "parse_agreements"]
 
-_Share = float
+_Share = Number
 _Weighting = Literal["capacity", "issues", "story_points", "time_spent"]
 
 

@@ -15,7 +15,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from mappings._files import StrictModel, TeamName, content_version, parse_model, read_text
+from mappings._files import (
+    Number,
+    StrictModel,
+    TeamName,
+    content_version,
+    parse_model,
+    read_text,
+)
 from syncd.core.domain import KeyResult, Measure, Objective
 from syncd.core.errors import Problem, RuleSetError
 from syncd.core.yamlfile import LineIndex
@@ -58,7 +65,7 @@ class _KeyResult(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     title: str
     measure: Measure
-    target: float = Field(gt=0)
+    target: Number = Field(gt=0)
     field: str | None = None
     teams: tuple[TeamName, ...] | None = None
 

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from mappings._files import StrictModel
+from mappings._files import Number, StrictModel
 from mappings.rules.patterns import compile_patterns
 from syncd.core.domain import StatusCategory
 
@@ -112,8 +112,8 @@ class CustomMatch(StrictModel):
 
     equals: StrList = ()
     present: bool | None = None
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> CustomMatch:

@@ -184,3 +184,41 @@ def test_a_valid_configuration_still_passes(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+def test_booleans_and_infinities_in_the_mapping_files_are_refused_at_their_lines(
+    tmp_path: Path,
+) -> None:
+    """``min: true`` would otherwise be an agreed share of 100%, ``target: .inf`` a key result
+    no work can progress."""
+    (tmp_path / "agreements.yaml").write_text(
+        """agreements:
+  - id: tech
+    subject: {work_class: technology}
+    min: true
+    max: .inf
+    valid_from: 2025-01-01
+    owner: cto
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "okrs.yaml").write_text(
+        (BUNDLED / "okrs.yaml")
+        .read_text(encoding="utf-8")
+        .replace("target: 40}", "target: .inf}", 1),
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "mappings: {agreements: agreements.yaml, okrs: okrs.yaml}\n", encoding="utf-8"
+    )
+
+    result = run_syncd("check-config", "--config", str(config), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert re.search(r"okrs\.yaml:\d+: .*target: Input should be a finite number", result.stderr)
+    assert "agreements.yaml:4: agreements[0].min: must be a number, not the boolean true" in (
+        result.stderr
+    )
+    assert "agreements.yaml:5: agreements[0].max: Input should be a finite number" in result.stderr
+    assert "Traceback" not in result.stderr
