@@ -5,10 +5,17 @@ Each stored issue is rebuilt as it was at the end of the day from its kept histo
 under the current rules and the snapshot is computed at the next midnight (UTC), with the
 windows and the agreements in force then. Fields the history does not keep are taken as they
 are now; issues deleted since are left out (the store keeps no deletion history).
+
+``snapshot_as_of`` reads the store for one day; ``snapshot_at`` is the same computation over
+issues already rebuilt for a moment, so that ``syncd backfill`` (``syncd.app.backfill``),
+which advances day by day over histories read once, computes each day exactly as a report
+does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from mappings import decide_all
@@ -16,10 +23,24 @@ from syncd.analytics import AnalyticsConfig, Snapshot
 from syncd.analytics.history import issue_as_of
 from syncd.app.figures import figures
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import FieldChange, Issue
+from syncd.core.domain import FieldChange, Issue, KeyResult, RoadmapItem
 from syncd.store import Store
 
-__all__ = ["end_of", "snapshot_as_of"]
+__all__ = ["StoredContext", "end_of", "snapshot_as_of", "snapshot_at"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContext:
+    """What the as-of figures read from the store besides the issues: the roadmap items
+    (for inheritance) and the key results, as they are now."""
+
+    roadmap_items: tuple[RoadmapItem, ...]
+    key_results: tuple[KeyResult, ...]
+
+    @classmethod
+    def read(cls, store: Store) -> StoredContext:
+        """The context as *store* holds it now."""
+        return cls(tuple(store.iter_roadmap_items()), tuple(store.key_results()))
 
 
 def end_of(day: date) -> datetime:
@@ -39,8 +60,21 @@ def snapshot_as_of(
         if then is not None:
             issues.append(then)
             histories.append(changes)
+    return snapshot_at(issues, histories, StoredContext.read(store), files, analytics, moment)
+
+
+def snapshot_at(  # noqa: PLR0917 - the whole of one as-of computation's inputs
+    issues: Sequence[Issue],
+    histories: Sequence[Sequence[FieldChange]],
+    context: StoredContext,
+    files: MappingFiles,
+    analytics: AnalyticsConfig,
+    moment: datetime,
+) -> Snapshot:
+    """The snapshot of *issues* (already as they stood at *moment*, each with its whole kept
+    history in *histories*, same order), decided under the current rules, at *moment*."""
     decisions = decide_all(
-        issues, list(store.iter_roadmap_items()), files.rule_set, files.teams, files.key_result_ids
+        issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
     )
     return figures(
         issues,
@@ -50,5 +84,5 @@ def snapshot_as_of(
         analytics=analytics,
         now=moment,
         histories=histories,
-        key_results=store.key_results(),
+        key_results=context.key_results,
     )

@@ -86,7 +86,7 @@ def _reported(error: Exception) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from syncd.cli import demo, mapping, service
+    from syncd.cli import backfill, demo, mapping, service
 
     parser = argparse.ArgumentParser(
         prog="syncd",
@@ -104,4 +104,5 @@ def _parser() -> argparse.ArgumentParser:
     service.register(commands)
     mapping.register(commands)
     demo.register(commands)
+    backfill.register(commands)
     return parser

@@ -23,7 +23,7 @@ from syncd.metrics.snapshot_families import (
     org_or_team,
 )
 
-__all__ = ["INTEGRITY_KINDS", "SnapshotCollector"]
+__all__ = ["INTEGRITY_KINDS", "SnapshotCollector", "snapshot_families"]
 
 _RATIOS = {
     "share": "work_share_ratio",
@@ -83,7 +83,7 @@ class SnapshotCollector:
             return []
         with self._lock:
             if self._built is None or self._built[0] is not snapshot:
-                self._built = (snapshot, _families(snapshot))
+                self._built = (snapshot, snapshot_families(snapshot))
             return self._built[1]
 
     def exposition(self, openmetrics: bool = False) -> bytes:
@@ -127,7 +127,9 @@ class _Fixed:
         return self._families
 
 
-def _families(snapshot: Snapshot) -> list[Metric]:
+def snapshot_families(snapshot: Snapshot) -> list[Metric]:
+    """The families of *snapshot*, in catalogue order: the one mapping of a snapshot onto
+    series, shared by ``/metrics`` and ``syncd backfill``."""
     families = FamilySet()
     _shares(families, snapshot.shares)
     _targets(families, snapshot.shares)
