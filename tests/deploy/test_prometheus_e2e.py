@@ -9,17 +9,12 @@ matches nothing, which is the fault this test exists to find.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,56 +24,16 @@ from deploy_support import (
     PanelQuery,
     as_bool_comparisons,
     dashboard_queries,
-    dashboards,
     require_binary,
     rule_entries,
 )
+from prometheus_support import free_port, get, stop, syncd_command, variable_values_at, wait_for
 
 pytestmark = pytest.mark.slow
 
 # Grafana's interval variables, sized for a 1 s scrape and a few seconds of history.
 BUILTINS = {"$__rate_interval": "5s", "$__interval": "1s", "$__range": "30s"}
 _STARTUP_SECONDS = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _get(url: str, timeout: float = 5.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-        return json.loads(response.read()) if "json" in response.headers["Content-Type"] else {}
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + _STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited with {process.returncode} before {url} answered")
-        try:
-            _get(url, timeout=2)
-        except OSError:
-            time.sleep(0.5)
-        else:
-            return
-    pytest.fail(f"{what} did not answer {url} within {_STARTUP_SECONDS:.0f} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _syncd() -> str:
-    script = Path(sys.executable).with_name("syncd")
-    return str(script) if script.exists() else "syncd"
 
 
 @pytest.fixture(scope="module")
@@ -92,16 +47,16 @@ def scrape_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield given
         return
     probe = subprocess.run(  # noqa: S603 - fixed arguments
-        [_syncd(), "demo", "--help"], capture_output=True, timeout=60, check=False
+        [syncd_command(), "demo", "--help"], capture_output=True, timeout=60, check=False
     )
     if probe.returncode != 0:
         pytest.skip("`syncd demo` is not available yet (`syncd demo --help` fails)")
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path_factory.mktemp("syncd-demo")
     with (workdir / "demo.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
             [
-                _syncd(),
+                syncd_command(),
                 "demo",
                 "--host",
                 "127.0.0.1",
@@ -115,10 +70,10 @@ def scrape_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=log,
         )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/readyz", process, "syncd demo")
+        wait_for(f"http://127.0.0.1:{port}/readyz", process, "syncd demo")
         yield f"127.0.0.1:{port}"
     finally:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +88,7 @@ def prometheus(scrape_target: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "scrape_configs": [{"job_name": "syncd", "static_configs": [{"targets": [scrape_target]}]}],
     }
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    port = _free_port()
+    port = free_port()
     with (workdir / "prometheus.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
             [
@@ -148,11 +103,11 @@ def prometheus(scrape_target: str, tmp_path_factory: pytest.TempPathFactory) -> 
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/-/ready", process, "prometheus")
+        wait_for(f"{base}/-/ready", process, "prometheus")
         _wait_until_scraped(base)
         yield base
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _wait_until_scraped(base: str) -> None:
@@ -172,14 +127,14 @@ def _wait_until_scraped(base: str) -> None:
 
 
 def _query(base: str, expr: str) -> list[dict[str, Any]]:
-    response = _get(f"{base}/api/v1/query?{urllib.parse.urlencode({'query': expr})}")
+    response = get(f"{base}/api/v1/query?{urllib.parse.urlencode({'query': expr})}")
     assert response["status"] == "success", (expr, response)
     result: list[dict[str, Any]] = response["data"]["result"]
     return result
 
 
 def _rules(base: str) -> list[dict[str, Any]]:
-    groups = _get(f"{base}/api/v1/rules")["data"]["groups"]
+    groups = get(f"{base}/api/v1/rules")["data"]["groups"]
     return [rule for group in groups for rule in group["rules"]]
 
 
@@ -207,38 +162,10 @@ def test_rule_expression_returns_data(prometheus: str, rule: dict[str, Any]) -> 
     assert _eventually_data(prometheus, expr), f"no data for {expr}"
 
 
-def _variable_values(base: str) -> dict[str, dict[str, str]]:
-    """Each dashboard's variables resolved as Grafana would: All (its regex) for multi-value
-    variables, otherwise the variable's preselected value (which must be among those
-    Prometheus reports) or the first value Prometheus reports that the variable's regex keeps."""
-    resolved: dict[str, dict[str, str]] = {}
-    for name, document in dashboards().items():
-        values = {"${datasource}": "prometheus"}
-        for variable in document["templating"]["list"]:
-            if variable["type"] != "query":
-                continue
-            metric = variable["query"]["query"].split("(")[1].split(",")[0]
-            found = _get(
-                f"{base}/api/v1/label/{variable['name']}/values?"
-                + urllib.parse.urlencode({"match[]": metric})
-            )["data"]
-            if variable.get("regex"):
-                keep = re.compile(variable["regex"].strip("/"))
-                found = [value for value in found if keep.search(value)]
-            assert found, f"{name}: variable {variable['name']} has no values"
-            preselected = variable["current"].get("value")
-            if preselected:
-                assert preselected in found, f"{name}: {variable['name']}={preselected} no data"
-            single = preselected or found[0]
-            values[f"${variable['name']}"] = variable["allValue"] if variable["multi"] else single
-        resolved[name] = values
-    return resolved
-
-
 @pytest.fixture(scope="module")
 def variable_values(prometheus: str) -> dict[str, dict[str, str]]:
     """Every dashboard's variables, resolved against the running Prometheus."""
-    return _variable_values(prometheus)
+    return variable_values_at(prometheus)
 
 
 @pytest.mark.parametrize("query", dashboard_queries(), ids=lambda q: q.id)
