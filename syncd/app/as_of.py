@@ -14,19 +14,19 @@ does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from mappings import decide_all
 from syncd.analytics import AnalyticsConfig, Snapshot
 from syncd.analytics.history import issue_as_of
-from syncd.app.figures import figures
+from syncd.app.figures import Decisions, figures
 from syncd.app.mapping_files import MappingFiles
 from syncd.core.domain import FieldChange, Issue, KeyResult, RoadmapItem
 from syncd.store import Store
 
-__all__ = ["StoredContext", "end_of", "snapshot_as_of", "snapshot_at"]
+__all__ = ["Decide", "StoredContext", "decide_now", "end_of", "snapshot_as_of", "snapshot_at"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,17 @@ class StoredContext:
     def read(cls, store: Store) -> StoredContext:
         """The context as *store* holds it now."""
         return cls(tuple(store.iter_roadmap_items()), tuple(store.key_results()))
+
+
+Decide = Callable[[Sequence[Issue], StoredContext, MappingFiles], Decisions]
+"""Decides issues under the current mapping files, with the stored context."""
+
+
+def decide_now(issues: Sequence[Issue], context: StoredContext, files: MappingFiles) -> Decisions:
+    """Every issue decided afresh under the current rules (``mappings.decide_all``)."""
+    return decide_all(
+        issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
+    )
 
 
 def end_of(day: date) -> datetime:
@@ -70,12 +81,12 @@ def snapshot_at(  # noqa: PLR0917 - the whole of one as-of computation's inputs
     files: MappingFiles,
     analytics: AnalyticsConfig,
     moment: datetime,
+    decide: Decide = decide_now,
 ) -> Snapshot:
     """The snapshot of *issues* (already as they stood at *moment*, each with its whole kept
-    history in *histories*, same order), decided under the current rules, at *moment*."""
-    decisions = decide_all(
-        issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
-    )
+    history in *histories*, same order), decided by *decide* under the current rules, at
+    *moment*."""
+    decisions = decide(issues, context, files)
     return figures(
         issues,
         decisions,

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from mappings import Decider
+from mappings.classify import Verdict
 from syncd.analytics import AnalyticsConfig, Snapshot
 from syncd.analytics.history import issue_as_of
 from syncd.app.as_of import StoredContext, end_of, snapshot_at
+from syncd.app.figures import Decisions
 from syncd.app.mapping_files import MappingFiles
 from syncd.core.domain import FieldChange, Issue
 from syncd.core.errors import ConfigError, Problem
@@ -34,6 +37,7 @@ __all__ = [
     "LIVE_MARGIN",
     "BackfillRange",
     "HistoryReplay",
+    "VerdictMemory",
     "backfill_snapshots",
     "default_last_day",
     "plan_backfill",
@@ -182,10 +186,55 @@ def backfill_snapshots(
     --as-of`` computes it; the store is read once, before the first step."""
     replay = HistoryReplay(store.iter_issue_histories())
     context = StoredContext.read(store)
+    verdicts = VerdictMemory()
     for moment in span.moments():
         replay.advance(moment)
         issues, histories = replay.present()
-        yield snapshot_at(issues, histories, context, files, analytics, moment)
+        yield snapshot_at(issues, histories, context, files, analytics, moment, verdicts.decide)
+
+
+class VerdictMemory:
+    """Own verdicts remembered from step to step, for the issues the replay left unchanged.
+
+    An issue's own verdict depends only on the issue and the (unchanging) rules, roadmap and
+    teams; the replay hands back the very same ``Issue`` object while nothing of it changed,
+    so a verdict is reused only for that object (identity, not equality, so a rebuilt issue
+    is always classified afresh). Inheritance is resolved afresh at every step.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int], tuple[Issue, Verdict]] = {}
+
+    def decide(
+        self, issues: Sequence[Issue], context: StoredContext, files: MappingFiles
+    ) -> Decisions:
+        """Every issue decided under the current rules, as ``mappings.decide_all`` would."""
+        decider = _RememberingDecider(issues, context, files, self._known)
+        return decider.decide_all()
+
+
+class _RememberingDecider(Decider):
+    def __init__(
+        self,
+        issues: Sequence[Issue],
+        context: StoredContext,
+        files: MappingFiles,
+        known: dict[tuple[str, int], tuple[Issue, Verdict]],
+    ) -> None:
+        super().__init__(
+            issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
+        )
+        self._known = known
+
+    def verdict(self, issue: Issue, team: str | None = None) -> Verdict:
+        identity = (issue.source, issue.issue_id)
+        found = self._known.get(identity)
+        if team is None and found is not None and found[0] is issue:
+            return found[1]
+        verdict = super().verdict(issue, team)
+        if team is None:
+            self._known[identity] = (issue, verdict)
+        return verdict
 
 
 def _packed(moment: datetime, index: int) -> int:

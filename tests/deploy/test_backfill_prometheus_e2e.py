@@ -153,7 +153,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]
             "rules",
             f"--start={int(end_of(first).timestamp())}",
             f"--end={int(end_of(last).timestamp()) + 1}",
-            "--eval-interval=1d",
+            "--eval-interval=24h",
             f"--url={base}",
             f"--output-dir={recorded}",
             str(RULES),
