@@ -244,8 +244,8 @@ def _shares_in_prometheus(backfilled: Backfilled, day: date) -> dict[tuple[str, 
         query = {"query": name, "time": end_of(day).timestamp()}
         response = get(f"{backfilled.base}/api/v1/query?{urllib.parse.urlencode(query)}", 30)
         for series in response["data"]["result"]:
-            labels = series["metric"]
-            key = (labels.get("team", "all"), labels["work_class"], labels["category"])
+            labels = series["metric"]  # Prometheus drops labels whose value is empty
+            key = (labels.get("team", "all"), labels["work_class"], labels.get("category", ""))
             found[(*key, labels["window"], labels["weighting"])] = float(series["value"][1])
     return found
 
