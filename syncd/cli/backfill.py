@@ -48,8 +48,8 @@ def register(commands: Any) -> None:
         type=_day,
         default=None,
         metavar="DATE",
-        help=f"last day (UTC); default: the latest day that ended {_hours(LIVE_MARGIN)} hours "
-        "ago, since Prometheus is still writing that period",
+        help=f"last day (UTC); default: the latest day that ended at least {_hours(LIVE_MARGIN)} "
+        "hours ago (Prometheus is still writing the period after it)",
     )
     backfill.add_argument(
         "--step",
@@ -66,7 +66,13 @@ def register(commands: Any) -> None:
         help="a label to add to every series, such as the job label Prometheus gives the live "
         "scrape (repeatable)",
     )
-    backfill.add_argument("--output", type=Path, required=True, metavar="FILE")
+    backfill.add_argument(
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the OpenMetrics document to write",
+    )
     add_config_option(backfill)
     backfill.set_defaults(handler=_backfill)
 
