@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from mappings import decide_all
 from syncd.analytics import AnalyticsConfig, Snapshot
 from syncd.analytics.history import issue_as_of
+from syncd.app.days import end_of
 from syncd.app.figures import Decisions, figures
 from syncd.app.mapping_files import MappingFiles
 from syncd.core.domain import FieldChange, Issue, KeyResult, RoadmapItem
@@ -52,11 +53,6 @@ def decide_now(issues: Sequence[Issue], context: StoredContext, files: MappingFi
     return decide_all(
         issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
     )
-
-
-def end_of(day: date) -> datetime:
-    """The instant a UTC day ends: the next day's midnight."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
 def snapshot_as_of(

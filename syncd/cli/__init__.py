@@ -15,8 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-import structlog
-
 from syncd import __version__
 from syncd.core.errors import (
     ConfigError,
@@ -27,12 +25,10 @@ from syncd.core.errors import (
     SyncdError,
 )
 from syncd.core.redaction import redact
-from syncd.service.logs import configure_logging
 
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], int]
-_log = structlog.get_logger("syncd.cli")
 _EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: try again later
 _EXIT_READER_GONE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
@@ -41,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``syncd`` command line; returns the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    # Imported once a command runs: `syncd --help` loads the parser and no more.
+    from syncd.service.logs import configure_logging
+
     # The configuration file's log_level applies once it is read (``config_from``), unless
     # --log-level was given.
     configure_logging(args.log_level or "info")
@@ -75,7 +74,9 @@ def _reported(error: Exception) -> int:
         if isinstance(error, StoreBusyError):
             return _EXIT_BUSY
         return 2 if isinstance(error, StoreSchemaError | ServeError) else 1
-    _log.debug("unexpected_error", exc_info=error)
+    import structlog
+
+    structlog.get_logger("syncd.cli").debug("unexpected_error", exc_info=error)
     first = (str(error).strip().splitlines() or [""])[0]
     print(
         f"syncd: unexpected {type(error).__name__}: {redact(first)} "

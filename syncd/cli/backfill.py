@@ -16,20 +16,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syncd.app.backfill import LIVE_MARGIN, backfill_snapshots, plan_backfill
+from syncd.app.backfill_range import LIVE_MARGIN, plan_backfill
 from syncd.cli.options import add_config_option, config_from
-from syncd.cli.progress import step_progress
 from syncd.core.errors import ConfigError, Problem
-from syncd.metrics.backfill import write_openmetrics
-from syncd.metrics.snapshot_families import CATALOGUE
-from syncd.service.wiring import mapping_files, open_store
 
 __all__ = ["register"]
 
 _STEP = re.compile(r"^(\d+)([dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 _LABEL = re.compile(r"^([a-zA-Z_]\w*)=(.*)$")
-_SERIES_LABELS = frozenset(label for family in CATALOGUE for label in family.labels)
 
 
 def register(commands: Any) -> None:
@@ -78,6 +73,11 @@ def register(commands: Any) -> None:
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    from syncd.app.backfill import backfill_snapshots
+    from syncd.cli.progress import step_progress
+    from syncd.metrics.backfill import write_openmetrics
+    from syncd.service.wiring import mapping_files, open_store
+
     labels = _labels(args.label)
     config = config_from(args)
     files = mapping_files(config)
@@ -104,13 +104,16 @@ def _backfill(args: argparse.Namespace) -> int:
 
 
 def _labels(given: list[str]) -> dict[str, str]:
+    from syncd.metrics.snapshot_families import CATALOGUE
+
+    series_labels = {label for family in CATALOGUE for label in family.labels}
     labels: dict[str, str] = {}
     problems: list[Problem] = []
     for text in given:
         match = _LABEL.match(text)
         if match is None:
             problems.append(Problem("backfill", "--label", f"{text!r} is not NAME=VALUE"))
-        elif match.group(1).startswith("__") or match.group(1) in _SERIES_LABELS:
+        elif match.group(1).startswith("__") or match.group(1) in series_labels:
             problems.append(
                 Problem("backfill", "--label", f"{match.group(1)!r} is reserved or a series label")
             )

@@ -7,15 +7,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mappings import check_rule_file, explain, load_rule_set
-from syncd.analytics import Snapshot
-from syncd.app.as_of import snapshot_as_of
-from syncd.app.rules_preview import ShareChange, preview_rules
 from syncd.cli.options import add_config_option, add_wait_option, config_from, say_waiting
-from syncd.cli.report import render_report
-from syncd.service.wiring import mapping_files, open_store, pipeline_for, writing
+
+if TYPE_CHECKING:
+    from syncd.app.rules_preview import ShareChange
 
 __all__ = ["register"]
 
@@ -71,6 +68,9 @@ def register(commands: Any) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from mappings import explain
+    from syncd.service.wiring import mapping_files, open_store
+
     config = config_from(args)
     files = mapping_files(config)
     store = open_store(config, upgrade=False)
@@ -92,6 +92,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _rules_check(args: argparse.Namespace) -> int:
+    from mappings import check_rule_file, load_rule_set
+    from syncd.service.wiring import mapping_files
+
     known = None
     if args.config is not None:
         known = mapping_files(config_from(args)).key_result_ids
@@ -106,6 +109,10 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 
 def _rules_diff(args: argparse.Namespace) -> int:
+    from mappings import load_rule_set
+    from syncd.app.rules_preview import preview_rules
+    from syncd.service.wiring import mapping_files, open_store
+
     config = config_from(args)
     files = mapping_files(config)
     new = load_rule_set(args.file, files.key_result_ids)
@@ -134,6 +141,8 @@ def _share(value: float | None) -> str:
 
 
 def _refresh(args: argparse.Namespace) -> int:
+    from syncd.service.wiring import open_store, pipeline_for, writing
+
     config = config_from(args)
     store = open_store(config)
     pipeline = pipeline_for(config, store)
@@ -145,6 +154,11 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from syncd.analytics import Snapshot
+    from syncd.app.as_of import snapshot_as_of
+    from syncd.cli.report import render_report
+    from syncd.service.wiring import mapping_files, open_store
+
     config = config_from(args)
     store = open_store(config, upgrade=False)
     context: dict[str, str] = {}

@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncd.core.errors import ConfigError, Problem
-from syncd.service.config import Config
-from syncd.service.logs import configure_logging
-from syncd.service.wiring import checked_config
+
+if TYPE_CHECKING:
+    from syncd.service.config import Config
 
 __all__ = ["add_config_option", "add_wait_option", "config_from", "say_waiting"]
 
@@ -45,6 +46,9 @@ def config_from(args: argparse.Namespace) -> Config:
     """Load the configuration named by ``--config`` or ``SYNCD_CONFIG``; ``ConfigError`` if
     none, or listing every problem of the file and of the mapping files it names. Its
     ``log_level`` applies from here on, unless ``--log-level`` was given."""
+    from syncd.service.logs import configure_logging
+    from syncd.service.wiring import checked_config
+
     path = args.config or (
         Path(os.environ["SYNCD_CONFIG"]) if os.environ.get("SYNCD_CONFIG") else None
     )

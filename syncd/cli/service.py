@@ -6,24 +6,17 @@ import argparse
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from syncd.app.pipeline import Pipeline
-from syncd.app.sync import RunReport, SyncEngine
 from syncd.cli.options import add_config_option, add_wait_option, config_from, say_waiting
-from syncd.cli.progress import page_progress
-from syncd.cli.status import add_status_options, show_status
-from syncd.core.domain import RunOutcome, Source
+from syncd.core.domain import RunOutcome
 from syncd.core.redaction import redact
-from syncd.service.wiring import (
-    jira_sources,
-    mapping_files,
-    migrate_store,
-    open_store,
-    pipeline_for,
-    writing,
-)
-from syncd.store import Store, create_store_engine, display_url
+
+if TYPE_CHECKING:
+    from syncd.app.pipeline import Pipeline
+    from syncd.app.sync import RunReport
+    from syncd.core.domain import Source
+    from syncd.store import Store
 
 __all__ = ["register"]
 
@@ -67,11 +60,20 @@ def register(commands: Any) -> None:
 
     status = commands.add_parser("status", help="what the store holds, per source")
     add_config_option(status)
-    add_status_options(status)
-    status.set_defaults(handler=show_status)
+    status.add_argument("--format", choices=["table", "json"], default="table")
+    status.add_argument(
+        "--rejected",
+        type=int,
+        default=20,
+        metavar="N",
+        help="list the N most recently quarantined records with their reason (default 20)",
+    )
+    status.set_defaults(handler=_status)
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    from syncd.service.wiring import mapping_files
+
     config = config_from(args)
     # The mapping files are part of what a service starts on: a team named like the
     # organisation, or an agreement judged on a window not computed, must stop a deploy here.
@@ -84,6 +86,9 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from syncd.service.wiring import migrate_store
+    from syncd.store import create_store_engine, display_url
+
     config = config_from(args)
     engine = create_store_engine(config.store_url())
     migrate_store(engine)
@@ -92,6 +97,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from syncd.service.wiring import jira_sources, open_store, pipeline_for, writing
+
     config = config_from(args)
     store = open_store(config)
     stop = threading.Event()
@@ -111,6 +118,9 @@ def _sync_sources(
     stop: threading.Event,
 ) -> bool:
     """Sync (and sweep, with ``--census``) each source, then refresh; whether a run failed."""
+    from syncd.app.sync import SyncEngine
+    from syncd.cli.progress import page_progress
+
     failed = False
     with page_progress() as on_page:
         engine = SyncEngine(store, stop=stop, on_page=on_page)
@@ -132,6 +142,12 @@ def _say_failed(report: RunReport) -> None:
         f"syncd: {report.kind} run #{report.run_id} failed: {redact(report.error or 'no reason')}",
         file=sys.stderr,
     )
+
+
+def _status(args: argparse.Namespace) -> int:
+    from syncd.cli.status import show_status
+
+    return show_status(args)
 
 
 def _run(args: argparse.Namespace) -> int:

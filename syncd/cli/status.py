@@ -17,19 +17,7 @@ from syncd.service.config import Config
 from syncd.service.wiring import mapping_files, open_store
 from syncd.store import QuarantinedRecord, RoadmapStatus, SourceStatus, Store
 
-__all__ = ["add_status_options", "show_status"]
-
-
-def add_status_options(parser: argparse.ArgumentParser) -> None:
-    """The options of ``syncd status``."""
-    parser.add_argument("--format", choices=["table", "json"], default="table")
-    parser.add_argument(
-        "--rejected",
-        type=int,
-        default=20,
-        metavar="N",
-        help="list the N most recently quarantined records with their reason (default 20)",
-    )
+__all__ = ["show_status"]
 
 
 def show_status(args: argparse.Namespace) -> int:
