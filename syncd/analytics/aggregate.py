@@ -10,11 +10,20 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from syncd.analytics.capacity import CapacityTotals
-from syncd.analytics.items import WEIGHTINGS, Weights, WorkItem
+from syncd.analytics.items import WEIGHTINGS, IssueState, Weights, WorkItem
 from syncd.analytics.rows import ALL_TEAMS, Window
 from syncd.core.domain import StatusCategory, WorkClass
 
-__all__ = ["CLASSES", "UNCLASSIFIED", "SubjectKey", "Totals", "aggregate", "with_capacity"]
+__all__ = [
+    "CLASSES",
+    "UNCLASSIFIED",
+    "SubjectKey",
+    "Totals",
+    "aggregate",
+    "completed_in",
+    "subject_of",
+    "with_capacity",
+]
 
 SubjectKey = tuple[str, str]
 """A share subject: (work class, category); category ``""`` is the work class as a whole."""
@@ -69,18 +78,13 @@ def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
         if item.deleted:
             continue
         state = item.state
-        work_class = item.work_class.value
-        category = ""
-        if item.work_class is not WorkClass.UNCLASSIFIED:
-            category = item.category or ""
+        work_class, category = subject_of(item)
         subjects.add((work_class, category))
         teams.add(item.team)
-        membership = outside
-        if state.status_category is StatusCategory.DONE and state.resolved is not None:
-            resolved = state.resolved
-            membership = tuple(w.start <= resolved < w.end for w in windows)
-            if item.key_result:
-                linked[item.key_result].append(item)
+        done = completed_in(state, windows)
+        membership = outside if done is None else done
+        if done is not None and item.key_result:
+            linked[item.key_result].append(item)
         wip = state.status_category is StatusCategory.IN_PROGRESS
         if wip or any(membership):
             _add(groups, (item.team, work_class, category, membership, wip), state.weights)
@@ -92,6 +96,22 @@ def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
         teams=tuple(sorted(teams)),
         linked={key: tuple(found) for key, found in linked.items()},
     )
+
+
+def subject_of(item: WorkItem) -> SubjectKey:
+    """The (work class, category) *item* counts under; an unclassified item has no category."""
+    if item.work_class is WorkClass.UNCLASSIFIED:
+        return UNCLASSIFIED
+    return (item.work_class.value, item.category or "")
+
+
+def completed_in(state: IssueState, windows: tuple[Window, ...]) -> tuple[bool, ...] | None:
+    """Whether each of *windows* counts *state*'s work as completed, or ``None`` when the
+    issue is not done: done now, with ``resolved`` in the window's ``[start, end)``."""
+    if state.status_category is not StatusCategory.DONE or state.resolved is None:
+        return None
+    resolved = state.resolved
+    return tuple(w.start <= resolved < w.end for w in windows)
 
 
 def with_capacity(totals: Totals, capacity: CapacityTotals) -> Totals:

@@ -43,6 +43,7 @@ __all__ = [
     "WorkCalendar",
     "WorkLog",
     "allocate",
+    "issue_days",
 ]
 
 IssueRef = tuple[str, int]
@@ -144,10 +145,14 @@ class WorkLog:
     ) -> CapacityTotals:
         """Allocate the recorded work; *subject_at* names the decision of the issue at each
         stream position."""
+        people = self.people(config)
+        return CapacityTotals.of(people, lambda ref: subject_at(self._positions[ref]), windows)
+
+    def people(self, config: CapacityConfig) -> Iterator[PersonDays]:
+        """Each person's allocated and idle days over the recorded work (see ``allocate``)."""
         first = self._since.date() - timedelta(days=1)
         last = self._until.date() + timedelta(days=1)
-        people = allocate(self._spans, config, first, last)
-        return CapacityTotals.of(people, lambda ref: subject_at(self._positions[ref]), windows)
+        return allocate(self._spans, config, first, last)
 
 
 def allocate(
@@ -320,6 +325,21 @@ class _WindowsAt:
         if found is None:
             found = self._known[key] = _windows_of(calendar.day_start(day), self._windows)
         return found
+
+
+def issue_days(
+    people: Iterable[PersonDays], windows: tuple[Window, ...]
+) -> dict[tuple[IssueRef, str, str], float]:
+    """Person-days per (issue, team, window name): what ``CapacityTotals.allocated`` sums,
+    issue by issue, for a drill-down from a capacity figure to the issues behind it."""
+    days: dict[tuple[IssueRef, str, str], float] = {}
+    for person in people:
+        for day, allocations in person.days.items():
+            inside = _windows_of(person.calendar.day_start(day), windows)
+            for allocation in allocations:
+                for name in inside:
+                    _add(days, (allocation.issue, allocation.team, name), float(allocation.share))
+    return days
 
 
 def _windows_of(moment: datetime, windows: tuple[Window, ...]) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from syncd.analytics import (
 )
 from syncd.analytics.capacity import WorkLog
 from syncd.analytics.history import WORK_FIELDS
-from syncd.analytics.integrity import IntegrityCheck
+from syncd.analytics.integrity import IntegrityCheck, IntegrityProblem
 from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import (
     MappingFiles,
@@ -73,7 +73,8 @@ class RefreshPhases:
 class Pipeline:
     """Turns stored issues into decisions and an analytics snapshot.
 
-    ``latest`` is the snapshot ``/metrics`` serves; ``last_phases`` times the last refresh;
+    ``latest`` is the snapshot ``/metrics`` serves and ``integrity`` the problems its refresh
+    found (empty on a replica that only follows); ``last_phases`` times the last refresh;
     ``mapping_files`` tells whether the mapping files on disk are valid and which set is in
     use (*files* counts as loaded when the pipeline is built).
     """
@@ -98,6 +99,7 @@ class Pipeline:
         self._mapping_state = MappingFilesState(True, clock(), files.rule_set.version)
         self.latest: Snapshot | None = None
         self.last_phases: RefreshPhases | None = None
+        self.integrity: tuple[IntegrityProblem, ...] = ()
 
     @property
     def mapping_files(self) -> MappingFilesState:
@@ -179,6 +181,7 @@ class Pipeline:
         )
         with self._lock:
             self.latest = snapshot
+            self.integrity = problems.problems
         _log.info(
             "refreshed",
             issues=len(states),
@@ -241,6 +244,11 @@ class Pipeline:
         if stored is not None:
             with self._lock:
                 self.latest = Snapshot.from_dict(stored[1])
+
+    @property
+    def files(self) -> MappingFiles:
+        """The mapping files in use (the last valid set read)."""
+        return self._files
 
     def current(self) -> Snapshot | None:
         """The snapshot ``/metrics`` serves."""

@@ -3,7 +3,8 @@
 ``load_config(path)`` returns a ``Config`` or raises ``ConfigError`` listing every problem
 with its key path and line. It composes the parts' own models: each connector's source
 configuration (``connectors.jira.config``, ``connectors.roadmap.config``), the mapping files
-(``mappings.config``) and the analytics settings (``syncd.analytics.settings``). Secrets never
+(``mappings.config``), the analytics settings (``syncd.analytics.settings``) and the web
+view's access (``syncd.web.settings``). Secrets never
 live in the YAML: the sources name an environment variable or a mounted file.
 """
 
@@ -24,6 +25,7 @@ from syncd.core.errors import ConfigError, Problem
 from syncd.core.settings import Settings
 from syncd.core.yamlfile import LineIndex, problems_from, read_yaml
 from syncd.store import check_store_url
+from syncd.web.settings import WebConfig
 
 __all__ = [
     "DEFAULT_STORE_URL",
@@ -85,6 +87,7 @@ class Config(Settings):
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     mappings: MappingsConfig = Field(default_factory=MappingsConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     path: Path | None = Field(default=None, exclude=True)
 

@@ -113,6 +113,7 @@ def write_demo_config(
                 {"name": "aha", "format": "aha_csv", "path": str(exports.aha)},
             ],
         },
+        "web": {"auth": "none"},
         # Relative: resolved against the configuration's folder, where the copies are.
         "mappings": {name: f"{name}.yaml" for name in MAPPING_FILES},
     }

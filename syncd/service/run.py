@@ -26,7 +26,11 @@ from syncd.metrics.service import RETRY_REASONS, STATUS_CLASSES
 from syncd.service.config import Config
 from syncd.service.wiring import jira_sources, mapping_files, open_store, roadmap_sources
 from syncd.store import Store, WriterLock, this_process
+from syncd.web.access import Access
+from syncd.web.drilldown import WorkIndexCache
 from syncd.web.endpoints import Endpoints
+from syncd.web.pages import WebView
+from syncd.web.reading import MappingView, ViewSources, build_index
 
 __all__ = ["Service", "build_revision", "build_service", "serve"]
 
@@ -155,8 +159,38 @@ def build_service(
         host=config.service.host,
         port=config.service.port,
         rendered=snapshot_series.exposition,
+        view=_web_view(config, store, pipeline),
+        access=_access(config),
     )
     return Service(config, store, pipeline, daemon, endpoints, stop)
+
+
+def _web_view(config: Config, store: Store, pipeline: Pipeline) -> WebView:
+    """The read-only web view over the store and the snapshot ``/metrics`` serves."""
+
+    def mapping() -> MappingView:
+        files = pipeline.files
+        return MappingView(files.rule_set, files.teams, files.key_result_ids)
+
+    sources = ViewSources(
+        store,
+        pipeline.current,
+        mapping,
+        integrity=lambda: pipeline.integrity,
+        jira_urls={source.name: source.url for source in config.sources.jira},
+        capacity=config.analytics.capacity,
+    )
+    index = WorkIndexCache(pipeline.current, lambda snapshot: build_index(sources, snapshot))
+    return WebView(sources, index, config.web.page_size)
+
+
+def _access(config: Config) -> Access:
+    """Who may read the web view; without the configured secret nobody may (logged once)."""
+    access = Access.of(config.web)
+    if access.scheme != "none" and access.secret is None:
+        where = config.web.secret_file or config.web.secret_env
+        _log.warning("web_view_locked", reason="no credential configured", expected=str(where))
+    return access
 
 
 def _refresh(pipeline: Pipeline, store: Store, metrics: ServiceMetrics) -> None:

@@ -1,10 +1,11 @@
-"""The daemon's HTTP endpoints: ``/metrics``, ``/healthz`` and ``/readyz`` on one small server.
+"""The daemon's HTTP server: ``/metrics``, ``/healthz``, ``/readyz`` and the web view.
 
 ``/healthz`` answers 200 while *alive()* is true (the main loop's heartbeat is recent) and
 never touches the store or a source. ``/readyz`` answers 200 when *ready()* returns ``None``
 (store reachable, first cycle done) and 503 with ``{"ready": false, "reason": ...}`` otherwise.
-``/metrics`` renders the given registry in the format the scraper asks for. ``stop()``
-returns within about a second.
+``/metrics`` renders the given registry in the format the scraper asks for. With a *view*,
+the read-only pages and JSON API (``syncd.web.pages``) are served too, behind *access*. The
+application is Flask (``syncd.web.application``). ``stop()`` returns within about a second.
 
 The server is waitress: one thread reads every connection without blocking and hands only
 complete requests to a fixed pool of workers. An idle, half-open or slow client (a request
@@ -15,22 +16,22 @@ past ``connections`` open ones new connections wait in the listen backlog until 
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from waitress import wasyncore
 from waitress.server import create_server
 
+from syncd.web.access import Access
+from syncd.web.application import create_app
+from syncd.web.pages import WebView
+
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from waitress.task import ThreadedTaskDispatcher
 
 __all__ = ["Endpoints", "Heartbeat", "ServerLimits"]
@@ -75,14 +76,15 @@ class ServerLimits:
 
 
 class Endpoints:
-    """A bounded HTTP server for the three endpoints, bound on ``start()``.
+    """A bounded HTTP server for the endpoints and the web view, bound on ``start()``.
 
     Port 0 binds a free port; ``port`` tells which after ``start()``. A probe callable that
     raises counts as "not healthy" / "not ready"; its message is not echoed (it might hold a
     connection string), only the exception's type. *rendered*, when given, returns exposition
     bytes appended to the registry's on every scrape (``True`` asks for OpenMetrics): series
     that change only with the analytics snapshot are formatted once, not per scrape. *limits*
-    bound the threads and connections the server uses (see ``ServerLimits``).
+    bound the threads and connections the server uses (see ``ServerLimits``). *view* and
+    *access* add the web view (``syncd.web.application.create_app``).
     """
 
     def __init__(
@@ -95,11 +97,10 @@ class Endpoints:
         *,
         rendered: Callable[[bool], bytes] | None = None,
         limits: ServerLimits = ServerLimits(),
+        view: WebView | None = None,
+        access: Access | None = None,
     ) -> None:
-        self._registry = registry
-        self._rendered = rendered
-        self._alive = alive
-        self._ready = ready
+        self.app = create_app(registry, alive, ready, rendered=rendered, view=view, access=access)
         self._address = (host, port)
         self._limits = limits
         self._listener: socket.socket | None = None
@@ -122,7 +123,7 @@ class Endpoints:
         listener = socket.create_server(self._address, family=socket.AF_INET)
         limits = self._limits
         server = create_server(
-            self._wsgi,
+            self.app.wsgi_app,
             map=self._sockets,
             sockets=[listener],
             threads=limits.workers,
@@ -163,54 +164,3 @@ class Endpoints:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
-    def answer(self, path: str, accept: str | None) -> tuple[int, str, bytes]:
-        """(status, content type, body) for a GET of *path*."""
-        route = path.split("?", 1)[0]
-        if route == "/metrics":
-            encoder, content_type = choose_encoder(accept or "")
-            return 200, content_type, self._metrics(encoder, content_type)
-        if route == "/healthz":
-            healthy, reason = _probe(lambda: None if self._alive() else "main loop stalled")
-            return _json(200 if healthy else 503, {"alive": healthy, "reason": reason})
-        if route == "/readyz":
-            ready, reason = _probe(self._ready)
-            return _json(200 if ready else 503, {"ready": ready, "reason": reason})
-        return _json(404, {"error": "not found", "paths": ["/metrics", "/healthz", "/readyz"]})
-
-    def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ["REQUEST_METHOD"] == "GET":
-            status, content_type, body = self.answer(
-                environ.get("PATH_INFO") or "/", environ.get("HTTP_ACCEPT")
-            )
-        else:
-            status, content_type, body = _json(501, {"error": "unsupported method"})
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
-        return [body]
-
-    def _metrics(self, encoder: Callable[[CollectorRegistry], bytes], content_type: str) -> bytes:
-        live = encoder(self._registry)
-        if self._rendered is None:
-            return live
-        openmetrics = content_type.startswith("application/openmetrics-text")
-        cached = self._rendered(openmetrics)
-        if openmetrics:
-            # OpenMetrics ends with one "# EOF" line: the pre-rendered series go before it.
-            return live.removesuffix(_EOF) + cached + _EOF
-        return live + cached
-
-
-_EOF = b"# EOF\n"
-
-
-def _probe(check: Callable[[], str | None]) -> tuple[bool, str | None]:
-    try:
-        reason = check()
-    except Exception as error:  # a failing probe is an answer, not a crash
-        return False, f"check failed: {type(error).__name__}"
-    return reason is None, reason
-
-
-def _json(status: int, body: dict[str, Any]) -> tuple[int, str, bytes]:
-    return status, "application/json", json.dumps(body, sort_keys=True).encode()

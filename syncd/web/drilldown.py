@@ -1,0 +1,313 @@
+"""From a figure to the issues behind it: every stored issue, grouped by the figures it counts in.
+
+A ``WorkIndex`` is built once per analytics snapshot, from the store's issues and current
+decisions, with the analytics' own rules for what counts where
+(``syncd.analytics.aggregate.completed_in`` and ``subject_of``, which the snapshot's figures
+are summed with; ``syncd.analytics.capacity.issue_days`` for person-days). So the weights a
+drill-down lists add up to the figure's numerator in the snapshot of the same moment.
+
+A ``Figure`` names one numerator: team (``all`` for the organisation), window, work class,
+category (``""`` for the class as a whole) and weighting. ``WorkIndex.page`` sorts and slices
+its issues; sorted orders are kept (a few dozen at most), so paging through is a slice.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from mappings import TeamConfig, team_of
+from syncd.analytics import ALL_TEAMS, WEIGHTINGS, Snapshot, Window, WorkItem
+from syncd.analytics.aggregate import completed_in, subject_of
+from syncd.analytics.capacity import IssueRef
+from syncd.core.domain import Decision, Issue, WorkClass
+
+__all__ = ["SORTS", "Figure", "FigurePage", "Listed", "WorkIndex", "WorkIndexCache"]
+
+SORTS: tuple[str, ...] = ("weight", "key", "summary", "type", "status", "resolved")
+"""The columns a drill-down sorts by."""
+
+_KEPT_ORDERS = 64
+_KEY = re.compile(r"^(.*?)-(\d+)$")
+
+
+class Figure(NamedTuple):
+    """One numerator of the snapshot: team, window, work class, category, weighting."""
+
+    team: str
+    window: str
+    work_class: str
+    category: str
+    weighting: str
+
+
+class Listed(NamedTuple):
+    """One issue as the drill-down lists it, with its current decision and team."""
+
+    source: str
+    issue_id: int
+    key: str
+    summary: str
+    issue_type: str
+    status: str
+    resolved: datetime | None
+    team: str
+    work_class: str
+    category: str
+    weights: tuple[float, float, float, float]
+    rule_id: str | None
+    path: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FigurePage:
+    """One page of a figure's issues, each with its weight in the figure.
+
+    ``total`` is the sum of every listed issue's weight (all pages), ``count`` how many
+    issues there are; ``page`` counts from 1 and ``pages`` is at least 1.
+    """
+
+    figure: Figure
+    rows: tuple[tuple[Listed, float], ...]
+    count: int
+    total: float
+    page: int
+    pages: int
+    sort: str
+    descending: bool
+
+
+_Group = tuple[str, str, str, str]
+"""(team, window, work class, category)."""
+
+
+class WorkIndex:
+    """Every stored issue with its decision, and which figures count it (see the module)."""
+
+    def __init__(
+        self,
+        listed: Sequence[Listed],
+        groups: dict[_Group, list[int]],
+        capacity: dict[_Group, dict[int, float]],
+        windows: tuple[Window, ...],
+    ) -> None:
+        self._listed = listed
+        self._groups = groups
+        self._capacity = capacity
+        self.windows = windows
+        self._by_key = {(item.source, item.key): at for at, item in enumerate(listed)}
+        self._orders: OrderedDict[tuple[Figure, str, bool], list[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(
+        cls,
+        issues: Iterable[tuple[Issue, Decision | None]],
+        teams: TeamConfig | None,
+        windows: tuple[Window, ...],
+        people_days: Callable[[], dict[tuple[IssueRef, str, str], float]] | None = None,
+    ) -> WorkIndex:
+        """Index *issues* (each with its current decision; undecided ones are left out) over
+        *windows*. *people_days*, called once *issues* are read, gives ``issue_days``' result
+        when capacity is a weighting."""
+        listed: list[Listed] = []
+        groups: defaultdict[_Group, list[int]] = defaultdict(list)
+        positions: dict[IssueRef, int] = {}
+        for issue, decision in issues:
+            if decision is None:
+                continue
+            team = team_of(issue, teams)
+            item = WorkItem.of(issue, decision, team)
+            work_class, category = subject_of(item)
+            at = len(listed)
+            positions[(issue.source, issue.issue_id)] = at
+            listed.append(_listed(issue, decision, item, (work_class, category)))
+            done = completed_in(item.state, windows)
+            if done is None:
+                continue
+            for window, inside in zip(windows, done, strict=True):
+                if inside:
+                    for group in _groups_of(team, window.name, work_class, category):
+                        groups[group].append(at)
+        days = people_days() if people_days is not None else {}
+        capacity = _capacity_groups(listed, positions, days)
+        return cls(listed, dict(groups), capacity, windows)
+
+    def __len__(self) -> int:
+        return len(self._listed)
+
+    def find(self, source: str, key: str) -> Listed | None:
+        """The listed issue *key* of *source*, if stored and decided."""
+        at = self._by_key.get((source, key))
+        return None if at is None else self._listed[at]
+
+    def sources_of(self, key: str) -> list[str]:
+        """The sources holding an issue with *key*."""
+        return sorted(source for source, found in self._by_key if found == key)
+
+    def weight(self, figure: Figure, at: int) -> float:
+        """The weight of the issue at position *at* in *figure*."""
+        if figure.weighting == "capacity":
+            return self._capacity.get(_group(figure), {}).get(at, 0.0)
+        return self._listed[at].weights[WEIGHTINGS.index(figure.weighting)]
+
+    def members(self, figure: Figure) -> list[int]:
+        """Positions of the issues *figure* counts, in store order."""
+        if figure.weighting == "capacity":
+            return list(self._capacity.get(_group(figure), {}))
+        return self._groups.get(_group(figure), [])
+
+    def total(self, figure: Figure) -> float:
+        """The sum of the weights of *figure*'s issues: the figure's numerator."""
+        return sum(self.weight(figure, at) for at in self.members(figure))
+
+    def page(
+        self,
+        figure: Figure,
+        *,
+        sort: str = "weight",
+        descending: bool = True,
+        page: int = 1,
+        size: int = 100,
+    ) -> FigurePage:
+        """Page *page* (from 1, clamped) of *figure*'s issues sorted by *sort*.
+
+        Raises ``ValueError`` for a sort column not in ``SORTS`` or a weighting not in
+        ``WEIGHTINGS``.
+        """
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
+        if figure.weighting not in WEIGHTINGS:
+            raise ValueError(
+                f"unknown weighting {figure.weighting!r}; use one of {', '.join(WEIGHTINGS)}"
+            )
+        order = self._ordered(figure, sort, descending)
+        pages = max(1, -(-len(order) // size))
+        page = min(max(page, 1), pages)
+        chosen = order[(page - 1) * size : page * size]
+        rows = tuple((self._listed[at], self.weight(figure, at)) for at in chosen)
+        return FigurePage(
+            figure, rows, len(order), self.total(figure), page, pages, sort, descending
+        )
+
+    def unclassified(self, team: str | None = None) -> Iterator[Listed]:
+        """Every unclassified issue (of *team*, when given), in store order."""
+        unclassified = WorkClass.UNCLASSIFIED.value
+        for item in self._listed:
+            if item.work_class == unclassified and (team is None or item.team == team):
+                yield item
+
+    def _ordered(self, figure: Figure, sort: str, descending: bool) -> list[int]:
+        wanted = (figure, sort, descending)
+        with self._lock:
+            found = self._orders.get(wanted)
+            if found is not None:
+                self._orders.move_to_end(wanted)
+                return found
+        key = self._sort_key(figure, sort)
+        order = sorted(self.members(figure), key=key, reverse=descending)
+        with self._lock:
+            self._orders[wanted] = order
+            while len(self._orders) > _KEPT_ORDERS:
+                self._orders.popitem(last=False)
+        return order
+
+    def _sort_key(self, figure: Figure, sort: str) -> Callable[[int], Any]:
+        listed = self._listed
+        if sort == "weight":
+            return lambda at: (self.weight(figure, at), _key_order(listed[at].key))
+        if sort == "key":
+            return lambda at: _key_order(listed[at].key)
+        if sort == "resolved":
+            return lambda at: (listed[at].resolved is not None, listed[at].resolved or 0)
+        column = {"summary": 3, "type": 4, "status": 5}[sort]
+        return lambda at: (str(listed[at][column]).casefold(), _key_order(listed[at].key))
+
+
+class WorkIndexCache:
+    """The ``WorkIndex`` of the current snapshot, rebuilt when the snapshot changes.
+
+    *snapshot* returns the snapshot being served; *build* builds the index for it. A
+    rebuild happens on the first request after a new snapshot; requests meanwhile wait.
+    """
+
+    def __init__(
+        self,
+        snapshot: Callable[[], Snapshot | None],
+        build: Callable[[Snapshot], WorkIndex],
+    ) -> None:
+        self._snapshot = snapshot
+        self._build = build
+        self._lock = threading.Lock()
+        self._built: tuple[datetime, WorkIndex] | None = None
+
+    def current(self) -> tuple[Snapshot, WorkIndex] | None:
+        """The current snapshot and its index; ``None`` before the first snapshot."""
+        snapshot = self._snapshot()
+        if snapshot is None:
+            return None
+        with self._lock:
+            if self._built is None or self._built[0] != snapshot.computed_at:
+                self._built = (snapshot.computed_at, self._build(snapshot))
+            return snapshot, self._built[1]
+
+
+def _listed(issue: Issue, decision: Decision, item: WorkItem, subject: tuple[str, str]) -> Listed:
+    return Listed(
+        issue.source,
+        issue.issue_id,
+        issue.key,
+        issue.summary,
+        issue.issue_type,
+        issue.status,
+        issue.resolved,
+        item.team,
+        *subject,
+        item.state.weights,
+        decision.rule_id,
+        decision.path,
+        decision.reason,
+    )
+
+
+def _groups_of(team: str, window: str, work_class: str, category: str) -> Iterator[_Group]:
+    # The same expansion the aggregate makes: the issue's team and the organisation, the
+    # class as a whole and its category.
+    for who in (team, ALL_TEAMS):
+        yield (who, window, work_class, "")
+        if category:
+            yield (who, window, work_class, category)
+
+
+def _capacity_groups(
+    listed: Sequence[Listed],
+    positions: dict[IssueRef, int],
+    people_days: dict[tuple[IssueRef, str, str], float],
+) -> dict[_Group, dict[int, float]]:
+    groups: defaultdict[_Group, dict[int, float]] = defaultdict(dict)
+    for (ref, team, window), days in people_days.items():
+        at = positions.get(ref)
+        if at is None:
+            continue
+        item = listed[at]
+        for group in _groups_of(team, window, item.work_class, item.category):
+            members = groups[group]
+            members[at] = members.get(at, 0.0) + days
+    return dict(groups)
+
+
+def _group(figure: Figure) -> _Group:
+    return (figure.team, figure.window, figure.work_class, figure.category)
+
+
+def _key_order(key: str) -> tuple[str, int, str]:
+    matched = _KEY.match(key)
+    if matched is None:
+        return (key, 0, key)
+    return (matched.group(1), int(matched.group(2)), key)
