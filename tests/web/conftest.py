@@ -65,12 +65,13 @@ def _wait_ready(urls: list[str], timeout: float = 120.0) -> None:
 
 @pytest.fixture(scope="module")
 def demo_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRig]:
-    """The demo service with the web view behind a bearer token read from a mounted file."""
+    """The demo service with the web view behind a bearer token read from a mounted file, and
+    pages of 10 issues so that figures span several."""
     workdir = tmp_path_factory.mktemp("web-token")
     token = secrets.token_urlsafe(24)
     token_file = workdir / "web-token"
     token_file.write_text(token + "\n", encoding="utf-8")
-    web = WebConfig(auth="token", secret_env=None, secret_file=token_file)
+    web = WebConfig(auth="token", secret_env=None, secret_file=token_file, page_size=10)
     with _served(workdir / "demo", web, token) as rig:
         yield rig
 
