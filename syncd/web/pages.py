@@ -16,7 +16,7 @@ snapshot the pages answer 503. Only GET and HEAD are routed: nothing changes sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from syncd.web.reading import ViewSources, explain_issue
 __all__ = ["WebView", "pages"]
 
 pages = Blueprint("pages", __name__)
+_View = Callable[..., Response]
 
 _UNITS = {
     "issues": "issues",
@@ -46,6 +47,18 @@ class WebView:
     sources: ViewSources
     index: WorkIndexCache
     page_size: int = 100
+
+
+def _routed(page: str, api: str) -> Callable[[_View], _View]:
+    """Route a view at *page* (endpoint ``pages.<name>``) and at its API twin *api*
+    (``pages.api_<name>``), so ``url_for`` names the page."""
+
+    def register(view: _View) -> _View:
+        pages.add_url_rule(page, view.__name__, view, methods=["GET"])
+        pages.add_url_rule(api, f"api_{view.__name__}", view, methods=["GET"])
+        return view
+
+    return register
 
 
 def _view() -> WebView:
@@ -75,8 +88,7 @@ def _current() -> tuple[Snapshot, WorkIndex] | Response:
     return found
 
 
-@pages.get("/")
-@pages.get("/api/v1/overview")
+@_routed("/", "/api/v1/overview")
 def overview() -> Response:
     """Shares against bands per team and window, coverage, and freshness per source."""
     snapshot = _view().sources.snapshot()
@@ -156,8 +168,7 @@ def _figure_json(row: ShareRow) -> dict[str, Any]:
     }
 
 
-@pages.get("/drilldown")
-@pages.get("/api/v1/drilldown")
+@_routed("/drilldown", "/api/v1/drilldown")
 def drilldown() -> Response:
     """The issues behind one figure, with the figure's numerator and the listed weights' sum."""
     found = _current()
@@ -263,8 +274,7 @@ def _jira_url(source: str, key: str) -> str | None:
     return None if base is None else f"{base}/browse/{key}"
 
 
-@pages.get("/issues/<source>/<key>")
-@pages.get("/api/v1/issues/<source>/<key>")
+@_routed("/issues/<source>/<key>", "/api/v1/issues/<source>/<key>")
 def issue(source: str, key: str) -> Response:
     """``syncd explain`` for one issue: decision, rule, rule-set version, path, near misses,
     and the decision's history."""
@@ -329,8 +339,7 @@ def _verdict(verdict: Any) -> str:
     return f"{verdict.work_class.value}{category} by rule {verdict.rule_id}"
 
 
-@pages.get("/unclassified")
-@pages.get("/api/v1/unclassified")
+@_routed("/unclassified", "/api/v1/unclassified")
 def unclassified() -> Response:
     """Every unclassified issue (of ``team``, when given)."""
     found = _current()
@@ -345,8 +354,7 @@ def unclassified() -> Response:
     return _answer("unclassified.html", team=team, count=len(issues), issues=issues)
 
 
-@pages.get("/integrity")
-@pages.get("/api/v1/integrity")
+@_routed("/integrity", "/api/v1/integrity")
 def integrity() -> Response:
     """Every integrity problem the last refresh found: roadmap → Jira → key result."""
     problems = _view().sources.integrity()
