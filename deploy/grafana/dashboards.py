@@ -7,8 +7,20 @@ only series from docs/metrics.md or recorded by deploy/prometheus/rules/syncd.ru
 
 from __future__ import annotations
 
+import re
+
 from health import health_dashboard
-from panels import ISSUE_UNITS, UNITS, Json, amounts, dashboard, dashed, panel, templating
+from panels import (
+    ISSUE_UNITS,
+    UNITS,
+    Json,
+    amounts,
+    dashboard,
+    dashed,
+    drilldown,
+    panel,
+    templating,
+)
 
 __all__ = ["DASHBOARDS", "dashboard_documents"]
 
@@ -299,6 +311,22 @@ DASHBOARDS = {
 }
 
 
+# Panels showing these families link each series to the issues behind it in syncd's web view.
+_SHARES = re.compile(r"\bsyncd_(?:org_)?work_share_(?:drift_)?ratio\{")
+_COVERAGE = re.compile(r"\bsyncd_(?:org_)?classification_coverage_ratio\{")
+
+
+def _with_drilldowns(document: Json) -> Json:
+    for shown in document["panels"]:
+        exprs = " ".join(target["expr"] for target in shown["targets"])
+        if _SHARES.search(exprs):
+            drilldown(shown)
+        elif _COVERAGE.search(exprs):
+            drilldown(shown, work_class="unclassified")
+    return document
+
+
 def dashboard_documents() -> dict[str, Json]:
-    """Every dashboard by file name, as the JSON document Grafana provisions."""
-    return {name: build() for name, build in DASHBOARDS.items()}
+    """Every dashboard by file name, as the JSON document Grafana provisions; every share,
+    drift and coverage panel links to syncd's drill-down of the series clicked."""
+    return {name: _with_drilldowns(build()) for name, build in DASHBOARDS.items()}

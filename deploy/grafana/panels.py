@@ -17,6 +17,7 @@ __all__ = [
     "amounts",
     "dashboard",
     "dashed",
+    "drilldown",
     "panel",
     "templating",
 ]
@@ -91,6 +92,7 @@ def templating(team_metric: str, *, multi_team: bool) -> Json:
                 multi=False,
                 default=DEFAULT_WEIGHTING,
             ),
+            _syncd_url(),
         ]
     }
 
@@ -193,3 +195,38 @@ def dashboard(uid: str, title: str, description: str, panels: list[Json], templa
         "links": [{"type": "dashboards", "tags": ["syncd"], "asDropdown": True, "title": "syncd"}],
         "panels": _laid_out(panels),
     }
+
+
+def _syncd_url() -> Json:
+    """The ``syncd_url`` variable: the base URL of syncd's web view, which data links open."""
+    return {
+        "name": "syncd_url",
+        "label": "syncd URL",
+        "type": "textbox",
+        "query": "http://syncd.syncd.svc:9464",
+        "current": {"text": "http://syncd.syncd.svc:9464", "value": "http://syncd.syncd.svc:9464"},
+        "hide": 0,
+    }
+
+
+_LABEL = "${{__field.labels.{0}:percentencode}}"
+
+
+def drilldown(built: Json, *, work_class: str | None = None) -> Json:
+    """*built* with a data link from every series to syncd's drill-down of that series: the
+    issues behind the figure, by the series' team, window, work class, category and weighting
+    labels (an organisation series has no team: the drill-down reads that as ``all``).
+    *work_class* fixes the class (``unclassified`` for coverage, whose series have none)."""
+    labels = ["team", "window", "work_class", "category", "weighting"]
+    query = "&".join(
+        f"{label}={work_class if label == 'work_class' and work_class else _LABEL.format(label)}"
+        for label in labels
+        if not (work_class and label == "category")
+    )
+    link = {
+        "title": "Issues behind this figure",
+        "url": f"${{syncd_url}}/drilldown?{query}",
+        "targetBlank": True,
+    }
+    built["fieldConfig"]["defaults"]["links"] = [link]
+    return built

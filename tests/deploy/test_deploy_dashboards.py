@@ -115,3 +115,27 @@ def test_provisioning_examples_point_grafana_at_the_dashboards_and_prometheus() 
     assert [s["type"] for s in sources["datasources"]] == ["prometheus"]
     for document in dashboards().values():
         assert _variables(document)["datasource"]["query"] == "prometheus"
+
+
+_DRILLED = re.compile(
+    r"\bsyncd_(?:org_)?(?:work_share_(?:drift_)?|classification_coverage_)ratio\{"
+)
+
+
+def test_every_share_drift_and_coverage_panel_links_to_the_drilldown() -> None:
+    """Each panel showing a share, drift or coverage series opens syncd's drill-down of the
+    series clicked, at the dashboard's ``syncd_url``, with that series' labels."""
+    linked = 0
+    for name, document in dashboards().items():
+        assert "syncd_url" in _variables(document), name
+        for panel in panels(document):
+            exprs = " ".join(target["expr"] for target in panel["targets"])
+            links = panel["fieldConfig"]["defaults"].get("links", [])
+            if not _DRILLED.search(exprs):
+                assert links == [], (name, panel["title"])
+                continue
+            (link,) = links
+            assert link["url"].startswith("${syncd_url}/drilldown?"), (name, panel["title"])
+            assert "window=${__field.labels.window:percentencode}" in link["url"]
+            linked += 1
+    assert linked >= 10

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import requests
 
 from .web_support import WebRig
 
+_DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
 _FIGURE = ("team", "window", "work_class", "category", "weighting")
 
 
@@ -81,3 +86,28 @@ def test_the_pages_of_a_figure_list_each_issue_once_and_add_up(demo_web: WebRig)
     assert len(keys) == len(set(keys)) == first["count"]
     assert keys == sorted(keys, key=lambda key: (key.split("-")[0], int(key.split("-")[1])))
     assert weights == pytest.approx(first["listed_total"])
+
+
+_LINK_LABEL = re.compile(r"\$\{__field\.labels\.(\w+):percentencode\}")
+
+
+def _filled(template: str, labels: dict[str, Any], base: str) -> str:
+    """*template* as Grafana fills it for a series with *labels*, aimed at the JSON twin."""
+    url = _LINK_LABEL.sub(lambda found: quote(str(labels[found.group(1)])), template)
+    return url.replace("${syncd_url}", base).replace("/drilldown?", "/api/v1/drilldown?")
+
+
+def test_a_grafana_data_link_opens_the_drilldown_of_the_series_clicked(demo_web: WebRig) -> None:
+    """The team dashboard's technology-share link, filled with one series' labels as Grafana
+    fills them (an absent label is empty), opens the drill-down of that very figure."""
+    team_dashboard = json.loads((_DASHBOARDS / "syncd-team.json").read_text(encoding="utf-8"))
+    (share_panel,) = [p for p in team_dashboard["panels"] if p["title"] == "Technology share"]
+    (link,) = share_panel["fieldConfig"]["defaults"]["links"]
+    report = _report(demo_web)
+    for team in report["teams"]:
+        row = next(r for r in team["shares"] if r["work_class"] == "technology")
+        labels = {**row, "team": "" if team["team"] == "all" else team["team"]}
+        url = _filled(link["url"], labels, demo_web.url)
+        page = requests.get(url, headers={"Authorization": f"Bearer {demo_web.token}"}, timeout=30)
+        assert page.json()["snapshot_completed"] == pytest.approx(row["completed"]), url
+        assert page.json()["listed_total"] == pytest.approx(row["completed"]), url
