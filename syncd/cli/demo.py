@@ -79,6 +79,7 @@ def _banner(where: str, demo: DemoEnvironment, args: argparse.Namespace) -> None
     print(
         f"syncd demo: {args.issues} issues, Jira {args.mode} emulator at {jira_url}\n"
         f"  metrics:  {where}/metrics   health: {where}/healthz   ready: {where}/readyz\n"
+        f"  web view: {where}/   (the issues behind every figure; no credentials in the demo)\n"
         f"  try:      {syncd} status --config {path}\n"
         f"            {syncd} report --config {path}\n"
         f"            {syncd} explain SHOP-1 --config {path}\n"
