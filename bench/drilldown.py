@@ -31,6 +31,7 @@ from bench.emulator import EmulatorProcess
 from bench.runner import write_config
 
 _GOAL_P95_MS = 200.0
+_TOKEN_VARIABLE = "SYNCD_BENCH_WEB_TOKEN"  # noqa: S105 - the variable's name, not a secret
 _SORTS = ("weight", "key", "summary", "type", "status", "resolved")
 
 
@@ -56,7 +57,7 @@ def _prepared(workdir: Path, url: str) -> Any:
     configure_logging("warning")
     path = write_config(workdir, url, f"sqlite:///{workdir / 'syncd.db'}", page_size=1000)
     config = load_config(path).model_copy(
-        update={"web": WebConfig(auth="token", secret_env="SYNCD_BENCH_WEB_TOKEN")}
+        update={"web": WebConfig(auth="token", secret_env=_TOKEN_VARIABLE)}
     )
     service = build_service(config)
     (source,) = jira_sources(config, stop=threading.Event())
@@ -125,11 +126,12 @@ def main() -> int:
     """Run the benchmark and print its figures."""
     args = _arguments()
     token = secrets.token_urlsafe(24)
-    os.environ["SYNCD_BENCH_WEB_TOKEN"] = token
+    os.environ[_TOKEN_VARIABLE] = token
     headers = {"Authorization": f"Bearer {token}"}
-    with tempfile.TemporaryDirectory() as folder, EmulatorProcess(
-        "datacenter", args.issues, seed=args.seed
-    ) as emulator:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        EmulatorProcess("datacenter", args.issues, seed=args.seed) as emulator,
+    ):
         service = _prepared(Path(folder), emulator.url)
         service.endpoints.start()
         base = f"http://127.0.0.1:{service.endpoints.port}"

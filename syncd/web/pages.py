@@ -341,17 +341,31 @@ def _verdict(verdict: Any) -> str:
 
 @_routed("/unclassified", "/api/v1/unclassified")
 def unclassified() -> Response:
-    """Every unclassified issue (of ``team``, when given)."""
+    """Every unclassified issue (of ``team``, when given), a page at a time."""
     found = _current()
     if isinstance(found, Response):
         return found
     snapshot, index = found
     team = request.args.get("team") or None
-    if team is not None and team not in snapshot.teams:
-        problems = _choice("team", team, snapshot.teams)
+    page_text = request.args.get("page", "1")
+    problems = [] if team is None else _choice("team", team, snapshot.teams)
+    if not page_text.isdigit() or int(page_text) < 1:
+        problems.append(f"page: {page_text!r} is not a page number (1, 2, ...)")
+    if problems:
         return _answer("error.html", 400, error="bad parameters", problems=problems)
-    issues = [_listed_json(item) for item in index.unclassified(team)]
-    return _answer("unclassified.html", team=team, count=len(issues), issues=issues)
+    listed = list(index.unclassified(team))
+    size = _view().page_size
+    pages_count = max(1, -(-len(listed) // size))
+    page = min(int(page_text), pages_count)
+    shown = listed[(page - 1) * size : page * size]
+    return _answer(
+        "unclassified.html",
+        team=team,
+        count=len(listed),
+        page=page,
+        pages=pages_count,
+        issues=[_listed_json(item) for item in shown],
+    )
 
 
 @_routed("/integrity", "/api/v1/integrity")

@@ -12,15 +12,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, StringConstraints
 
 from syncd.core.settings import Settings
 
 __all__ = ["WebConfig"]
 
 _OPEN_BY_DEFAULT = ("/metrics", "/healthz", "/readyz")
+_Path = Annotated[str, StringConstraints(pattern=r"^/")]
+"""A URL path: it starts with ``/``."""
 
 
 class WebConfig(Settings):
@@ -29,15 +31,8 @@ class WebConfig(Settings):
     auth: Literal["token", "basic", "none"] = "token"
     secret_env: str | None = "SYNCD_WEB_TOKEN"  # noqa: S105 - the variable's name, not a secret
     secret_file: Path | None = None
-    open_paths: tuple[str, ...] = _OPEN_BY_DEFAULT
+    open_paths: tuple[_Path, ...] = _OPEN_BY_DEFAULT
     page_size: int = Field(default=100, ge=10, le=1000)
-
-    @model_validator(mode="after")
-    def _open_paths_are_paths(self) -> WebConfig:
-        wrong = [path for path in self.open_paths if not path.startswith("/")]
-        if wrong:
-            raise ValueError(f"open_paths must start with '/': {', '.join(wrong)}")
-        return self
 
     def secret(self, environ: Mapping[str, str] | None = None) -> SecretStr | None:
         """The credential from the mounted file or the environment; ``None`` when absent or

@@ -73,9 +73,14 @@ def test_the_overview_links_every_share_to_its_drilldown(demo_web: WebRig) -> No
 
 def test_unclassified_and_integrity_are_listed(demo_web: WebRig) -> None:
     """The unclassified list holds only unclassified issues; integrity lists each problem."""
-    unclassified = demo_web.get("/api/v1/unclassified").json()
-    assert unclassified["count"] == len(unclassified["issues"]) > 0
-    assert {issue["work_class"] for issue in unclassified["issues"]} == {"unclassified"}
+    first = demo_web.get("/api/v1/unclassified").json()
+    listed = [
+        issue
+        for page in range(1, first["pages"] + 1)
+        for issue in demo_web.get("/api/v1/unclassified", page=str(page)).json()["issues"]
+    ]
+    assert first["count"] == len(listed) == len({issue["key"] for issue in listed}) > 0
+    assert {issue["work_class"] for issue in listed} == {"unclassified"}
     integrity = demo_web.get("/api/v1/integrity").json()
     overview = demo_web.get("/api/v1/overview").json()
     kinds: dict[str, int] = {}
