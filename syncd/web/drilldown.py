@@ -102,7 +102,9 @@ class WorkIndex:
         self._capacity = capacity
         self.windows = windows
         self._by_key = {(item.source, item.key): at for at, item in enumerate(listed)}
+        self._key_orders = [_key_order(item.key) for item in listed]
         self._orders: OrderedDict[tuple[Figure, str, bool], list[int]] = OrderedDict()
+        self._totals: dict[Figure, float] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -153,9 +155,15 @@ class WorkIndex:
 
     def weight(self, figure: Figure, at: int) -> float:
         """The weight of the issue at position *at* in *figure*."""
+        return self._weigher(figure)(at)
+
+    def _weigher(self, figure: Figure) -> Callable[[int], float]:
         if figure.weighting == "capacity":
-            return self._capacity.get(_group(figure), {}).get(at, 0.0)
-        return self._listed[at].weights[WEIGHTINGS.index(figure.weighting)]
+            days = self._capacity.get(_group(figure), {})
+            return lambda at: days.get(at, 0.0)
+        index = WEIGHTINGS.index(figure.weighting)
+        listed = self._listed
+        return lambda at: listed[at].weights[index]
 
     def members(self, figure: Figure) -> list[int]:
         """Positions of the issues *figure* counts, in store order."""
@@ -165,7 +173,11 @@ class WorkIndex:
 
     def total(self, figure: Figure) -> float:
         """The sum of the weights of *figure*'s issues: the figure's numerator."""
-        return sum(self.weight(figure, at) for at in self.members(figure))
+        found = self._totals.get(figure)
+        if found is None:
+            weigh = self._weigher(figure)
+            found = self._totals[figure] = sum(weigh(at) for at in self.members(figure))
+        return found
 
     def page(
         self,
@@ -191,7 +203,8 @@ class WorkIndex:
         pages = max(1, -(-len(order) // size))
         page = min(max(page, 1), pages)
         chosen = order[(page - 1) * size : page * size]
-        rows = tuple((self._listed[at], self.weight(figure, at)) for at in chosen)
+        weigh = self._weigher(figure)
+        rows = tuple((self._listed[at], weigh(at)) for at in chosen)
         return FigurePage(
             figure, rows, len(order), self.total(figure), page, pages, sort, descending
         )
@@ -219,15 +232,16 @@ class WorkIndex:
         return order
 
     def _sort_key(self, figure: Figure, sort: str) -> Callable[[int], Any]:
-        listed = self._listed
+        listed, keys = self._listed, self._key_orders
         if sort == "weight":
-            return lambda at: (self.weight(figure, at), _key_order(listed[at].key))
+            weigh = self._weigher(figure)
+            return lambda at: (weigh(at), keys[at])
         if sort == "key":
-            return lambda at: _key_order(listed[at].key)
+            return keys.__getitem__
         if sort == "resolved":
             return lambda at: (listed[at].resolved is not None, listed[at].resolved or 0)
         column = {"summary": 3, "type": 4, "status": 5}[sort]
-        return lambda at: (str(listed[at][column]).casefold(), _key_order(listed[at].key))
+        return lambda at: (str(listed[at][column]).casefold(), keys[at])
 
 
 class WorkIndexCache:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from mappings.classify import Verdict
 from syncd.analytics import WEIGHTINGS, ShareRow, Snapshot
 from syncd.core.domain import WorkClass
 from syncd.web.drilldown import SORTS, Figure, FigurePage, Listed, WorkIndex, WorkIndexCache
@@ -330,7 +332,7 @@ def issue(source: str, key: str) -> Response:
     )
 
 
-def _verdict(verdict: Any) -> str:
+def _verdict(verdict: Verdict | None) -> str:
     if verdict is None:
         return "roadmap item"
     if not verdict.matched:
@@ -379,5 +381,5 @@ def integrity() -> Response:
     return _answer("integrity.html", count=len(listed), problems=listed)
 
 
-def _iso(moment: Any) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
