@@ -129,6 +129,17 @@ def build_service(
     MappingFilesCollector(registry, lambda: pipeline.mapping_files)
     pipeline.follow()
     _restore_health(store, metrics, names)
+    # The drill-down index is rebuilt in the background after each refresh or follow.
+    view = _web_view(config, store, pipeline)
+
+    def refresh() -> None:
+        _refresh(pipeline, store, metrics)
+        view.index.warm()
+
+    def follow() -> None:
+        _follow(pipeline, store, metrics, names)
+        view.index.warm()
+
     # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.
     snapshot_series = SnapshotCollector(pipeline.current)
     jobs = [
@@ -143,8 +154,8 @@ def build_service(
     daemon = Daemon(
         engine,
         jobs,
-        refresh=lambda: _refresh(pipeline, store, metrics),
-        follow=lambda: _follow(pipeline, store, metrics, names),
+        refresh=refresh,
+        follow=follow,
         lock=WriterLock(store.engine, holder=this_process(command)),
         stop=stop,
         on_leader_change=metrics.set_leader,
@@ -159,7 +170,7 @@ def build_service(
         host=config.service.host,
         port=config.service.port,
         rendered=snapshot_series.exposition,
-        view=_web_view(config, store, pipeline),
+        view=view,
         access=_access(config),
     )
     return Service(config, store, pipeline, daemon, endpoints, stop)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import structlog
+
 from mappings import TeamConfig, team_of
 from syncd.analytics import ALL_TEAMS, WEIGHTINGS, Snapshot, Window, WorkItem
 from syncd.analytics.aggregate import completed_in, subject_of
@@ -32,6 +34,7 @@ __all__ = ["SORTS", "Figure", "FigurePage", "Listed", "WorkIndex", "WorkIndexCac
 SORTS: tuple[str, ...] = ("weight", "key", "summary", "type", "status", "resolved")
 """The columns a drill-down sorts by."""
 
+_log = structlog.get_logger("syncd.web")
 _KEPT_ORDERS = 64
 _KEY = re.compile(r"^(.*?)-(\d+)$")
 
@@ -248,7 +251,8 @@ class WorkIndexCache:
     """The ``WorkIndex`` of the current snapshot, rebuilt when the snapshot changes.
 
     *snapshot* returns the snapshot being served; *build* builds the index for it. A
-    rebuild happens on the first request after a new snapshot; requests meanwhile wait.
+    rebuild happens on ``warm()`` (the service calls it after each refresh) or on the first
+    request after a new snapshot; requests meanwhile wait.
     """
 
     def __init__(
@@ -260,6 +264,18 @@ class WorkIndexCache:
         self._build = build
         self._lock = threading.Lock()
         self._built: tuple[datetime, WorkIndex] | None = None
+
+    def warm(self) -> None:
+        """Build the current snapshot's index in the background, so that the first request
+        after a refresh does not wait for it; a failure is logged, and the next request
+        tries again."""
+        threading.Thread(target=self._warm, name="syncd-drilldown-index", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.current()
+        except Exception as error:  # the request path rebuilds and reports it
+            _log.warning("drilldown_index_failed", error=type(error).__name__)
 
     def current(self) -> tuple[Snapshot, WorkIndex] | None:
         """The current snapshot and its index; ``None`` before the first snapshot."""
