@@ -330,15 +330,13 @@ class _WindowsAt:
 def issue_days(
     people: Iterable[PersonDays], windows: tuple[Window, ...]
 ) -> dict[tuple[IssueRef, str, str], float]:
-    """Person-days per (issue, team, window name): what ``CapacityTotals.allocated`` sums,
-    issue by issue, for a drill-down from a capacity figure to the issues behind it."""
+    """Person-days per (issue, team, window name): the amounts ``CapacityTotals.allocated``
+    sums (the same gathering), issue by issue, for a drill-down from a capacity figure to
+    the issues behind it."""
     days: dict[tuple[IssueRef, str, str], float] = {}
-    for person in people:
-        for day, allocations in person.days.items():
-            inside = _windows_of(person.calendar.day_start(day), windows)
-            for allocation in allocations:
-                for name in inside:
-                    _add(days, (allocation.issue, allocation.team, name), float(allocation.share))
+    for (team, issue, inside), amount in _Gathered.of(people, windows).spent.items():
+        for name in inside:
+            _add(days, (issue, team, name), amount)
     return days
 
 
