@@ -58,7 +58,8 @@ def create_app(
         app.register_blueprint(pages)
         app.before_request(_guard(access))
     app.after_request(_secure)
-    app.register_error_handler(HTTPException, _http_error)
+    served = [*_PROBES, "/", "/api/v1/overview"] if view is not None else list(_PROBES)
+    app.register_error_handler(HTTPException, _http_error(served))
     return app
 
 
@@ -119,15 +120,18 @@ def _secure(response: Response) -> Response:
     return response
 
 
-def _http_error(error: HTTPException) -> Response:
-    status = error.code or 500
-    body: dict[str, object] = {"error": (error.name or "error").lower()}
-    if status == 404:
-        body["paths"] = "/metrics /healthz /readyz / /api/v1/overview"
-    response = _status(status, body)
-    if status == 405:
-        response.headers["Allow"] = "GET, HEAD"
-    return response
+def _http_error(served: list[str]) -> Callable[[HTTPException], Response]:
+    def answer(error: HTTPException) -> Response:
+        status = error.code or 500
+        body: dict[str, object] = {"error": (error.name or "error").lower()}
+        if status == 404:
+            body["paths"] = served
+        response = _status(status, body)
+        if status == 405:
+            response.headers["Allow"] = "GET, HEAD"
+        return response
+
+    return answer
 
 
 def _probe(check: Callable[[], str | None]) -> tuple[bool, str | None]:

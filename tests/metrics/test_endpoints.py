@@ -86,8 +86,11 @@ def test_a_failing_readiness_check_is_503_without_echoing_its_message(
 
 
 def test_unknown_paths_are_404(base_url: str) -> None:
-    """Only the three endpoints exist."""
-    assert requests.get(f"{base_url}/admin", timeout=5).status_code == 404
+    """Only the three endpoints exist (no web view was given), and the answer names them."""
+    response = requests.get(f"{base_url}/admin", timeout=5)
+    assert response.status_code == 404
+    assert response.json()["paths"] == ["/metrics", "/healthz", "/readyz"]
+    assert requests.get(f"{base_url}/api/v1/overview", timeout=5).status_code == 404
 
 
 def test_stop_releases_the_port(probes: _Probes) -> None:
