@@ -129,7 +129,8 @@ def build_service(
     MappingFilesCollector(registry, lambda: pipeline.mapping_files)
     pipeline.follow()
     _restore_health(store, metrics, names)
-    # The drill-down index is rebuilt in the background after each refresh or follow.
+    # The daemon rebuilds the drill-down index after each refresh or follow that brought a
+    # new snapshot, so that a click on a dashboard never waits for it.
     view = _web_view(config, store, pipeline)
 
     def refresh() -> None:

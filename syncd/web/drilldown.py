@@ -251,7 +251,7 @@ class WorkIndexCache:
     """The ``WorkIndex`` of the current snapshot, rebuilt when the snapshot changes.
 
     *snapshot* returns the snapshot being served; *build* builds the index for it. A
-    rebuild happens on ``warm()`` (the service calls it after each refresh) or on the first
+    rebuild happens on ``warm()`` (the daemon calls it after each refresh) or on the first
     request after a new snapshot; requests meanwhile wait.
     """
 
@@ -266,12 +266,9 @@ class WorkIndexCache:
         self._built: tuple[datetime, WorkIndex] | None = None
 
     def warm(self) -> None:
-        """Build the current snapshot's index in the background, so that the first request
-        after a refresh does not wait for it; a failure is logged, and the next request
-        tries again."""
-        threading.Thread(target=self._warm, name="syncd-drilldown-index", daemon=True).start()
-
-    def _warm(self) -> None:
+        """Build the current snapshot's index now, if it is not built yet. The daemon calls
+        it after each refresh, so that no request waits for the build; a failure is logged
+        and the next request tries again."""
         try:
             self.current()
         except Exception as error:  # the request path rebuilds and reports it
