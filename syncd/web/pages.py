@@ -184,7 +184,7 @@ def drilldown() -> Response:
     row = _share_row(snapshot, figure)
     return _answer(
         "drilldown.html",
-        **_page_json(page, row),
+        **_page_json(page, row, _completed(snapshot, figure, row)),
         issues=[_listed_json(item, weight) for item, weight in page.rows],
         sorts=list(SORTS),
         weightings=list(snapshot.weightings),
@@ -233,12 +233,29 @@ def _share_row(snapshot: Snapshot, figure: Figure) -> ShareRow | None:
     return None
 
 
-def _page_json(page: FigurePage, row: ShareRow | None) -> dict[str, Any]:
+def _completed(snapshot: Snapshot, figure: Figure, row: ShareRow | None) -> float | None:
+    """The figure's completed amount in the snapshot: its share row's, or for unclassified
+    work its coverage row's unclassified amount."""
+    if row is not None:
+        return row.completed
+    if figure.work_class != WorkClass.UNCLASSIFIED.value:
+        return None
+    for coverage in snapshot.coverage:
+        if (coverage.team, coverage.window, coverage.weighting) == (
+            figure.team,
+            figure.window,
+            figure.weighting,
+        ):
+            return coverage.unclassified
+    return None
+
+
+def _page_json(page: FigurePage, row: ShareRow | None, completed: float | None) -> dict[str, Any]:
     figure = page.figure
     return {
         "figure": figure._asdict(),
         "unit": _UNITS[figure.weighting],
-        "snapshot_completed": None if row is None else row.completed,
+        "snapshot_completed": completed,
         "share": None if row is None else _figure_json(row),
         "listed_total": page.total,
         "count": page.count,

@@ -44,7 +44,8 @@ def _report(rig: WebRig) -> dict[str, Any]:
 def test_every_drilldown_total_equals_the_reports_completed_figure(demo_web: WebRig) -> None:
     """For every team, window, subject and weighting `syncd report` lists, the drill-down's
     listed weights add up to the report's completed amount (the share's numerator), and the
-    drill-down states that same figure at its top."""
+    drill-down states that same figure at its top; so do the unclassified issues behind
+    each coverage figure."""
     report = _report(demo_web)
     expected: dict[tuple[str, ...], float] = {}
     found: dict[tuple[str, ...], tuple[float, float]] = {}
@@ -63,6 +64,12 @@ def test_every_drilldown_total_equals_the_reports_completed_figure(demo_web: Web
                 **dict(zip(_FIGURE, figure, strict=True)),
             ).json()
             found[figure] = (page["listed_total"], page["snapshot_completed"])
+        for coverage in team["coverage"]:
+            figure = (team["team"], coverage["window"], "unclassified", "", "issues")
+            expected[figure] = coverage["unclassified"]
+            page = demo_web.get("/api/v1/drilldown", **dict(zip(_FIGURE, figure, strict=True)))
+            found[figure] = (page.json()["listed_total"], page.json()["snapshot_completed"])
+    assert any(amount > 0 for figure, amount in expected.items() if figure[2] == "unclassified")
     assert len(expected) > 100
     assert {"capacity", "issues", "story_points", "time_spent"} == {f[4] for f in expected}
     assert {f: listed for f, (listed, _) in found.items()} == pytest.approx(expected, abs=1e-9)
