@@ -152,6 +152,18 @@ class WorkIndex:
         at = self._by_key.get((source, key))
         return None if at is None else self._listed[at]
 
+    def person_days(self, item: Listed) -> dict[str, float]:
+        """Person-days *item* took per window, whichever team it was in (empty without
+        capacity, and for a window where it took none)."""
+        at = self._by_key.get((item.source, item.key))
+        found = {}
+        for window in self.windows:
+            group = (ALL_TEAMS, window.name, item.work_class, "")
+            days = self._capacity.get(group, {}).get(at) if at is not None else None
+            if days is not None:
+                found[window.name] = days
+        return found
+
     def sources_of(self, key: str) -> list[str]:
         """The sources holding an issue with *key*."""
         return sorted(source for source, found in self._by_key if found == key)

@@ -322,6 +322,7 @@ def issue(source: str, key: str) -> Response:
             "path": list(decision.path),
             "reason": decision.reason,
         },
+        weights=_weights_of(source, key),
         rule_description=rule.rule.description if rule is not None else None,
         conditions=list(explanation.deciding_conditions),
         steps=[
@@ -347,6 +348,17 @@ def issue(source: str, key: str) -> Response:
             for record in history
         ],
     )
+
+
+def _weights_of(source: str, key: str) -> dict[str, Any]:
+    """The issue's own weight in each weighting, and its person-days per window."""
+    indexed = _view().index.current()
+    listed = indexed[1].find(source, key) if indexed is not None else None
+    if indexed is None or listed is None:
+        return {}
+    weights: dict[str, Any] = dict(zip(WEIGHTINGS[:3], listed.weights[:3], strict=True))
+    weights["capacity_by_window"] = indexed[1].person_days(listed)
+    return weights
 
 
 def _verdict(verdict: Verdict | None) -> str:

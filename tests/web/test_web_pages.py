@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
 import requests
 
 from syncd.web.application import SECURITY_HEADERS
@@ -87,3 +88,18 @@ def test_unclassified_and_integrity_are_listed(demo_web: WebRig) -> None:
     for problem in integrity["problems"]:
         kinds[problem["kind"]] = kinds.get(problem["kind"], 0) + 1
     assert kinds == {k: v for k, v in overview["integrity"].items() if v}
+
+
+def test_an_issue_page_shows_its_weight_in_every_weighting_capacity_included(
+    demo_web: WebRig,
+) -> None:
+    """The issue page gives the issue's count, points and hours, and per window the
+    person-days the organisation's capacity drill-down lists for it."""
+    window = demo_web.get("/api/v1/overview").json()["windows"][0]["name"]
+    figure = {"team": "all", "window": window, "work_class": "technology", "weighting": "capacity"}
+    listed = demo_web.get("/api/v1/drilldown", **figure).json()["issues"][0]
+    page = demo_web.get(f"/api/v1/issues/{listed['source']}/{listed['key']}").json()
+    assert page["weights"]["capacity_by_window"][window] == pytest.approx(listed["weight"])
+    assert {k: page["weights"][k] for k in ("issues", "story_points", "time_spent")} == listed[
+        "weights"
+    ]
