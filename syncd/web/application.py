@@ -51,7 +51,7 @@ def create_app(
     if view is not None and access is None:
         raise ValueError("the web view needs an access policy (auth: none must be explicit)")
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    app.config.update(JSON_SORT_KEYS=True, TEMPLATES_AUTO_RELOAD=False)
+    app.json.sort_keys = True  # type: ignore[attr-defined]  # stable documents for scripts
     _add_probes(app, registry, alive, ready, rendered)
     if view is not None and access is not None:
         app.extensions["syncd_view"] = view

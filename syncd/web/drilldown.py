@@ -164,10 +164,6 @@ class WorkIndex:
                 found[window.name] = days
         return found
 
-    def sources_of(self, key: str) -> list[str]:
-        """The sources holding an issue with *key*."""
-        return sorted(source for source, found in self._by_key if found == key)
-
     def weight(self, figure: Figure, at: int) -> float:
         """The weight of the issue at position *at* in *figure*."""
         return self._weigher(figure)(at)

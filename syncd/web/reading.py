@@ -26,7 +26,7 @@ from syncd.web.drilldown import WorkIndex
 
 __all__ = ["MappingView", "ViewSources", "build_index", "explain_issue"]
 
-_LINEAGE_DEPTH = 8
+_LINEAGE_LIMIT = 8  # parents and epics above an issue: a handful in any real hierarchy
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def _lineage(store: Store, issue: Issue) -> list[Issue]:
     """*issue* and the issues it may inherit from: parents and epics, transitively."""
     found = {issue.key: issue}
     waiting = [issue]
-    while waiting and len(found) < _LINEAGE_DEPTH:
+    while waiting and len(found) < _LINEAGE_LIMIT:
         current = waiting.pop()
         for key in (current.parent_key, current.epic_key):
             if key is None or key in found:
