@@ -186,6 +186,26 @@ def test_a_valid_configuration_still_passes(tmp_path: Path) -> None:
     assert "valid" in result.stdout
 
 
+def test_the_documented_example_is_valid_once_its_token_is_given(tmp_path: Path) -> None:
+    """docs/examples/syncd.yaml, as a reader copies it: only the credential is missing."""
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "syncd.yaml"
+
+    without = run_syncd("check-config", "--config", str(example), cwd=tmp_path)
+    given = run_syncd(
+        "check-config",
+        "--config",
+        str(example),
+        cwd=tmp_path,
+        env=syncd_env(SYNCD_JIRA_TOKEN="example-token"),
+    )
+
+    assert without.returncode == 2
+    assert [line for line in without.stderr.splitlines() if line.startswith("  - ")] == [
+        line for line in without.stderr.splitlines() if "no credential found" in line
+    ]
+    assert given.returncode == 0, given.stderr
+
+
 def test_booleans_and_infinities_in_the_mapping_files_are_refused_at_their_lines(
     tmp_path: Path,
 ) -> None:
