@@ -130,16 +130,21 @@ def build_service(
     pipeline.follow()
     _restore_health(store, metrics, names)
     # The daemon rebuilds the drill-down index after each refresh or follow that brought a
-    # new snapshot, so that a click on a dashboard never waits for it.
-    view = _web_view(config, store, pipeline)
+    # new snapshot, so that a click on a dashboard never waits for it; a view nobody can read
+    # (no credential configured) costs no index.
+    view, access = _web_view(config, store, pipeline), _access(config)
+
+    def warm() -> None:
+        if access.readable:
+            view.index.warm()
 
     def refresh() -> None:
         _refresh(pipeline, store, metrics)
-        view.index.warm()
+        warm()
 
     def follow() -> None:
         _follow(pipeline, store, metrics, names)
-        view.index.warm()
+        warm()
 
     # Not in the registry: the endpoints serve its exposition, rendered once per snapshot.
     snapshot_series = SnapshotCollector(pipeline.current)
@@ -172,7 +177,7 @@ def build_service(
         port=config.service.port,
         rendered=snapshot_series.exposition,
         view=view,
-        access=_access(config),
+        access=access,
     )
     return Service(config, store, pipeline, daemon, endpoints, stop)
 

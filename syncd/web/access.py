@@ -37,6 +37,11 @@ class Access:
         """The ``WWW-Authenticate`` value a 401 carries."""
         return 'Basic realm="syncd"' if self.scheme == "basic" else 'Bearer realm="syncd"'
 
+    @property
+    def readable(self) -> bool:
+        """True when some request can read the view: ``auth: none``, or a secret to match."""
+        return self.scheme == "none" or self.secret is not None
+
     def is_open(self, path: str) -> bool:
         """True for a path served without credentials."""
         return path in self.open_paths

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -289,7 +290,13 @@ class WorkIndexCache:
             return None
         with self._lock:
             if self._built is None or self._built[0] != snapshot.computed_at:
+                started = time.perf_counter()
                 self._built = (snapshot.computed_at, self._build(snapshot))
+                _log.info(
+                    "drilldown_index_built",
+                    issues=len(self._built[1]),
+                    seconds=round(time.perf_counter() - started, 3),
+                )
             return snapshot, self._built[1]
 
 
