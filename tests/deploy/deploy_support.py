@@ -51,12 +51,13 @@ TARGET_LABELS = frozenset({"job", "instance", "pod"})
 PROMETHEUS_SERIES = {"up": frozenset(TARGET_LABELS)}
 
 
-def require_binary(name: str) -> str:
-    """The path of *name*; skip when it is missing, but fail when ``CI=true``."""
+def require_binary(name: str, package: str = "prometheus") -> str:
+    """The path of *name* (from the Debian *package*); skip when it is missing, but fail
+    when ``CI=true``."""
     path = shutil.which(name)
     if path is not None:
         return path
-    reason = f"{name} is not installed (Debian package 'prometheus': apt-get install prometheus)"
+    reason = f"{name} is not installed (Debian package {package!r}: apt-get install {package})"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason}; CI must have it")
     pytest.skip(reason)

@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 from deploy_support import dashboards
 
-__all__ = ["free_port", "get", "stop", "syncd_command", "variable_values_at", "wait_for"]
+__all__ = [
+    "free_port",
+    "get",
+    "stop",
+    "substituted",
+    "syncd_command",
+    "variable_values_at",
+    "wait_for",
+]
 
 STARTUP_SECONDS = 60.0
 
@@ -94,3 +102,12 @@ def variable_values_at(base: str) -> dict[str, dict[str, str]]:
             values[f"${variable['name']}"] = variable["allValue"] if variable["multi"] else single
         resolved[name] = values
     return resolved
+
+
+def substituted(expr: str, values: dict[str, str]) -> str:
+    """*expr* with every Grafana variable of *values* replaced, longest names first (so that
+    ``$team`` never eats the start of a longer name); no variable may be left."""
+    for name in sorted(values, key=len, reverse=True):
+        expr = expr.replace(name, values[name])
+    assert "$" not in expr, expr
+    return expr

@@ -38,7 +38,15 @@ from deploy_support import (
     rule_entries,
     selectors,
 )
-from prometheus_support import free_port, get, stop, syncd_command, variable_values_at, wait_for
+from prometheus_support import (
+    free_port,
+    get,
+    stop,
+    substituted,
+    syncd_command,
+    variable_values_at,
+    wait_for,
+)
 
 from syncd.app.as_of import end_of
 from syncd.app.backfill import default_last_day
@@ -229,11 +237,7 @@ def variable_values(backfilled: Backfilled) -> dict[str, dict[str, str]]:
 def test_dashboard_panel_returns_data_at_every_backfilled_step(
     backfilled: Backfilled, variable_values: dict[str, dict[str, str]], query: PanelQuery
 ) -> None:
-    expr = query.expr
-    replacements = {**BUILTINS, **variable_values[query.dashboard]}
-    for name in sorted(replacements, key=len, reverse=True):
-        expr = expr.replace(name, replacements[name])
-    assert "$" not in expr, expr
+    expr = substituted(query.expr, {**BUILTINS, **variable_values[query.dashboard]})
     expr = as_bool_comparisons(inlined(expr))
     assert _covered_steps(backfilled, expr) == [], expr
 

@@ -27,7 +27,15 @@ from deploy_support import (
     require_binary,
     rule_entries,
 )
-from prometheus_support import free_port, get, stop, syncd_command, variable_values_at, wait_for
+from prometheus_support import (
+    free_port,
+    get,
+    stop,
+    substituted,
+    syncd_command,
+    variable_values_at,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -172,10 +180,5 @@ def variable_values(prometheus: str) -> dict[str, dict[str, str]]:
 def test_dashboard_panel_query_returns_data(
     prometheus: str, variable_values: dict[str, dict[str, str]], query: PanelQuery
 ) -> None:
-    expr = query.expr
-    # longest names first, so $team never eats the start of a longer name
-    replacements = {**BUILTINS, **variable_values[query.dashboard]}
-    for name in sorted(replacements, key=len, reverse=True):
-        expr = expr.replace(name, replacements[name])
-    assert "$" not in expr, expr
+    expr = substituted(query.expr, {**BUILTINS, **variable_values[query.dashboard]})
     assert _eventually_data(prometheus, as_bool_comparisons(expr)), f"no data for {expr}"

@@ -6,8 +6,6 @@ Headless Chromium from Debian, driven by Selenium, against the demo organisation
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,31 +14,24 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from tests.deploy.deploy_support import require_binary
+
 from .web_support import WebRig
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _TEAM = "platform"
 
 
-def _require(name: str) -> str:
-    path = shutil.which(name)
-    if path is not None:
-        return path
-    reason = f"{name} is not installed (Debian: apt-get install chromium chromium-driver)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}; CI must have it")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
     """Headless Chromium with a window wide enough for the share tables."""
     options = webdriver.ChromeOptions()
-    options.binary_location = _require("chromium")
+    options.binary_location = require_binary("chromium", "chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
         options.add_argument(argument)
     options.add_argument("--window-size=1500,1100")
-    driver = webdriver.Chrome(options=options, service=Service(_require("chromedriver")))
+    service = Service(require_binary("chromedriver", "chromium-driver"))
+    driver = webdriver.Chrome(options=options, service=service)
     try:
         yield driver
     finally:
