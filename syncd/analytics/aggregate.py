@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from syncd.analytics.capacity import CapacityTotals
 from syncd.analytics.items import WEIGHTINGS, IssueState, Weights, WorkItem
-from syncd.analytics.rows import ALL_TEAMS, Window
+from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
 from syncd.core.domain import StatusCategory, WorkClass
 
 __all__ = [
@@ -156,16 +156,12 @@ def _expand(
     completed: dict[tuple[str, str, SubjectKey], Weights] = {}
     in_progress: dict[tuple[str, SubjectKey], Weights] = {}
     for (team, work_class, category, membership, wip), weights in groups.items():
-        keys: list[SubjectKey] = [(work_class, "")]
-        if category:
-            keys.append((work_class, category))
-        for who in (team, ALL_TEAMS):
-            for subject in keys:
-                for window, inside in zip(windows, membership, strict=True):
-                    if inside:
-                        _sum_into(completed, (who, window.name, subject), weights)
-                if wip:
-                    _sum_into(in_progress, (who, subject), weights)
+        for who, subject in counted_under(team, work_class, category):
+            for window, inside in zip(windows, membership, strict=True):
+                if inside:
+                    _sum_into(completed, (who, window.name, subject), weights)
+            if wip:
+                _sum_into(in_progress, (who, subject), weights)
     return completed, in_progress
 
 

@@ -31,9 +31,9 @@ from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from syncd.analytics.history import WorkInterval, work_intervals
-from syncd.analytics.rows import ALL_TEAMS, Window
+from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
 from syncd.analytics.settings import WEEKDAYS, CalendarConfig, CapacityConfig
-from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
+from syncd.core.domain import FieldChange, Issue, StatusCategory
 
 __all__ = [
     "Allocation",
@@ -269,14 +269,12 @@ class CapacityTotals:
         # Each issue's decision is looked up and spread over its subjects, the team and the
         # organisation, and its windows once, not once per person-day.
         for (team, issue, inside), days in gathered.spent.items():
-            for subject in _subjects(subject_of(issue)):
-                for scope in (team, ALL_TEAMS):
-                    for name in inside:
-                        _add(totals.allocated, (scope, name, subject), days)
+            for scope, subject in counted_under(team, *subject_of(issue)):
+                for name in inside:
+                    _add(totals.allocated, (scope, name, subject), days)
         for (team, issue), days in gathered.running.items():
-            for subject in _subjects(subject_of(issue)):
-                for scope in (team, ALL_TEAMS):
-                    _add(totals.latest, (scope, subject), days)
+            for scope, subject in counted_under(team, *subject_of(issue)):
+                _add(totals.latest, (scope, subject), days)
         for (team, name), days in gathered.idle.items():
             for scope in (team, ALL_TEAMS):
                 _add(totals.unallocated, (scope, name), days)
@@ -301,10 +299,12 @@ class _Gathered:
         for person in people:
             for day, allocations in person.days.items():
                 inside = windows_at(person.calendar, day)
+                latest = day == latest_day
                 for issue, team, share in allocations:
-                    gathered.spent[team, issue, inside] += float(share)
-                    if day == latest_day:
-                        gathered.running[team, issue] += float(share)
+                    amount = float(share)
+                    gathered.spent[team, issue, inside] += amount
+                    if latest:
+                        gathered.running[team, issue] += amount
             for day in person.idle:
                 for name in windows_at(person.calendar, day):
                     gathered.idle[person.home_team, name] += 1.0
@@ -342,13 +342,6 @@ def issue_days(
 
 def _windows_of(moment: datetime, windows: tuple[Window, ...]) -> tuple[str, ...]:
     return tuple(w.name for w in windows if w.start <= moment < w.end)
-
-
-def _subjects(subject: Subject) -> tuple[Subject, ...]:
-    work_class, category = subject
-    if work_class == WorkClass.UNCLASSIFIED.value or not category:
-        return ((work_class, ""),)
-    return ((work_class, ""), (work_class, category))
 
 
 def _add(table: dict[_K, float], key: _K, amount: float) -> None:

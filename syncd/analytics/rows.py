@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Self
 
-from syncd.core.domain import ORGANISATION, ensure_utc
+from syncd.core.domain import ORGANISATION, WorkClass, ensure_utc
 
 __all__ = [
     "ALL_TEAMS",
@@ -22,11 +22,25 @@ __all__ = [
     "KeyResultRow",
     "ShareRow",
     "Window",
+    "counted_under",
 ]
 
 ALL_TEAMS = ORGANISATION
 """The team of the rows that count the whole organisation (the metrics give them families of
 their own, so it is never a value of their ``team`` label)."""
+
+
+def counted_under(
+    team: str, work_class: str, category: str | None
+) -> tuple[tuple[str, tuple[str, str]], ...]:
+    """The (team, subject) pairs an amount of *team*'s work of *work_class* and *category*
+    counts under: the team and the whole organisation, each for the class as a whole and,
+    when it has one, its category (unclassified work has none)."""
+    subjects = [(work_class, "")]
+    if category and work_class != WorkClass.UNCLASSIFIED.value:
+        subjects.append((work_class, category))
+    return tuple((who, subject) for who in (team, ALL_TEAMS) for subject in subjects)
+
 
 _Converters = Mapping[str, Callable[[Any], Any]]
 

@@ -28,6 +28,7 @@ from mappings import TeamConfig, team_of
 from syncd.analytics import ALL_TEAMS, WEIGHTINGS, Snapshot, Window, WorkItem
 from syncd.analytics.aggregate import completed_in, subject_of
 from syncd.analytics.capacity import IssueRef
+from syncd.analytics.rows import counted_under
 from syncd.core.domain import Decision, Issue, WorkClass
 
 __all__ = ["SORTS", "Figure", "FigurePage", "Listed", "WorkIndex", "WorkIndexCache"]
@@ -319,12 +320,9 @@ def _listed(issue: Issue, decision: Decision, item: WorkItem, subject: tuple[str
 
 
 def _groups_of(team: str, window: str, work_class: str, category: str) -> Iterator[_Group]:
-    # The same expansion the aggregate makes: the issue's team and the organisation, the
-    # class as a whole and its category.
-    for who in (team, ALL_TEAMS):
-        yield (who, window, work_class, "")
-        if category:
-            yield (who, window, work_class, category)
+    # The figures the aggregate counts the issue in (``counted_under``), in *window*.
+    for who, (subject_class, subject_category) in counted_under(team, work_class, category):
+        yield (who, window, subject_class, subject_category)
 
 
 def _capacity_groups(
