@@ -83,11 +83,14 @@ def _answer(template: str, code: int = 200, **data: Any) -> Response:
 
 def _current() -> tuple[Snapshot, WorkIndex] | Response:
     found = _view().index.current()
-    if found is None:
-        return _answer(
-            "error.html", 503, error="no snapshot yet", problems=["the first refresh is not done"]
-        )
-    return found
+    return _no_snapshot() if found is None else found
+
+
+def _no_snapshot() -> Response:
+    """503 until the first refresh has computed a snapshot."""
+    return _answer(
+        "error.html", 503, error="no snapshot yet", problems=["the first refresh is not done"]
+    )
 
 
 @_routed("/", "/api/v1/overview")
@@ -95,9 +98,7 @@ def overview() -> Response:
     """Shares against bands per team and window, coverage, and freshness per source."""
     snapshot = _view().sources.snapshot()
     if snapshot is None:
-        return _answer(
-            "error.html", 503, error="no snapshot yet", problems=["the first refresh is not done"]
-        )
+        return _no_snapshot()
     store = _view().sources.store
     freshness = [
         {
