@@ -4,19 +4,21 @@ written by a page whose histories could not all be read whole.
 After each successful sync the engine walks the source's lacking issues once, in id order,
 a batch at a time, and asks the source for their histories (``Source.histories``) without
 refetching the issues. Each history is stored with a compare-and-set on the issue's version,
-so an issue that changed meanwhile stays lacking and its next page brings its history.
+so an issue that changed meanwhile stays lacking and its next page brings its history. A
+batch the source answers with nothing ends the walk: a source that keeps no history
+(``changelog: false``) costs one look at the store per run, not a walk over every issue.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from syncd.core.domain import FieldChange, Source
+from syncd.core.domain import FieldChange
 
-__all__ = ["HistoryStore", "repair_histories"]
+__all__ = ["HistorySource", "HistoryStore", "repair_histories"]
 
 
 class HistoryStore(Protocol):
@@ -31,8 +33,19 @@ class HistoryStore(Protocol):
     ) -> int: ...
 
 
+class HistorySource(Protocol):
+    """What the repair needs from a source: the part of ``Source`` that reads histories."""
+
+    @property
+    def name(self) -> str: ...
+
+    def histories(
+        self, issue_ids: Iterable[int]
+    ) -> Iterator[tuple[int, tuple[FieldChange, ...]]]: ...
+
+
 def repair_histories(
-    store: HistoryStore, source: Source, stop: threading.Event, batch: int = 1000
+    store: HistoryStore, source: HistorySource, stop: threading.Event, batch: int = 1000
 ) -> int:
     """Complete every history *store* lacks for *source*, once through in id order; return how
     many issues were completed. ``SourceError`` propagates (the next run tries again)."""
@@ -47,6 +60,8 @@ def repair_histories(
             for issue_id, changes in source.histories(list(versions))
             if issue_id in versions
         ]
+        if not found:
+            break
         completed += store.complete_histories(source.name, found)
         after = lacking[-1][0]
     return completed
