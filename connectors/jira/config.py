@@ -64,6 +64,9 @@ class JiraFieldOverrides(Settings):
 class JiraSourceConfig(Settings):
     """One Jira instance (Cloud or Data Center) and what to read from it.
 
+    ``ranges`` is how many ranges of creation time one partition is cut into at most, to
+    be fetched in parallel (``connectors.jira.ranges``): unset, automatically about two per
+    fetch thread when there are fewer partitions than threads; ``1`` never cuts.
     ``changelog`` keeps each issue's history of the fields syncd reconstructs the past from
     (off: no history is read or stored); ``changelog_batch_size`` is how many issues one
     Cloud changelog bulk fetch asks for (Jira's limit is 1,000).
@@ -81,6 +84,7 @@ class JiraSourceConfig(Settings):
     overlap_minutes: int = Field(default=10, ge=1, le=1440)
     sweep_interval_seconds: float = Field(default=6 * 3600.0, ge=60)
     concurrency: int = Field(default=4, ge=1, le=16)
+    ranges: int | None = Field(default=None, ge=1, le=256)
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     response_deadline_seconds: float = Field(default=120.0, gt=0, le=3600)
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)

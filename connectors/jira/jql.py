@@ -22,6 +22,7 @@ from syncd.core.domain import ensure_utc
 __all__ = [
     "CENSUS_ORDER",
     "JQL_PARTITION",
+    "LAST_FIRST_ORDER",
     "PAGE_ORDER",
     "Partition",
     "at_or_after",
@@ -29,11 +30,13 @@ __all__ = [
     "check_jql",
     "jql_datetime",
     "narrowed",
+    "reordered",
     "sync_partitions",
     "unordered",
 ]
 
 PAGE_ORDER: Final = "ORDER BY created ASC, key ASC"
+LAST_FIRST_ORDER: Final = "ORDER BY created DESC, key DESC"
 CENSUS_ORDER: Final = "ORDER BY key ASC"
 JQL_PARTITION: Final = "jql"
 _UNKNOWN_ZONE_MARGIN: Final = timedelta(hours=24)
@@ -143,6 +146,11 @@ def narrowed(jql: str, clause: str) -> str:
     """*jql* (as built here, ending in its ``ORDER BY``) with *clause* ANDed to its condition."""
     where, _, order = jql.rpartition(" ORDER BY ")
     return f"{where} AND {clause} ORDER BY {order}"
+
+
+def reordered(jql: str, order: str) -> str:
+    """*jql* (as built here, ending in its ``ORDER BY``) ordered by *order* instead."""
+    return f"{unordered(jql)} {order}"
 
 
 def unordered(jql: str) -> str:

@@ -4,8 +4,10 @@ Each run first reads the deployment (``serverInfo``), the API user's time zone (
 the custom field ids (``/field``) and, when histories are kept, the status list (``/status``,
 which maps statuses to categories), then fetches one partition per configured project (or
 the single ``jql`` partition) on up to ``concurrency`` threads, one ``jira`` client each.
-Pages reach the caller through a bounded queue, parsed, with their issues' histories
-(``connectors.jira.histories``), in partition order within a partition.
+With fewer partitions than threads (or ``ranges`` configured), each partition is first
+probed and cut into ranges of creation time (``connectors.jira.ranges``), fetched like
+partitions. Pages reach the caller through a bounded queue, parsed, with their issues'
+histories (``connectors.jira.histories``), in order within a range.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 import jira
+import structlog
 from pydantic import SecretStr
 
 from connectors.http import RequestObserver, RetryPolicy, StopRequestedError
@@ -33,23 +36,32 @@ from connectors.jira.fields import FieldIds, discover_fields, field_name_map
 from connectors.jira.histories import HistoryReader
 from connectors.jira.jql import (
     CENSUS_ORDER,
+    LAST_FIRST_ORDER,
     PAGE_ORDER,
     Partition,
     at_or_after,
     census_partitions,
     check_jql,
     narrowed,
+    reordered,
     sync_partitions,
     unordered,
 )
 from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
 from connectors.jira.parse import parse_issue, parse_timestamp
+from connectors.jira.ranges import Extent, range_counts, split
 from syncd.core.domain import Census, FieldChange, Issue, Page, RejectedRecord
 from syncd.core.errors import PermanentSourceError, SourceError
 
 __all__ = ["JiraSource"]
 
 _CensusPart = tuple[str, frozenset[int], bool]
+_Probe = tuple[Partition, bool]
+"""A partition and which end of it to read: its first issue (``True``) or its last."""
+_Seen = tuple[str, bool, datetime | None, int | None]
+"""What a probe saw: partition, which end, that issue's creation time and (first end) size."""
+
+_log = structlog.get_logger("connectors.jira")
 
 
 class JiraSource:
@@ -113,6 +125,7 @@ class JiraSource:
             overlap_minutes=self._config.overlap_minutes,
             zone=zone,
         )
+        partitions = self._ranges(partitions, boot.deployment == "cloud", zone, names)
 
         def worker(halt: threading.Event) -> Callable[[Partition], Iterator[Page]]:
             client = self._connect(self._policy.with_stop_event(halt))
@@ -175,6 +188,54 @@ class JiraSource:
             ids[name] = found
             complete = complete and swept
         return Census(ids=ids, lost=lost, complete=complete)
+
+    def _ranges(
+        self,
+        partitions: Sequence[Partition],
+        cloud: bool,
+        zone: tzinfo | None,
+        names: Mapping[str, str],
+    ) -> tuple[Partition, ...]:
+        """*partitions* cut into ranges of creation time when that keeps more threads busy:
+        with fewer partitions than threads, unless ``ranges: 1``; the probes of both ends of
+        every partition run in parallel."""
+        most, threads = self._config.ranges, self._config.concurrency
+        if most == 1 or (most is None and len(partitions) >= threads):
+            return tuple(partitions)
+        probes: list[_Probe] = [(part, first) for part in partitions for first in (True, False)]
+
+        def worker(halt: threading.Event) -> Callable[[_Probe], Iterator[_Seen]]:
+            client = self._connect(self._policy.with_stop_event(halt))
+            client.prime_field_names(names)
+            return lambda probe: iter((_probe(client, *probe),))
+
+        seen: dict[tuple[str, bool], tuple[datetime | None, int | None]] = {}
+        for name, first, created, count in fan_out(
+            probes, worker, concurrency=threads, stop_event=self._stop, source=self.name
+        ):
+            seen[name, first] = created, count
+        extents = {
+            part.name: Extent(
+                seen[part.name, True][0], seen[part.name, False][0], seen[part.name, True][1]
+            )
+            for part in partitions
+        }
+        page = self._config.page_size
+        if not cloud:
+            page = min(page, self._config.result_window)
+        counts = range_counts(extents, concurrency=threads, page_size=page, most=most)
+        ranged: list[Partition] = []
+        for part in partitions:
+            pieces = split(part, extents[part.name], counts[part.name], zone)
+            _log.info(
+                "partition_ranges",
+                source=self.name,
+                partition=part.name,
+                issues=extents[part.name].count,
+                ranges=len(pieces),
+            )
+            ranged.extend(pieces)
+        return tuple(ranged)
 
     def _connect(self, policy: RetryPolicy) -> JiraClient:
         return connect_client(self._config, self._secret, policy, self._api_factory)
@@ -295,18 +356,36 @@ def _approximate_count(client: JiraClient, jql: str) -> int | None:
         return None
 
 
+def _probe(client: JiraClient, partition: Partition, first: bool) -> _Seen:
+    """The creation time of *partition*'s first (or last) issue in page order, and with the
+    first its size: Data Center's ``total``, Cloud's estimate (``None`` if it has none)."""
+    jql = partition.jql if first else reordered(partition.jql, LAST_FIRST_ORDER)
+    count: int | None = None
+    if client.deployment == "cloud":
+        body = client.search_cloud(jql, None, 1, ("created",))
+        count = _approximate_count(client, jql) if first else None
+    else:
+        body = client.search_datacenter(jql, 0, 1, ("created",))
+        count = body["total"] if first else None
+    issues = body["issues"]
+    return partition.name, first, _created(issues[0]) if issues else None, count
+
+
+def _created(issue: Any) -> datetime | None:
+    """A raw issue's creation time, ``None`` when it has none that can be read."""
+    fields = issue.get("fields") if isinstance(issue, Mapping) else None
+    try:
+        return parse_timestamp(fields.get("created") if isinstance(fields, Mapping) else None)
+    except ValueError:
+        return None
+
+
 def _created_window(zone: tzinfo | None) -> NextWindow:
     """Narrow a query to issues created at or after a raw issue's creation minute."""
 
     def narrowing(issue: Any) -> str | None:
-        fields = issue.get("fields") if isinstance(issue, Mapping) else None
-        try:
-            created = parse_timestamp(
-                fields.get("created") if isinstance(fields, Mapping) else None
-            )
-        except ValueError:
-            return None
-        return at_or_after("created", created, zone)
+        created = _created(issue)
+        return None if created is None else at_or_after("created", created, zone)
 
     return narrowing
 

@@ -96,6 +96,8 @@ def make_config(**overrides: Any) -> JiraSourceConfig:
         "projects": ["SHOP"],
         "max_attempts": 4,
         "max_retry_seconds": 300,
+        # One query per partition: the scripted answers are those of one walk, no probe.
+        "ranges": 1,
     }
     data.update(overrides)
     return JiraSourceConfig.model_validate(data)

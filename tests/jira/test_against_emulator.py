@@ -186,7 +186,7 @@ def test_a_repeated_cloud_page_token_fails_the_run(org: Organisation, sleeps: li
     emulator = JiraEmulator(org, "cloud", cloud_max_results=20)
     emulator.faults.repeat_page_token(times=1)
     with emulator.serve(), pytest.raises(PermanentSourceError, match="repeated the page token"):
-        _issues(_source(emulator, sleeps, projects=["SHOP"], page_size=20))
+        _issues(_source(emulator, sleeps, projects=["SHOP"], page_size=20, ranges=1))
 
 
 def test_a_wrong_token_is_a_permanent_error_that_does_not_show_the_token(
