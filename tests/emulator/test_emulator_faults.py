@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from connectors.jira.emulator import Fault, JiraEmulator, Organisation
+from connectors.jira.emulator.faults import FaultPlan
 from tests.emulator.emulator_support import running
 
 Served = tuple[JiraEmulator, str]
@@ -163,3 +164,17 @@ def test_required_token_accepts_basic_and_bearer_and_refuses_the_rest(
         "errorMessages": ["Client must be authenticated to access this resource."],
         "errors": {},
     }
+
+
+def test_page_latency_jitter_stays_within_its_bounds_and_varies() -> None:
+    """Each page waits the latency moved by at most the jitter either way, never below zero;
+    without jitter, exactly the latency."""
+    plan = FaultPlan()
+    plan.latency_seconds = 0.3
+    assert {plan.page_delay() for _ in range(20)} == {0.3}
+    plan.latency_jitter_seconds = 0.1
+    delays = [plan.page_delay() for _ in range(200)]
+    assert all(0.2 <= delay <= 0.4 for delay in delays)
+    assert len(set(delays)) > 100
+    plan.latency_jitter_seconds = 0.5
+    assert min(plan.page_delay() for _ in range(200)) == 0.0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import requests
 
 from connectors.jira.emulator import JiraEmulator, Organisation
 from connectors.jira.emulator.api import REMOVED_MESSAGE
 from connectors.jira.emulator.search import UNBOUNDED_MESSAGE
+from connectors.jira.jql import LAST_FIRST_ORDER, reordered, sync_partitions
+from connectors.jira.ranges import Extent, split
 from tests.emulator.emulator_support import cloud_sweep, running
 
 Served = tuple[JiraEmulator, str]
@@ -182,3 +185,56 @@ def test_dc_accepts_unbounded_jql_and_reports_bad_jql_with_400(
     bad = http.get(f"{url}/rest/api/2/search", params={"jql": "project = SHOP AND"})
     assert bad.status_code == 400
     assert bad.json()["errorMessages"][0].startswith("Error in the JQL Query:")
+
+
+def _shop_ranges(org: Organisation, pieces: int) -> tuple[str, ...]:
+    """The range queries syncd sends for project SHOP (UTC user), cut from its real ends."""
+    shop = sorted(i.created_ms for i in org.issues if i.project == "SHOP")
+    extent = Extent(
+        datetime.fromtimestamp(shop[0] / 1000, UTC),
+        datetime.fromtimestamp(shop[-1] / 1000, UTC),
+        len(shop),
+    )
+    (partition,) = sync_partitions(["SHOP"], None, since=None, overlap_minutes=5, zone=UTC)
+    return tuple(part.jql for part in split(partition, extent, pieces, UTC))
+
+
+def test_cloud_answers_range_queries_as_syncd_sends_them(
+    cloud: Served, http: requests.Session, org: Organisation
+) -> None:
+    """Each ``created <`` / ``created >=`` range is accepted; together they hold every SHOP
+    issue once; the last-first probe order is accepted and puts the newest issue first."""
+    _emulator, url = cloud
+    ranges = _shop_ranges(org, 7)
+    counts = Counter(str(i["id"]) for jql in ranges for i in cloud_sweep(http, url, jql, "id"))
+    assert set(counts) == set(_ids(org, "SHOP"))
+    assert set(counts.values()) == {1}
+    (partition,) = sync_partitions(["SHOP"], None, since=None, overlap_minutes=5, zone=UTC)
+    last = http.get(
+        f"{url}/rest/api/3/search/jql",
+        params={"jql": reordered(partition.jql, LAST_FIRST_ORDER), "maxResults": 1},
+    ).json()
+    newest = max((i for i in org.issues if i.project == "SHOP"), key=lambda i: i.created_ms)
+    assert last["issues"] == [{"id": str(newest.id)}]
+
+
+def test_dc_answers_range_queries_and_rejects_what_jira_rejects(
+    dc: Served, http: requests.Session, org: Organisation
+) -> None:
+    """Data Center: every range's ``total`` adds up to the project's; a datetime with
+    seconds, or a comparison with no value, is a 400 in Jira's words."""
+    _emulator, url = dc
+    totals = [
+        http.get(f"{url}/rest/api/2/search", params={"jql": jql, "maxResults": 0}).json()["total"]
+        for jql in _shop_ranges(org, 5)
+    ]
+    assert sum(totals) == len(_ids(org, "SHOP"))
+    assert all(totals)
+    for jql, message in (
+        ('project = SHOP AND created < "2026/11/02 10:30:15"', "Date value '2026/11/02 10:30:15'"),
+        ("project = SHOP AND created <", "Error in the JQL Query: Expecting either a value"),
+        ("project = SHOP ORDER BY created DOWN", "Error in the JQL Query: Expecting either 'OR'"),
+    ):
+        answer = http.get(f"{url}/rest/api/2/search", params={"jql": jql})
+        assert answer.status_code == 400, jql
+        assert answer.json()["errorMessages"][0].startswith(message), answer.json()

@@ -1,7 +1,7 @@
 """Run a standalone emulated Jira until SIGINT or SIGTERM, printing its URL first::
 
     python -m connectors.jira.emulator --mode cloud --issues 10000 --seed 7 --port 8080 \\
-        --user-timezone America/Los_Angeles --latency-ms 0 --people 40
+        --user-timezone America/Los_Angeles --latency-ms 0 --latency-jitter-ms 0 --people 40
 
 ``--now`` sets the organisation's present (default: now); ``--clock`` pins the emulator's
 clock at a moment (default: it follows real time): pinned before ``--now``, every issue and
@@ -49,6 +49,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--instance-timezone", default="UTC")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every search page")
     parser.add_argument(
+        "--latency-jitter-ms",
+        type=float,
+        default=0.0,
+        help="moves each page's latency by up to this much either way (seeded)",
+    )
+    parser.add_argument(
         "--now",
         type=datetime.fromisoformat,
         default=None,
@@ -92,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         dc_inline_changelog=args.dc_inline_changelog,
         required_token=args.token,
         latency_seconds=args.latency_ms / 1000,
+        latency_jitter_seconds=args.latency_jitter_ms / 1000,
         clock=Clock(args.clock.astimezone(UTC)) if args.clock else None,
     )
     stop = threading.Event()

@@ -1,6 +1,7 @@
 """Injectable, deterministic faults: scripted responses, seeded random failures, Cloud
 token repeats (search and changelog bulk fetch), Data Center short pages, lying paging
-metadata, per-page latency, a token-bucket rate limit and eventual consistency.
+metadata, per-page latency (with seeded jitter), a token-bucket rate limit and eventual
+consistency.
 
 Usage::
 
@@ -171,6 +172,8 @@ class FaultPlan:
         self.short_pages = 0
         self.short_page_drop = 1
         self.latency_seconds = 0.0
+        self.latency_jitter_seconds = 0.0
+        self._jitter = _random.Random(0)
         self.consistency_lag_seconds = 0.0
         self.bucket: TokenBucket | None = None
         self.paging_lie: PagingLie | None = None
@@ -218,9 +221,19 @@ class FaultPlan:
             self._scripts.clear()
             self._random = None
         self.repeat_tokens = self.repeat_changelog_tokens = self.short_pages = 0
-        self.latency_seconds = self.consistency_lag_seconds = 0.0
+        self.latency_seconds = self.latency_jitter_seconds = self.consistency_lag_seconds = 0.0
         self.bucket = None
         self.paging_lie = None
+
+    def page_delay(self) -> float:
+        """How long to hold a page of results: ``latency_seconds``, moved by up to
+        ``latency_jitter_seconds`` either way (seeded, never below zero)."""
+        jitter = self.latency_jitter_seconds
+        if jitter <= 0:
+            return self.latency_seconds
+        with self._lock:
+            offset = self._jitter.uniform(-jitter, jitter)
+        return max(0.0, self.latency_seconds + offset)
 
     def next_fault(self, path: str) -> Fault | None:
         """The fault for a request to *path*, consuming scripted ones; None for none."""

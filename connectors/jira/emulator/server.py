@@ -78,12 +78,14 @@ class JiraEmulator:
         required_token: str | None = None,
         clock: Clock | None = None,
         latency_seconds: float = 0.0,
+        latency_jitter_seconds: float = 0.0,
     ) -> None:
         self.mode: Mode = "datacenter" if mode in ("dc", "datacenter", "server") else "cloud"
         self.clock = clock or Clock()
         self.state = JiraState(org, self.clock)
         self.faults = FaultPlan()
         self.faults.latency_seconds = latency_seconds
+        self.faults.latency_jitter_seconds = latency_jitter_seconds
         self.user_timezone = ZoneInfo(user_timezone)
         self._required_token = required_token
         self._log: list[LoggedRequest] = []
@@ -350,8 +352,10 @@ class _Handler(BaseHTTPRequestHandler):
             response = owner.api.handle(request)
         except ApiError as error:
             response = _error(error.status, error.message, {})
-        if (response.issues or response.page) and owner.faults.latency_seconds > 0:
-            time.sleep(owner.faults.latency_seconds)
+        if response.issues or response.page:
+            delay = owner.faults.page_delay()
+            if delay > 0:
+                time.sleep(delay)
         response.headers = {**owner.rate_headers(), **response.headers}
         return response
 
