@@ -29,6 +29,7 @@ class EmulatorProcess:
     issues: int
     seed: int = 7
     latency_ms: float = 0.0
+    jitter_ms: float = 0.0
     people: int | None = None
     url: str = ""
     started_seconds: float = 0.0
@@ -40,7 +41,8 @@ class EmulatorProcess:
         command = [
             sys.executable, "-m", "connectors.jira.emulator", "--mode", self.mode,
             "--issues", str(self.issues), "--seed", str(self.seed), "--port", "0",
-            "--now", now, "--latency-ms", str(self.latency_ms), "--control",
+            "--now", now, "--latency-ms", str(self.latency_ms),
+            "--latency-jitter-ms", str(self.jitter_ms), "--control",
         ]  # fmt: skip
         if self.people is not None:
             command += ["--people", str(self.people)]

@@ -197,29 +197,11 @@ class JiraSource:
         names: Mapping[str, str],
     ) -> tuple[Partition, ...]:
         """*partitions* cut into ranges of creation time when that keeps more threads busy:
-        with fewer partitions than threads, unless ``ranges: 1``; the probes of both ends of
-        every partition run in parallel."""
+        with fewer partitions than threads, unless ``ranges: 1``."""
         most, threads = self._config.ranges, self._config.concurrency
         if most == 1 or (most is None and len(partitions) >= threads):
             return tuple(partitions)
-        probes: list[_Probe] = [(part, first) for part in partitions for first in (True, False)]
-
-        def worker(halt: threading.Event) -> Callable[[_Probe], Iterator[_Seen]]:
-            client = self._connect(self._policy.with_stop_event(halt))
-            client.prime_field_names(names)
-            return lambda probe: iter((_probe(client, *probe),))
-
-        seen: dict[tuple[str, bool], tuple[datetime | None, int | None]] = {}
-        for name, first, created, count in fan_out(
-            probes, worker, concurrency=threads, stop_event=self._stop, source=self.name
-        ):
-            seen[name, first] = created, count
-        extents = {
-            part.name: Extent(
-                seen[part.name, True][0], seen[part.name, False][0], seen[part.name, True][1]
-            )
-            for part in partitions
-        }
+        extents = self._extents(partitions, names)
         page = self._config.page_size
         if not cloud:
             page = min(page, self._config.result_window)
@@ -236,6 +218,33 @@ class JiraSource:
             )
             ranged.extend(pieces)
         return tuple(ranged)
+
+    def _extents(
+        self, partitions: Sequence[Partition], names: Mapping[str, str]
+    ) -> dict[str, Extent]:
+        """Each partition's ends and size, from probes of both ends run in parallel."""
+
+        def worker(halt: threading.Event) -> Callable[[_Probe], Iterator[_Seen]]:
+            client = self._connect(self._policy.with_stop_event(halt))
+            client.prime_field_names(names)
+            return lambda probe: iter((_probe(client, *probe),))
+
+        probes: list[_Probe] = [(part, first) for part in partitions for first in (True, False)]
+        seen: dict[tuple[str, bool], tuple[datetime | None, int | None]] = {}
+        for name, first, created, count in fan_out(
+            probes,
+            worker,
+            concurrency=self._config.concurrency,
+            stop_event=self._stop,
+            source=self.name,
+        ):
+            seen[name, first] = created, count
+        return {
+            part.name: Extent(
+                seen[part.name, True][0], seen[part.name, False][0], seen[part.name, True][1]
+            )
+            for part in partitions
+        }
 
     def _connect(self, policy: RetryPolicy) -> JiraClient:
         return connect_client(self._config, self._secret, policy, self._api_factory)
