@@ -3,11 +3,13 @@
 ``outcomes`` decides, for any failed request, retry or fail and why (``describe_failure``);
 ``policy`` retries what the table calls transient (``RetryPolicy``); ``transport`` bounds
 every answer by a deadline for the whole of it and a size cap (``limit_session``,
-``deadline``).
+``deadline``); ``limiter`` bounds one source's requests in flight, lowering the bound when the
+source is rate limited (``ConcurrencyLimit``).
 """
 
 from __future__ import annotations
 
+from connectors.http.limiter import ConcurrencyLimit
 from connectors.http.outcomes import (
     OUTCOMES,
     TRANSPORT_OUTCOMES,
@@ -28,6 +30,7 @@ from connectors.http.transport import Deadline, ResponseLimits, deadline, limit_
 __all__ = [
     "OUTCOMES",
     "TRANSPORT_OUTCOMES",
+    "ConcurrencyLimit",
     "Deadline",
     "HttpStatusError",
     "MalformedResponseError",

@@ -6,7 +6,9 @@ with tenacity: transient failures are retried with exponential backoff and jitte
 time, with an injected ``sleep`` (tests never wait) and a stop event (SIGTERM ends the waiting
 at once). When it gives up it raises ``TransientSourceError``; a permanent failure raises
 ``PermanentSourceError`` at once. Messages never carry credentials: every form of the
-source's secrets is masked in them.
+source's secrets is masked in them. With a ``ConcurrencyLimit`` (``connectors.http.limiter``)
+each attempt holds one of the source's slots, and a call waits first while a rate-limited
+answer's ``Retry-After`` keeps the source's gate closed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from connectors.http.limiter import ConcurrencyLimit, Outcome, Turn
 from connectors.http.outcomes import RequestFailure, describe_failure, parse_retry_after
 from syncd.core.errors import PermanentSourceError, TransientSourceError
 from syncd.core.redaction import Secret, SecretMask
@@ -44,7 +47,8 @@ _MARKER = "***"
 class RequestObserver(Protocol):
     """Counts requests and retries per source (the metrics layer implements it).
 
-    ``status_class`` is ``2xx``/``3xx``/``4xx``/``5xx`` or ``error`` (no HTTP answer);
+    ``status_class`` is ``429`` (on its own, so rate limiting shows), ``2xx``/``3xx``/``4xx``/
+    ``5xx``, or ``error`` (no HTTP answer);
     ``reason`` is a bounded label from ``OUTCOMES`` or ``timeout``/``connection``/
     ``invalid_body``.
     """
@@ -89,7 +93,8 @@ class RetryPolicy:
     Bounded by *max_attempts* attempts, by *max_retry_seconds* of total waiting (one wait is
     capped by it too) and by *stop_event*. *sleep* defaults to waiting on the stop event so a
     shutdown interrupts a long ``Retry-After``. Every form of *secrets* is masked in every
-    message (``mask`` offers the same masking to the operations it runs).
+    message (``mask`` offers the same masking to the operations it runs). *limit*, shared by
+    the policies of one source's threads, bounds its requests in flight (none: unbounded).
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class RetryPolicy:
         rng: random.Random | None = None,
         base_backoff_seconds: float = 1.0,
         secrets: Iterable[Secret | str] = (),
+        limit: ConcurrencyLimit | None = None,
     ) -> None:
         self.source = source
         self.max_attempts = max_attempts
@@ -116,6 +122,7 @@ class RetryPolicy:
         self._rng = rng or random.Random()
         self._base = base_backoff_seconds
         self.mask = SecretMask(secrets, marker=_MARKER)
+        self.limit = limit
 
     def with_stop_event(self, stop_event: threading.Event) -> RetryPolicy:
         """The same policy watching another stop event (one per worker pool)."""
@@ -130,6 +137,8 @@ class RetryPolicy:
         ``TransientSourceError`` when the retries are used up and ``StopRequestedError`` when
         the stop event is set. Other exceptions (programming errors) pass through.
         """
+        if self.limit is not None and not self.limit.wait_open(self.stop_event):
+            raise StopRequestedError(self.source)
         retrying = Retrying(
             stop=(
                 stop_after_attempt(self.max_attempts)
@@ -160,21 +169,36 @@ class RetryPolicy:
     def _attempt(self, operation: Callable[[], T], what: str) -> T:
         if self.stop_event.is_set():
             raise StopRequestedError(self.source)
+        turn = None
+        if self.limit is not None:
+            turn = self.limit.acquire(self.stop_event)
+            if turn is None:
+                raise StopRequestedError(self.source)
         try:
             result = operation()
         except Exception as error:
             failure = describe_failure(error)
+            self._release(turn, _outcome(failure))
             if failure is None:
                 raise
-            status = "error" if failure.status is None else f"{failure.status // 100}xx"
+            status = _status_class(failure.status)
             self.observer.request(self.source, status)
             if failure.action == "fail":
                 raise PermanentSourceError(
                     self.source, self.redact(f"{what}: {failure.detail}")
                 ) from None
             raise _Retryable(failure) from None
+        self._release(turn, ("success", None))
         self.observer.request(self.source, "2xx")
         return result
+
+    def _release(self, turn: Turn | None, outcome: tuple[Outcome, str | None]) -> None:
+        if self.limit is not None and turn is not None:
+            kind, retry_after = outcome
+            self.limit.release(turn, kind, parse_retry_after(retry_after, self._clock()))
+
+    def _wait_for_stop(self, seconds: float) -> None:
+        self.stop_event.wait(seconds)
 
     def _wait(self, state: RetryCallState) -> float:
         failure = _failure_of(state)
@@ -184,9 +208,6 @@ class RetryPolicy:
         backoff = min(_MAX_BACKOFF_SECONDS, self._base * 2 ** (state.attempt_number - 1))
         jittered: float = backoff * self._rng.uniform(0.5, 1.0)
         return min(jittered, self.max_retry_seconds)
-
-    def _wait_for_stop(self, seconds: float) -> None:
-        self.stop_event.wait(seconds)
 
     def _before_sleep(self, state: RetryCallState) -> None:
         failure = _failure_of(state)
@@ -222,6 +243,22 @@ class _stop_when_set(stop_base):
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         return self.event.is_set()
+
+
+def _status_class(status: int | None) -> str:
+    if status is None:
+        return "error"
+    return "429" if status == 429 else f"{status // 100}xx"
+
+
+def _outcome(failure: RequestFailure | None) -> tuple[Outcome, str | None]:
+    """What a failed attempt tells the concurrency limit: 429, and 503 with ``Retry-After``,
+    say the source is sending too fast (with the wait the server asked for)."""
+    if failure is not None and (
+        failure.status == 429 or (failure.status == 503 and failure.retry_after is not None)
+    ):
+        return "throttled", failure.retry_after
+    return "failed", None
 
 
 def _failure_of(state: RetryCallState) -> RequestFailure | None:

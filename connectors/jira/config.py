@@ -69,7 +69,9 @@ class JiraSourceConfig(Settings):
     fetch thread when there are fewer partitions than threads; ``1`` never cuts.
     ``changelog`` keeps each issue's history of the fields syncd reconstructs the past from
     (off: no history is read or stored); ``changelog_batch_size`` is how many issues one
-    Cloud changelog bulk fetch asks for (Jira's limit is 1,000).
+    Cloud changelog bulk fetch asks for (Jira's limit is 1,000). ``concurrency`` threads
+    fetch at once; with ``adaptive_concurrency`` fewer requests are in flight while Jira rate
+    limits the source (``connectors.http.limiter``).
     """
 
     name: SourceName
@@ -85,6 +87,7 @@ class JiraSourceConfig(Settings):
     sweep_interval_seconds: float = Field(default=6 * 3600.0, ge=60)
     concurrency: int = Field(default=4, ge=1, le=16)
     ranges: int | None = Field(default=None, ge=1, le=256)
+    adaptive_concurrency: bool = True
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     response_deadline_seconds: float = Field(default=120.0, gt=0, le=3600)
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024)

@@ -22,7 +22,7 @@ import jira
 import structlog
 from pydantic import SecretStr
 
-from connectors.http import RequestObserver, RetryPolicy, StopRequestedError
+from connectors.http import ConcurrencyLimit, RequestObserver, RetryPolicy, StopRequestedError
 from connectors.jira.changelog import ChangelogContext, status_categories
 from connectors.jira.client import (
     CENSUS_PAGE_SIZE,
@@ -103,6 +103,11 @@ class JiraSource:
             observer=observer,
             rng=rng,
             secrets=secrets,
+            limit=(
+                ConcurrencyLimit(config.name, config.concurrency)
+                if config.adaptive_concurrency
+                else None
+            ),
         )
 
     @property

@@ -195,8 +195,16 @@ def test_the_observer_counts_requests_by_status_class_and_retries_by_reason(
     mocked.get(URL, status=429, headers={"Retry-After": "1"})
     mocked.get(URL, body=requests.ConnectionError("reset"))
     mocked.get(URL, json={})
+    mocked.get(URL, status=404)
     _policy(sleeps, observer=recorder).call(_fetch, "fetching")
-    assert recorder.requests == [("acme", "4xx"), ("acme", "error"), ("acme", "2xx")]
+    with pytest.raises(PermanentSourceError):
+        _policy(sleeps, observer=recorder).call(_fetch, "fetching")
+    assert recorder.requests == [
+        ("acme", "429"),
+        ("acme", "error"),
+        ("acme", "2xx"),
+        ("acme", "4xx"),
+    ]
     assert recorder.retries == [("acme", "rate_limited"), ("acme", "connection")]
 
 

@@ -1,0 +1,136 @@
+"""How many requests one source may have in flight: an AIMD limit that follows rate limits.
+
+A ``ConcurrencyLimit`` is shared by every thread that calls one source. It starts at the
+configured concurrency (its ``maximum``). An answer that says "too many requests" (429, or
+503 with ``Retry-After``) halves the limit, never below 1, and closes the gate to new calls
+until that ``Retry-After`` has passed (or a request sent since is accepted); each run of
+``limit`` successes in a row adds one back, up to the maximum (additive increase,
+multiplicative decrease). One burst of rejections is one decrease: a rejection of a request
+sent before the last decrease changes nothing more.
+
+Requests beyond the limit wait for a free slot, new calls for the gate; a wait ends at once
+when the caller's stop event is set (``acquire`` then answers ``None``, ``wait_open``
+``False``). Changes are logged:
+``http_concurrency_decreased`` at info, ``http_concurrency_increased`` at debug.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import structlog
+
+__all__ = ["ConcurrencyLimit", "Outcome", "Turn"]
+
+Outcome = Literal["success", "throttled", "failed"]
+"""How a request ended, for the limit: accepted, refused for its rate, or any other failure."""
+
+_log = structlog.get_logger("connectors.http")
+_POLL_SECONDS: Final = 0.05
+"""How often a waiting thread looks at its stop event (nothing else can wake it for that)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One request's slot: the number of decreases (``epoch``) and of rate-limited answers
+    (``throttles``) before it was sent."""
+
+    epoch: int
+    throttles: int
+
+
+class ConcurrencyLimit:
+    """The AIMD limit on one source's requests in flight (see the module docstring).
+
+    *clock* is a monotonic clock in seconds (tests pass their own).
+    """
+
+    def __init__(
+        self, source: str, maximum: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if maximum < 1:
+            raise ValueError("a concurrency limit is at least 1")
+        self.source = source
+        self.maximum = maximum
+        self._clock = clock
+        self._limit = maximum
+        self._in_flight = 0
+        self._successes = 0
+        self._epoch = 0
+        self._throttles = 0
+        self._closed_until = 0.0
+        self._changed = threading.Condition()
+
+    @property
+    def limit(self) -> int:
+        """Requests allowed in flight at once now (1 to ``maximum``)."""
+        return self._limit
+
+    @property
+    def in_flight(self) -> int:
+        """Requests holding a slot now."""
+        return self._in_flight
+
+    def wait_open(self, stop_event: threading.Event) -> bool:
+        """Wait while a rate-limited answer keeps the gate closed; ``False`` when
+        *stop_event* is set first."""
+        with self._changed:
+            while (closed := self._closed_until - self._clock()) > 0:
+                if stop_event.is_set():
+                    return False
+                self._changed.wait(min(closed, _POLL_SECONDS))
+            return not stop_event.is_set()
+
+    def acquire(self, stop_event: threading.Event) -> Turn | None:
+        """Wait for a free slot and take it; ``None`` when *stop_event* is set first."""
+        with self._changed:
+            while self._in_flight >= self._limit:
+                if stop_event.is_set():
+                    return None
+                self._changed.wait(_POLL_SECONDS)
+            if stop_event.is_set():
+                return None
+            self._in_flight += 1
+            return Turn(self._epoch, self._throttles)
+
+    def release(self, turn: Turn, outcome: Outcome, retry_after: float | None = None) -> None:
+        """Give back *turn*'s slot and learn from its *outcome*; a ``throttled`` answer's
+        *retry_after* (seconds) closes the gate to new calls until it has passed."""
+        with self._changed:
+            self._in_flight -= 1
+            if outcome == "success":
+                if turn.throttles == self._throttles:
+                    self._closed_until = 0.0  # accepted since the last refusal: open again
+                self._succeeded()
+            elif outcome == "throttled":
+                self._throttled(turn, retry_after)
+            self._changed.notify_all()
+
+    def _succeeded(self) -> None:
+        self._successes += 1
+        if self._successes < self._limit or self._limit >= self.maximum:
+            return
+        self._successes = 0
+        self._limit += 1
+        _log.debug("http_concurrency_increased", source=self.source, limit=self._limit)
+
+    def _throttled(self, turn: Turn, retry_after: float | None) -> None:
+        self._throttles += 1
+        if retry_after is not None:
+            self._closed_until = max(self._closed_until, self._clock() + retry_after)
+        self._successes = 0
+        if turn.epoch != self._epoch:
+            return  # sent before the last decrease: the same burst, already answered
+        self._epoch += 1
+        previous, self._limit = self._limit, max(1, self._limit // 2)
+        if self._limit != previous:
+            _log.info(
+                "http_concurrency_decreased",
+                source=self.source,
+                limit=self._limit,
+                previous=previous,
+            )
