@@ -2,16 +2,17 @@
 
 A ``ConcurrencyLimit`` is shared by every thread that calls one source. It starts at the
 configured concurrency (its ``maximum``). An answer that says "too many requests" (429, or
-503 with ``Retry-After``) halves the limit, never below 1, and closes the gate to new calls
-until that ``Retry-After`` has passed (or a request sent since is accepted); each run of
-``limit`` successes in a row adds one back, up to the maximum (additive increase,
-multiplicative decrease). One burst of rejections is one decrease: a rejection of a request
-sent before the last decrease changes nothing more.
+503 with ``Retry-After``) halves the limit (or the requests in flight, when fewer), never
+below 1, and closes the gate to new calls until that ``Retry-After`` has passed (or a request
+sent since is accepted). Each run of ``run_per_slot * limit`` successes in a row adds one
+back, up to the maximum (additive increase, multiplicative decrease). One burst of
+rejections is one decrease: a rejection of a request sent before the last decrease changes
+nothing more.
 
 Requests beyond the limit wait for a free slot, new calls for the gate; a wait ends at once
 when the caller's stop event is set (``acquire`` then answers ``None``, ``wait_open``
-``False``). Changes are logged:
-``http_concurrency_decreased`` at info, ``http_concurrency_increased`` at debug.
+``False``). Changes are logged: ``http_concurrency_decreased`` at info,
+``http_concurrency_increased`` at debug.
 """
 
 from __future__ import annotations
@@ -46,16 +47,24 @@ class Turn:
 class ConcurrencyLimit:
     """The AIMD limit on one source's requests in flight (see the module docstring).
 
-    *clock* is a monotonic clock in seconds (tests pass their own).
+    *run_per_slot* successes in a row per slot of the current limit earn one more slot (a
+    longer run grows back more slowly and probes the server's limit less often); *clock* is a
+    monotonic clock in seconds (tests pass their own).
     """
 
     def __init__(
-        self, source: str, maximum: int, *, clock: Callable[[], float] = time.monotonic
+        self,
+        source: str,
+        maximum: int,
+        *,
+        run_per_slot: int = 8,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if maximum < 1:
-            raise ValueError("a concurrency limit is at least 1")
+        if maximum < 1 or run_per_slot < 1:
+            raise ValueError("a concurrency limit and its run of successes are at least 1")
         self.source = source
         self.maximum = maximum
+        self._run_per_slot = run_per_slot
         self._clock = clock
         self._limit = maximum
         self._in_flight = 0
@@ -112,7 +121,7 @@ class ConcurrencyLimit:
 
     def _succeeded(self) -> None:
         self._successes += 1
-        if self._successes < self._limit or self._limit >= self.maximum:
+        if self._successes < self._limit * self._run_per_slot or self._limit >= self.maximum:
             return
         self._successes = 0
         self._limit += 1
@@ -126,7 +135,10 @@ class ConcurrencyLimit:
         if turn.epoch != self._epoch:
             return  # sent before the last decrease: the same burst, already answered
         self._epoch += 1
-        previous, self._limit = self._limit, max(1, self._limit // 2)
+        # Half of what was in flight when refused (this request included), not of the limit:
+        # at the start fewer requests than the limit may have been enough to be refused.
+        in_flight = min(self._limit, self._in_flight + 1)
+        previous, self._limit = self._limit, max(1, in_flight // 2)
         if self._limit != previous:
             _log.info(
                 "http_concurrency_decreased",

@@ -1,0 +1,171 @@
+"""The AIMD limit on one source's requests in flight: how it falls and grows, its bounds,
+who waits, and that a stop ends every wait."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import get_args
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.http import ConcurrencyLimit
+from connectors.http.limiter import Outcome, Turn
+
+_PROMPT = 2.0
+"""Seconds a released or stopped wait may take to end (it ends within one poll, 50 ms)."""
+
+
+def _finish(limit: ConcurrencyLimit, outcome: Outcome, retry_after: float | None = None) -> None:
+    turn = limit.acquire(threading.Event())
+    assert turn is not None
+    limit.release(turn, outcome, retry_after)
+
+
+def _in_thread(target: Callable[[], object]) -> tuple[threading.Thread, list[object]]:
+    found: list[object] = []
+    thread = threading.Thread(target=lambda: found.append(target()), daemon=True)
+    thread.start()
+    return thread, found
+
+
+@given(
+    maximum=st.integers(min_value=1, max_value=16),
+    steps=st.lists(
+        st.tuples(st.sampled_from(get_args(Outcome)), st.integers(min_value=0, max_value=15)),
+        max_size=200,
+    ),
+)
+def test_each_outcome_moves_the_limit_by_its_rule_within_one_and_the_maximum(
+    maximum: int, steps: list[tuple[Outcome, int]]
+) -> None:
+    """With *others* requests in flight, a refusal halves the lesser of the limit and the
+    requests in flight (never below 1); other failures leave it; successes never lower it and
+    never lift it past the maximum."""
+    limit = ConcurrencyLimit("acme", maximum)
+    stop = threading.Event()
+    for outcome, others in steps:
+        before = limit.limit
+        held = [limit.acquire(stop) for _ in range(min(others, before - 1))]
+        _finish(limit, outcome)
+        if outcome == "throttled":
+            assert limit.limit == max(1, (len(held) + 1) // 2)
+        elif outcome == "failed":
+            assert limit.limit == before
+        else:
+            assert before <= limit.limit <= min(before + 1, maximum)
+        for turn in held:
+            assert turn is not None
+            limit.release(turn, "failed")
+        assert 1 <= limit.limit <= maximum
+        assert limit.in_flight == 0
+
+
+@given(maximum=st.integers(min_value=2, max_value=12), run=st.integers(min_value=1, max_value=5))
+def test_the_limit_grows_one_slot_per_run_of_successes_back_to_the_maximum(
+    maximum: int, run: int
+) -> None:
+    """From 1, the k-th slot comes after ``run * (k - 1)`` more successes in a row; a failure
+    that is not a refusal does not break the run, a refusal starts it again."""
+    limit = ConcurrencyLimit("acme", maximum, run_per_slot=run)
+    while limit.limit > 1:
+        _finish(limit, "throttled")
+    for current in range(1, maximum):
+        for _ in range(run * current - 1):
+            _finish(limit, "success")
+        _finish(limit, "failed")
+        assert limit.limit == current
+        _finish(limit, "success")
+        assert limit.limit == current + 1
+    for _ in range(run * maximum * 2):
+        _finish(limit, "success")
+    assert limit.limit == maximum
+    _finish(limit, "throttled")
+    for _ in range(run - 1):
+        _finish(limit, "success")
+    assert limit.limit == 1
+
+
+def test_refusals_of_one_burst_decrease_the_limit_once() -> None:
+    """Requests sent before a decrease and refused after it do not decrease it again; a
+    request sent after it does."""
+    limit = ConcurrencyLimit("acme", 8)
+    stop = threading.Event()
+    burst = [limit.acquire(stop) for _ in range(8)]
+    for turn in burst:
+        assert turn is not None
+        limit.release(turn, "throttled")
+    assert limit.limit == 4
+    later = [limit.acquire(stop) for _ in range(4)]
+    assert later[0] is not None
+    limit.release(later[0], "throttled")
+    assert limit.limit == 2
+
+
+def test_requests_beyond_the_limit_wait_until_a_slot_is_free() -> None:
+    """With the limit held, a third request waits; it goes once a slot is given back, and
+    after a decrease only once the requests in flight fall below the new limit."""
+    limit = ConcurrencyLimit("acme", 4)
+    stop = threading.Event()
+    held = [limit.acquire(stop) for _ in range(4)]
+    first = held.pop()
+    assert first is not None
+    limit.release(first, "throttled")  # limit 2, three still in flight
+    waiter, got = _in_thread(lambda: limit.acquire(stop))
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    for turn in held[:2]:
+        assert turn is not None
+        limit.release(turn, "success")
+    waiter.join(_PROMPT)
+    assert not waiter.is_alive()
+    assert isinstance(got[0], Turn)
+    assert limit.in_flight == 2
+
+
+def test_a_stop_ends_the_wait_for_a_slot_and_for_the_gate() -> None:
+    """A set stop event ends both waits at once, without a slot."""
+    now = [0.0]
+    limit = ConcurrencyLimit("acme", 2, clock=lambda: now[0])
+    stop = threading.Event()
+    refused, held = limit.acquire(stop), limit.acquire(stop)
+    assert refused is not None
+    assert held is not None
+    limit.release(refused, "throttled", retry_after=60.0)  # limit 1, one still in flight
+    slot_waiter, slot = _in_thread(lambda: limit.acquire(stop))
+    gate_waiter, gate = _in_thread(lambda: limit.wait_open(stop))
+    slot_waiter.join(0.2)
+    assert slot_waiter.is_alive()
+    assert gate_waiter.is_alive()
+    stop.set()
+    slot_waiter.join(_PROMPT)
+    gate_waiter.join(_PROMPT)
+    assert (slot, gate) == ([None], [False])
+    assert limit.in_flight == 1
+
+
+def test_the_gate_stays_closed_for_the_retry_after_unless_a_later_request_is_accepted() -> None:
+    """A refusal with ``Retry-After`` holds new calls until it has passed; a request sent
+    before the refusal and accepted after it does not open the gate, one sent after does."""
+    now = [100.0]
+    limit = ConcurrencyLimit("acme", 4, clock=lambda: now[0])
+    stop = threading.Event()
+    early = limit.acquire(stop)
+    refused = limit.acquire(stop)
+    assert early is not None
+    assert refused is not None
+    limit.release(refused, "throttled", retry_after=5.0)
+    limit.release(early, "success")
+    waiter, opened = _in_thread(lambda: limit.wait_open(stop))
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    now[0] += 5.0
+    waiter.join(_PROMPT)
+    assert opened == [True]
+
+    _finish(limit, "throttled", retry_after=30.0)
+    waiter, opened = _in_thread(lambda: limit.wait_open(stop))
+    _finish(limit, "success")
+    waiter.join(_PROMPT)
+    assert opened == [True]
