@@ -134,12 +134,19 @@ def test_token_bucket_answers_429_with_integer_retry_after(
         emulator.faults.rate_limit(capacity=2, per_second=0.2)
         answers = [http.get(f"{url}/rest/api/2/myself") for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
+    assert {a.headers["X-RateLimit-Limit"] for a in answers} == {"2"}
     limited = answers[2].headers
     assert int(limited["Retry-After"]) >= 1
-    assert limited["X-RateLimit-Remaining"] == "0"
+    assert answers[2].json() == {"errorMessages": ["Rate limit exceeded."], "errors": {}}
     if mode == "dc":
         assert {"X-RateLimit-Interval-Seconds", "X-RateLimit-FillRate"} <= set(limited)
         assert answers[0].headers["retry-after"] == "0"
+    else:  # Jira Cloud's 429: when to come back, and why it was refused
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", limited["X-RateLimit-Reset"])
+        assert limited["RateLimit-Reason"] == "jira-burst-based"
+        near = [a.headers.get("X-RateLimit-NearLimit") for a in answers]
+        assert near == [None, "true", "true"]  # under 20% of the budget left
 
 
 def test_required_token_accepts_basic_and_bearer_and_refuses_the_rest(

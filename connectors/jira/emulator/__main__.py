@@ -3,6 +3,9 @@
     python -m connectors.jira.emulator --mode cloud --issues 10000 --seed 7 --port 8080 \\
         --user-timezone America/Los_Angeles --latency-ms 0 --latency-jitter-ms 0 --people 40
 
+``--rate-limit PER_SECOND`` answers 429 (with Jira's rate-limit headers) once a token bucket
+of ``--rate-burst`` requests (default: one second's worth), refilled at that rate, runs dry.
+
 ``--now`` sets the organisation's present (default: now); ``--clock`` pins the emulator's
 clock at a moment (default: it follows real time): pinned before ``--now``, every issue and
 history is served as it stood then, and issues created later are absent.
@@ -14,6 +17,8 @@ each on stdout, so a driving process (the benchmarks) can change issues between 
 * ``edit FRACTION`` edits the summary of every ``1/FRACTION``-th issue by id (``edit 0.01``
   edits 1%), bumping their ``updated``; answers ``edited N``.
 * ``latency MS`` sets the per-page latency; answers ``latency MS``.
+* ``requests`` answers ``requests N limited M``: the requests answered so far, and how many
+  of them were 429s.
 
 End of input stops the emulator, as a signal does.
 """
@@ -21,6 +26,7 @@ End of input stops the emulator, as a signal does.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -53,6 +59,19 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="moves each page's latency by up to this much either way (seeded)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        metavar="PER_SECOND",
+        help="answer 429 beyond this many requests a second (default: no limit)",
+    )
+    parser.add_argument(
+        "--rate-burst",
+        type=int,
+        default=None,
+        help="requests the rate limit lets through at once (default: one second's worth)",
     )
     parser.add_argument(
         "--now",
@@ -101,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_jitter_seconds=args.latency_jitter_ms / 1000,
         clock=Clock(args.clock.astimezone(UTC)) if args.clock else None,
     )
+    if args.rate_limit is not None:
+        burst = args.rate_burst or max(1, math.ceil(args.rate_limit))
+        emulator.faults.rate_limit(burst, args.rate_limit)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -124,6 +146,9 @@ def _control(emulator: JiraEmulator, stop: threading.Event) -> None:
         verb, _, value = line.strip().partition(" ")
         if verb == "edit":
             answer = f"edited {_edit_fraction(emulator, float(value))}"
+        elif verb == "requests":
+            statuses = [request.status for request in emulator.requests]
+            answer = f"requests {len(statuses)} limited {statuses.count(429)}"
         elif verb == "latency":
             emulator.faults.latency_seconds = float(value) / 1000
             answer = f"latency {value}"

@@ -46,6 +46,8 @@ __all__ = ["JiraEmulator", "LoggedRequest"]
 
 _UNAUTHENTICATED = "Client must be authenticated to access this resource."
 _CLOUD_LIMIT = 350
+_NEAR_LIMIT = 0.2
+"""Cloud says ``X-RateLimit-NearLimit: true`` once less than this share of a budget is left."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +220,21 @@ class JiraEmulator:
             return decoded.partition(":")[2] == self._required_token
         return False
 
-    def rate_headers(self, limited_for: int | None = None) -> dict[str, str]:
-        """The mode's rate-limit headers; *limited_for* seconds when answering 429."""
+    def rate_headers(
+        self, limited_for: int | None = None, remaining: int | None = None
+    ) -> dict[str, str]:
+        """The mode's rate-limit headers; *limited_for* seconds when answering 429, and the
+        tokens the bucket has left (*remaining*) when it is on."""
         bucket = self.faults.bucket
         limit = bucket.capacity if bucket else _CLOUD_LIMIT
-        remaining = 0 if limited_for else (limit - 1)
+        if limited_for:
+            remaining = 0
+        elif remaining is None:
+            remaining = limit - 1
         if self.mode == "cloud":
             headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
+            if remaining < limit * _NEAR_LIMIT:
+                headers["X-RateLimit-NearLimit"] = "true"
             if limited_for:
                 reset = datetime.now(UTC) + timedelta(seconds=limited_for)
                 headers |= {
@@ -308,8 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not owner.authorised(self.headers.get("Authorization")):
             return _error(401, _UNAUTHENTICATED, owner.rate_headers()), None
         bucket = owner.faults.bucket
+        remaining = None
         if bucket is not None:
-            allowed, _remaining, wait = bucket.take()
+            allowed, remaining, wait = bucket.take()
             if not allowed:
                 return _error(429, "Rate limit exceeded.", owner.rate_headers(wait)), None
         fault = owner.faults.next_fault(path)
@@ -329,7 +340,10 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Retry-After"] = fault.retry_after
             message = fault.message or _REASONS.get(fault.code, "Injected failure.")
             return _error(fault.code, message, headers), fault
-        return self._resource(method, path, params, raw), fault
+        response = self._resource(method, path, params, raw)
+        if remaining is not None:
+            response.headers |= owner.rate_headers(remaining=remaining)
+        return response, fault
 
     def _resource(
         self, method: str, path: str, params: dict[str, list[str]], raw: bytes
