@@ -31,6 +31,7 @@ class EmulatorProcess:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     people: int | None = None
+    rate_limit: float | None = None
     url: str = ""
     started_seconds: float = 0.0
     _process: subprocess.Popen[str] | None = None
@@ -46,6 +47,8 @@ class EmulatorProcess:
         ]  # fmt: skip
         if self.people is not None:
             command += ["--people", str(self.people)]
+        if self.rate_limit is not None:
+            command += ["--rate-limit", str(self.rate_limit)]
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
@@ -82,6 +85,11 @@ class EmulatorProcess:
         """Add *milliseconds* to every search page from now on."""
         self._command(f"latency {milliseconds}")
         self.latency_ms = milliseconds
+
+    def requests(self) -> tuple[int, int]:
+        """The requests answered so far, and how many of them were 429s."""
+        _, total, _, limited = self._command("requests").split()
+        return int(total), int(limited)
 
     def _command(self, line: str) -> str:
         stdin = self._stream("stdin")
