@@ -1,5 +1,5 @@
 """The AIMD limit on one source's requests in flight: how it falls and grows, its bounds,
-who waits, and that a stop ends every wait."""
+who waits, that a stop ends every wait, and which answers the retry policy lowers it for."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import threading
 from collections.abc import Callable
 from typing import get_args
 
+import pytest
+import requests
+import responses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.http import ConcurrencyLimit
+from connectors.http import ConcurrencyLimit, HttpStatusError, RetryPolicy, StopRequestedError
 from connectors.http.limiter import Outcome, Turn
 
 _PROMPT = 2.0
@@ -169,3 +172,68 @@ def test_the_gate_stays_closed_for_the_retry_after_unless_a_later_request_is_acc
     _finish(limit, "success")
     waiter.join(_PROMPT)
     assert opened == [True]
+
+
+_URL = "https://jira.example.test/rest/api/2/myself"
+
+
+def _fetch() -> object:
+    response = requests.get(_URL, timeout=5)
+    if not response.ok:
+        raise HttpStatusError.from_response(response)
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "lowered"),
+    [
+        (429, {"Retry-After": "1"}, True),
+        (429, {}, True),
+        (503, {"Retry-After": "1"}, True),
+        (503, {}, False),
+        (500, {}, False),
+        (502, {"Retry-After": "1"}, False),
+    ],
+)
+def test_the_policy_lowers_the_limit_on_rate_limited_answers_only(
+    mocked: responses.RequestsMock,
+    sleeps: list[float],
+    status: int,
+    headers: dict[str, str],
+    lowered: bool,
+) -> None:
+    """429, and 503 with ``Retry-After``, lower the source's limit; other transient failures
+    are retried without touching it. The request is retried either way, its slot given back."""
+    limit = ConcurrencyLimit("acme", 4)
+    policy = RetryPolicy(
+        "acme", max_attempts=3, max_retry_seconds=60, sleep=sleeps.append, limit=limit
+    )
+    mocked.get(_URL, status=status, headers=headers)
+    mocked.get(_URL, json={"ok": 1})
+    assert policy.call(_fetch, "reading") == {"ok": 1}
+    assert (limit.limit, limit.in_flight) == (1 if lowered else 4, 0)
+    assert len(sleeps) == 1
+
+
+def test_a_stop_ends_a_call_waiting_for_a_slot() -> None:
+    """A call that waits for a slot held elsewhere ends with ``StopRequestedError`` on stop,
+    without sending anything."""
+    limit = ConcurrencyLimit("acme", 1)
+    stop = threading.Event()
+    assert limit.acquire(stop) is not None
+    policy = RetryPolicy("acme", max_attempts=3, max_retry_seconds=60, stop_event=stop, limit=limit)
+    sent: list[int] = []
+
+    def call() -> object:
+        try:
+            return policy.call(lambda: sent.append(1), "reading")
+        except StopRequestedError as error:
+            return error
+
+    waiter, ended = _in_thread(call)
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    stop.set()
+    waiter.join(_PROMPT)
+    assert isinstance(ended[0], StopRequestedError)
+    assert sent == []
