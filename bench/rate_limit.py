@@ -8,7 +8,9 @@ its own process at ``concurrency: 8`` into a fresh SQLite store, once with
 ``adaptive_concurrency: true`` and once with ``false`` (every thread sending as fast as it
 can, each honouring only its own ``Retry-After``). The emulator counts the requests it
 answered and the 429s among them. The floor is the accepted requests over the rate: no client
-finishes sooner. Prints a Markdown table (docs/benchmarks.md quotes it)::
+finishes sooner. *wall* is the whole process; *sync* the run alone (its ``sync_run`` log
+line), without starting the process, migrating the store or the refresh after it. Prints a
+Markdown table (docs/benchmarks.md quotes it)::
 
     python -m bench.rate_limit --issues 10000 --rate 5 --latency-ms 300
 """
@@ -16,6 +18,7 @@ finishes sooner. Prints a Markdown table (docs/benchmarks.md quotes it)::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import subprocess
 import sys
@@ -46,6 +49,7 @@ class _Result:
     adaptive: bool
     exit_code: int
     seconds: float
+    sync_seconds: float | None
     requests: int
     limited: int
     stored: int
@@ -91,24 +95,46 @@ def _sync(adaptive: bool, args: argparse.Namespace, workdir: Path) -> _Result:
         stored = connection.execute(select(func.count()).select_from(issues)).scalar_one()
     engine.dispose()
     store.drop()
-    return _Result(adaptive, done.returncode, seconds, requests, limited, stored)
+    sync_seconds = _sync_seconds(done.stderr.decode("utf-8", errors="replace"))
+    return _Result(adaptive, done.returncode, seconds, sync_seconds, requests, limited, stored)
+
+
+def _sync_seconds(log: str) -> float | None:
+    """The duration the run's ``sync_run`` line (JSON off a terminal) states, if any."""
+    for line in log.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") == "sync_run":
+            return float(entry["duration_s"])
+    return None
 
 
 def _table(results: list[_Result], args: argparse.Namespace) -> str:
     lines = [
         "| concurrency | adaptive | exit | issues stored | requests | 429s | 429 share "
-        "| wall (s) | floor (s) | wall / floor |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| floor (s) | sync (s) | sync / floor | wall (s) | wall / floor |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         floor = result.floor(args.rate)
         lines.append(
             f"| {_CONCURRENCY} | {'yes' if result.adaptive else 'no'} | {result.exit_code} "
             f"| {result.stored} | {result.requests} | {result.limited} "
-            f"| {result.limited / result.requests:.1%} | {result.seconds:.1f} "
-            f"| {floor:.1f} | {result.seconds / floor:.2f}x |"
+            f"| {result.limited / result.requests:.1%} | {floor:.1f} "
+            f"| {_seconds(result.sync_seconds)} | {_ratio(result.sync_seconds, floor)} "
+            f"| {result.seconds:.1f} | {_ratio(result.seconds, floor)} |"
         )
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _ratio(value: float | None, floor: float) -> str:
+    return "—" if value is None else f"{value / floor:.2f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
