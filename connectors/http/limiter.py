@@ -3,16 +3,15 @@
 A ``ConcurrencyLimit`` is shared by every thread that calls one source. It starts at the
 configured concurrency (its ``maximum``). An answer that says "too many requests" (429, or
 503 with ``Retry-After``) halves the limit (or the requests in flight, when fewer), never
-below 1, and closes the gate to new calls until that ``Retry-After`` has passed (or a request
-sent since is accepted). Each run of ``run_per_slot * limit`` successes in a row adds one
+below 1, and closes the gate to every attempt, retries included, until that ``Retry-After``
+has passed. Each run of ``run_per_slot * limit`` successes in a row adds one
 back, up to the maximum (additive increase, multiplicative decrease). One burst of
 rejections is one decrease: a rejection of a request sent before the last decrease changes
 nothing more.
 
-Requests beyond the limit wait for a free slot, new calls for the gate; a wait ends at once
-when the caller's stop event is set (``acquire`` then answers ``None``, ``wait_open``
-``False``). Changes are logged: ``http_concurrency_decreased`` at info,
-``http_concurrency_increased`` at debug.
+An attempt waits for the gate to open and a slot to be free; the wait ends at once when the
+caller's stop event is set (``acquire`` then answers ``None``). Changes are logged:
+``http_concurrency_decreased`` at info, ``http_concurrency_increased`` at debug.
 """
 
 from __future__ import annotations
@@ -37,11 +36,9 @@ _POLL_SECONDS: Final = 0.05
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One request's slot: the number of decreases (``epoch``) and of rate-limited answers
-    (``throttles``) before it was sent."""
+    """One request's slot: the number of decreases (``epoch``) before it was sent."""
 
     epoch: int
-    throttles: int
 
 
 class ConcurrencyLimit:
@@ -70,7 +67,6 @@ class ConcurrencyLimit:
         self._in_flight = 0
         self._successes = 0
         self._epoch = 0
-        self._throttles = 0
         self._closed_until = 0.0
         self._changed = threading.Condition()
 
@@ -84,27 +80,21 @@ class ConcurrencyLimit:
         """Requests holding a slot now."""
         return self._in_flight
 
-    def wait_open(self, stop_event: threading.Event) -> bool:
-        """Wait while a rate-limited answer keeps the gate closed; ``False`` when
-        *stop_event* is set first."""
-        with self._changed:
-            while (closed := self._closed_until - self._clock()) > 0:
-                if stop_event.is_set():
-                    return False
-                self._changed.wait(min(closed, _POLL_SECONDS))
-            return not stop_event.is_set()
-
     def acquire(self, stop_event: threading.Event) -> Turn | None:
-        """Wait for a free slot and take it; ``None`` when *stop_event* is set first."""
+        """Wait until the gate is open and a slot is free, and take the slot; ``None`` when
+        *stop_event* is set first. Both in one wait: a thread that found a free slot while
+        the gate was closing must not send into the refusal."""
         with self._changed:
-            while self._in_flight >= self._limit:
+            while (closed := self._closed_until - self._clock()) > 0 or (
+                self._in_flight >= self._limit
+            ):
                 if stop_event.is_set():
                     return None
-                self._changed.wait(_POLL_SECONDS)
+                self._changed.wait(min(closed, _POLL_SECONDS) if closed > 0 else _POLL_SECONDS)
             if stop_event.is_set():
                 return None
             self._in_flight += 1
-            return Turn(self._epoch, self._throttles)
+            return Turn(self._epoch)
 
     def release(self, turn: Turn, outcome: Outcome, retry_after: float | None = None) -> None:
         """Give back *turn*'s slot and learn from its *outcome*; a ``throttled`` answer's
@@ -112,8 +102,6 @@ class ConcurrencyLimit:
         with self._changed:
             self._in_flight -= 1
             if outcome == "success":
-                if turn.throttles == self._throttles:
-                    self._closed_until = 0.0  # accepted since the last refusal: open again
                 self._succeeded()
             elif outcome == "throttled":
                 self._throttled(turn, retry_after)
@@ -128,7 +116,6 @@ class ConcurrencyLimit:
         _log.debug("http_concurrency_increased", source=self.source, limit=self._limit)
 
     def _throttled(self, turn: Turn, retry_after: float | None) -> None:
-        self._throttles += 1
         if retry_after is not None:
             self._closed_until = max(self._closed_until, self._clock() + retry_after)
         self._successes = 0

@@ -8,7 +8,7 @@ at once). When it gives up it raises ``TransientSourceError``; a permanent failu
 ``PermanentSourceError`` at once. Messages never carry credentials: every form of the
 source's secrets is masked in them. With a ``ConcurrencyLimit`` (``connectors.http.limiter``)
 each attempt holds one of the source's slots, and a call waits first while a rate-limited
-answer's ``Retry-After`` keeps the source's gate closed.
+answer's ``Retry-After`` keeps the source's gate closed (retries included).
 """
 
 from __future__ import annotations
@@ -137,8 +137,6 @@ class RetryPolicy:
         ``TransientSourceError`` when the retries are used up and ``StopRequestedError`` when
         the stop event is set. Other exceptions (programming errors) pass through.
         """
-        if self.limit is not None and not self.limit.wait_open(self.stop_event):
-            raise StopRequestedError(self.source)
         retrying = Retrying(
             stop=(
                 stop_after_attempt(self.max_attempts)

@@ -128,7 +128,8 @@ def test_requests_beyond_the_limit_wait_until_a_slot_is_free() -> None:
 
 
 def test_a_stop_ends_the_wait_for_a_slot_and_for_the_gate() -> None:
-    """A set stop event ends both waits at once, without a slot."""
+    """A set stop event ends a wait for a slot and a wait for the gate at once, without a
+    slot."""
     now = [0.0]
     limit = ConcurrencyLimit("acme", 2, clock=lambda: now[0])
     stop = threading.Event()
@@ -137,20 +138,20 @@ def test_a_stop_ends_the_wait_for_a_slot_and_for_the_gate() -> None:
     assert held is not None
     limit.release(refused, "throttled", retry_after=60.0)  # limit 1, one still in flight
     slot_waiter, slot = _in_thread(lambda: limit.acquire(stop))
-    gate_waiter, gate = _in_thread(lambda: limit.wait_open(stop))
     slot_waiter.join(0.2)
     assert slot_waiter.is_alive()
-    assert gate_waiter.is_alive()
+    limit.release(held, "success")  # a free slot, but the gate is closed for a minute
+    slot_waiter.join(0.2)
+    assert slot_waiter.is_alive()
     stop.set()
     slot_waiter.join(_PROMPT)
-    gate_waiter.join(_PROMPT)
-    assert (slot, gate) == ([None], [False])
-    assert limit.in_flight == 1
+    assert slot == [None]
+    assert limit.in_flight == 0
 
 
-def test_the_gate_stays_closed_for_the_retry_after_unless_a_later_request_is_accepted() -> None:
-    """A refusal with ``Retry-After`` holds new calls until it has passed; a request sent
-    before the refusal and accepted after it does not open the gate, one sent after does."""
+def test_the_gate_holds_every_attempt_until_the_retry_after_has_passed() -> None:
+    """A refusal with ``Retry-After`` holds every attempt, with slots free and a request
+    accepted meanwhile, until it has passed; then one attempt goes."""
     now = [100.0]
     limit = ConcurrencyLimit("acme", 4, clock=lambda: now[0])
     stop = threading.Event()
@@ -160,18 +161,17 @@ def test_the_gate_stays_closed_for_the_retry_after_unless_a_later_request_is_acc
     assert refused is not None
     limit.release(refused, "throttled", retry_after=5.0)
     limit.release(early, "success")
-    waiter, opened = _in_thread(lambda: limit.wait_open(stop))
+    waiter, got = _in_thread(lambda: limit.acquire(stop))
     waiter.join(0.2)
     assert waiter.is_alive()
-    now[0] += 5.0
+    now[0] += 4.9
+    waiter.join(0.2)
+    assert waiter.is_alive()
+    now[0] += 0.1
     waiter.join(_PROMPT)
-    assert opened == [True]
-
-    _finish(limit, "throttled", retry_after=30.0)
-    waiter, opened = _in_thread(lambda: limit.wait_open(stop))
-    _finish(limit, "success")
-    waiter.join(_PROMPT)
-    assert opened == [True]
+    assert not waiter.is_alive()
+    assert isinstance(got[0], Turn)
+    assert limit.in_flight == 1
 
 
 _URL = "https://jira.example.test/rest/api/2/myself"
