@@ -1,8 +1,10 @@
-"""What the benchmark measures, one contender per process: ``python -m bench.contenders NAME SPEC``.
+"""Parts of syncd timed alone, one per process: ``python -m bench.contenders NAME SPEC``.
 
-*SPEC* is a JSON object (the emulator URL, mode, working folder, ...). The contender prints
-one JSON line: its timings, the issues it handled and its own peak RSS (``VmHWM``), so
-memory is per contender and never mixes with the driver's or the emulator's.
+These are spans (a sync, a fetch, a refresh), timed inside the process after its imports;
+the whole commands a user runs are timed from outside (``bench.runner.whole_command``).
+*SPEC* is a JSON object (the configuration file, ...). The contender prints one JSON line:
+its timings, the issues it handled and its own peak RSS (``VmHWM``), so memory is per
+contender and never mixes with the driver's or the emulator's.
 """
 
 from __future__ import annotations
@@ -11,19 +13,12 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
-
-from bench.naive import naive_sync
-from connectors.jira.fields import discover_fields
-from connectors.jira.jql import sync_partitions
-
 __all__ = ["main", "peak_rss_mb"]
 
-PROJECTS = ("SHOP", "GROW", "MOB", "PLAT", "DATA")
 Spec = dict[str, Any]
 
 
@@ -33,44 +28,6 @@ def peak_rss_mb(pid: str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def raw_fetch(spec: Spec) -> dict[str, Any]:
-    """The ceiling: the same pages syncd asks for, fetched with ``requests`` and decoded."""
-    started = time.perf_counter()
-    session = requests.Session()
-    url = spec["url"]
-    fields = discover_fields(session.get(f"{url}/rest/api/2/field", timeout=30).json())
-    wanted = ",".join(fields.requested())
-    partitions = sync_partitions(PROJECTS, None, since=None, overlap_minutes=10, zone=None)
-    issues = pages = 0
-    for partition in partitions:
-        for body in _raw_pages(session, spec, partition.jql, wanted):
-            issues += len(body["issues"])
-            pages += 1
-    return {"seconds": time.perf_counter() - started, "issues": issues, "pages": pages}
-
-
-def _raw_pages(session: requests.Session, spec: Spec, jql: str, fields: str) -> Iterator[Any]:
-    size = spec["page_size"]
-    params: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": size}
-    if spec["mode"] == "cloud":
-        address = f"{spec['url']}/rest/api/2/search/jql"
-        while True:
-            body = session.get(address, params=params, timeout=60).json()
-            yield body
-            token = body.get("nextPageToken")
-            if not token or body.get("isLast"):
-                return
-            params["nextPageToken"] = token
-    address = f"{spec['url']}/rest/api/2/search"
-    start = 0
-    while True:
-        body = session.get(address, params={**params, "startAt": start}, timeout=60).json()
-        yield body
-        start += body["maxResults"]
-        if start >= body["total"]:
-            return
 
 
 def syncd_sync(spec: Spec) -> dict[str, Any]:
@@ -123,17 +80,10 @@ def redecide(spec: Spec) -> dict[str, Any]:
     return refresh_phases(Path(spec["config"]))
 
 
-def naive(spec: Spec) -> dict[str, Any]:
-    """The baseline: ``jira``'s ``search_issues(maxResults=False)``, one ORM merge per issue."""
-    return naive_sync(spec["url"], spec["mode"], Path(spec["database"]), PROJECTS)
-
-
 _CONTENDERS: dict[str, Callable[[Spec], dict[str, Any]]] = {
-    "raw": raw_fetch,
     "syncd": syncd_sync,
     "fetch": fetch,
     "redecide": redecide,
-    "naive": naive,
 }
 
 

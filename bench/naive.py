@@ -1,23 +1,26 @@
-"""The naive baseline: the ``jira`` package fetching everything, one ORM merge per issue.
+"""The naive baseline as a script: ``python -m bench.naive SPEC``.
 
-This is how a first Jira sync is commonly written: ``search_issues(maxResults=False)`` (the
-package pages through everything and returns one list of ``Issue`` resources), then
-``Session.merge`` of one mapped object per issue and a commit.
+This is how a competent first Jira sync is commonly written: the ``jira`` package asks for
+one page at a time (``search_issues`` with ``startAt``, or ``enhanced_search_issues`` with
+``nextPageToken`` on Cloud), each issue is merged as one mapped object with
+``Session.merge`` (an upsert by id), and each page is committed, so memory stays flat and an
+interruption keeps the pages done. It stores in the same database as syncd (the JSON *SPEC*
+names its URL, the JQL and the fields, chosen by the benchmark so that the pages are the
+ones a sync asks for). It prints one JSON line: its span from the first request to the last
+commit (start-up excluded) and the issues stored.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import jira
 from sqlalchemy import JSON, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-from connectors.jira.fields import discover_fields
-from connectors.jira.jql import PAGE_ORDER
 
 __all__ = ["naive_sync"]
 
@@ -39,25 +42,44 @@ class NaiveIssue(_Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-def naive_sync(url: str, mode: str, database: Path, projects: Sequence[str]) -> dict[str, Any]:
-    """Fetch every issue of *projects* and merge each into *database*; timings and counts."""
+def naive_sync(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fetch every issue *spec*'s JQL finds, page by page, merging and committing each page."""
     started = time.perf_counter()
-    api = jira.JIRA(server=url, options={"check_update": False}, max_retries=0)
-    if mode != "cloud":
+    api = jira.JIRA(server=spec["url"], options={"check_update": False}, max_retries=0)
+    if spec["mode"] != "cloud":
         api.deploymentType = "Server"
-    fields = list(discover_fields(api.fields()).requested())
-    engine = create_engine(f"sqlite:///{database}")
+    engine = create_engine(spec["database"])
     _Base.metadata.create_all(engine)
-    scope = ", ".join(f'"{key}"' for key in projects)
-    found = api.search_issues(f"project in ({scope}) {PAGE_ORDER}", maxResults=False, fields=fields)
     count = 0
     with Session(engine) as session:
-        for issue in found:
-            session.merge(_mapped(issue.raw))
-            count += 1
-        session.commit()
+        for page in _pages(api, spec):
+            for issue in page:
+                session.merge(_mapped(issue.raw))
+            session.commit()
+            count += len(page)
     engine.dispose()
-    return {"seconds": time.perf_counter() - started, "issues": count}
+    return {"span_seconds": time.perf_counter() - started, "issues": count}
+
+
+def _pages(api: jira.JIRA, spec: dict[str, Any]) -> Iterator[Any]:
+    jql, fields, size = spec["jql"], spec["fields"], spec["page_size"]
+    if spec["mode"] == "cloud":
+        token: str | None = None
+        while True:
+            page = api.enhanced_search_issues(
+                jql, nextPageToken=token, maxResults=size, fields=fields
+            )
+            yield page
+            token = getattr(page, "nextPageToken", None)
+            if not token:
+                return
+    start = 0
+    while True:
+        page = api.search_issues(jql, startAt=start, maxResults=size, fields=fields)
+        yield page
+        start += len(page)
+        if not page or start >= page.total:
+            return
 
 
 def _mapped(raw: dict[str, Any]) -> NaiveIssue:
@@ -71,3 +93,7 @@ def _mapped(raw: dict[str, Any]) -> NaiveIssue:
         updated=fields.get("updated") or "",
         raw=raw,
     )
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(naive_sync(json.loads(sys.argv[1]))) + "\n")

@@ -1,7 +1,8 @@
 """One benchmark pass over an organisation: every contender against one emulator process.
 
-Contenders are interleaved (raw, syncd, raw, syncd, ...) so that ratios compare runs made
-under the same machine load. Every syncd full sync starts from an empty store.
+Contenders are whole commands (``bench.whole``) interleaved (raw, naive, syncd, raw, naive,
+syncd, ...) so that ratios compare runs made under the same machine load. Every full sync,
+syncd's and the naive baseline's, starts from an empty store.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from bench.emulator import EmulatorProcess
-from bench.runner import Samples, changed_rules, contender, scrape_service, write_config
+from bench.runner import PROJECTS, Samples, changed_rules, contender, scrape_service, write_config
 from bench.stores import BenchStore, bench_store
+from bench.whole import naive_script, raw_script, syncd_sync_once
+from connectors.jira.fields import discover_fields
+from connectors.jira.jql import PAGE_ORDER, sync_partitions
 
 __all__ = ["Options", "Outcome", "measure"]
 
@@ -26,7 +32,7 @@ CLOUD_PAGE = 100  # /search/jql's cap when fields are requested
 @dataclass(frozen=True)
 class Options:
     """What to run: repetitions, the naive baseline's size cap, scrapes, profiling, and the
-    PostgreSQL server syncd stores on (``None``: a SQLite file)."""
+    PostgreSQL server syncd and the naive baseline store on (``None``: a SQLite file)."""
 
     repeats: int
     latency_repeats: int
@@ -69,13 +75,18 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
     with EmulatorProcess(mode, issues) as emulator:
         outcome.emulator_start_seconds = emulator.started_seconds
         config = write_config(workdir, emulator.url, store.url, page_size=page)
-        raw_spec = {"url": emulator.url, "mode": mode, "page_size": page}
+        raw_spec = _raw_spec(emulator.url, mode, page)
+        scope = ", ".join(f'"{key}"' for key in PROJECTS)
+        naive_spec = {
+            **raw_spec,
+            "jql": f"project in ({scope}) {PAGE_ORDER}",
+            "database": store.url,
+        }
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("full sync", lambda: _full(outcome, store, config, raw_spec, options, "")),
+            ("full sync", lambda: _full(outcome, store, config, raw_spec, naive_spec, options)),
             ("incremental", lambda: _incremental(outcome, emulator, config, options)),
             ("re-decide", lambda: _redecide(outcome, workdir, store, options)),
             ("scrape", lambda: _scrape(outcome, workdir, emulator.url, store, options)),
-            ("naive", lambda: _naive(outcome, emulator.url, workdir, options)),
             ("latency", lambda: _latency(outcome, emulator, store, config, raw_spec, options)),
         ]
         try:
@@ -88,20 +99,41 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
     return outcome
 
 
-def _full(  # noqa: PLR0917 - the latency pass reuses it with its own suffix and repeats
+def _raw_spec(url: str, mode: str, page: int) -> dict[str, Any]:
+    """The pages a full sync asks for: its fields and its JQL per project partition."""
+    fields = discover_fields(requests.get(f"{url}/rest/api/2/field", timeout=30).json())
+    partitions = sync_partitions(PROJECTS, None, since=None, overlap_minutes=10, zone=None)
+    return {
+        "url": url,
+        "mode": mode,
+        "page_size": page,
+        "fields": list(fields.requested()),
+        "jqls": [partition.jql for partition in partitions],
+    }
+
+
+def _full(  # noqa: PLR0917 - one interleaved round per repetition
     outcome: Outcome,
     store: BenchStore,
     config: Path,
     raw_spec: dict[str, Any],
+    naive_spec: dict[str, Any],
     options: Options,
-    suffix: str,
-    repeats: int | None = None,
 ) -> None:
-    for _ in range(repeats or options.repeats):
-        outcome.add(f"raw{suffix}", contender("raw", raw_spec))
+    workdir = config.parent
+    naive = outcome.issues <= options.naive_cap
+    if not naive:
+        outcome.notes.append(
+            f"naive baseline not run at {outcome.issues:,} issues (cap {options.naive_cap:,})"
+        )
+    for _ in range(options.repeats):
+        outcome.add("raw", raw_script(raw_spec, workdir))
+        if naive:
+            store.reset()
+            outcome.add("naive", naive_script(naive_spec, workdir))
         store.reset()
-        outcome.add(f"syncd{suffix}", contender("syncd", {"config": str(config), "full": True}))
-    if options.profile_dir is not None and not suffix:
+        outcome.add("syncd", syncd_sync_once(config, workdir))  # leaves the store synced
+    if options.profile_dir is not None:
         target = options.profile_dir / f"syncd-{outcome.mode}-{outcome.issues}.txt"
         store.reset()
         spec = {"config": str(config), "full": True, "profile": str(target)}
@@ -114,7 +146,7 @@ def _incremental(
 ) -> None:
     for _ in range(options.repeats):
         outcome.edited = emulator.edit(0.01)
-        outcome.add("incremental", contender("syncd", {"config": str(config), "full": False}))
+        outcome.add("incremental", syncd_sync_once(config, config.parent))
 
 
 def _redecide(outcome: Outcome, workdir: Path, store: BenchStore, options: Options) -> None:
@@ -144,21 +176,6 @@ def _scrape(outcome: Outcome, workdir: Path, url: str, store: BenchStore, option
     outcome.scrape = scrape_service(workdir, url, store.url, outcome.page_size, options.scrapes)
 
 
-def _naive(outcome: Outcome, url: str, workdir: Path, options: Options) -> None:
-    if outcome.issues > options.naive_cap:
-        outcome.notes.append(
-            f"naive baseline not run at {outcome.issues:,} issues (cap {options.naive_cap:,}); "
-            "its figures are extrapolated linearly from the largest measured size"
-        )
-        return
-    repeats = options.repeats if outcome.issues <= 10_000 else 1
-    for _ in range(repeats):
-        database = workdir / "naive.db"
-        database.unlink(missing_ok=True)
-        spec = {"url": url, "mode": outcome.mode, "database": str(database)}
-        outcome.add("naive", contender("naive", spec))
-
-
 def _latency(  # noqa: PLR0917
     outcome: Outcome,
     emulator: EmulatorProcess,
@@ -169,6 +186,9 @@ def _latency(  # noqa: PLR0917
 ) -> None:
     emulator.set_latency(options.latency_ms)
     try:
-        _full(outcome, store, config, raw_spec, options, "_latency", options.latency_repeats)
+        for _ in range(options.latency_repeats):
+            outcome.add("raw_latency", raw_script(raw_spec, config.parent))
+            store.reset()
+            outcome.add("syncd_latency", syncd_sync_once(config, config.parent))
     finally:
         emulator.set_latency(0)

@@ -21,21 +21,37 @@ _REGENERATE = {
 _HOW_TO_READ = """\
 ## How to read this
 
-Every figure is the median of the repetitions stated in the command line, measured on the
-machine above. Each contender ran in its own process (so *peak RSS* is that process's
-`VmHWM` alone), and the emulated Jira ran in another process, on loopback, so its work does
-not count against any contender's. Within one organisation the contenders ran interleaved
-(raw, syncd, raw, syncd, ...), and every ratio compares figures from the same run, never
-from different days. *Raw-fetch ceiling*: the same pages syncd asks for (same JQL per
-project, same fields, same page size), fetched sequentially with `requests` and decoded, and
-nothing else; it is the floor of any sync's wall time, and mostly measures the emulator.
-*Naive baseline*: the `jira` package's `search_issues(maxResults=False)` over all projects,
-then one SQLAlchemy ORM `Session.merge` per issue and one commit, into SQLite. *syncd*:
-`SyncEngine.sync` through the real wiring (config file, the store named above, 5 fetch
-threads, one transaction per page), from an empty store. "OK"/"missed" compares the median with the
-target. The machine is shared: absolute times move with its load; ratios are the figures
-to compare.
+Every contender of a table is a whole process, timed as a user waits for it: wall seconds
+from spawn to exit, CPU seconds and peak RSS of the process (the kernel's accounting of the
+process and the children it waited for). So imports, schema checks and whatever a command
+does after its work count. Within one organisation the contenders ran interleaved (raw,
+naive, syncd, raw, naive, syncd, ...), each figure is the median of the repetitions stated
+above, and every ratio compares figures of the same run. The emulated Jira ran in its own
+process, on loopback, so its work counts against no contender's (it shares the two cores).
+
+- *syncd*: `syncd sync --once --config syncd.yaml` from an empty store, as a user runs it:
+  the configuration file, the store named above, 5 fetch threads (one per project
+  partition), one transaction per page, and the re-deciding of every stored issue and the
+  analytics snapshot that the command does after syncing.
+- *Raw-fetch ceiling*: a script (`bench/raw_fetch.py`) importing only `requests` that fetches
+  the pages syncd asks for (same JQL per project partition, same fields, same page size)
+  one after another, decodes them and keeps nothing. It is the floor of any sync's wall
+  time, and mostly measures the emulator.
+- *Naive baseline*: a script (`bench/naive.py`) as a competent user writes it: the `jira`
+  package asking for one page at a time (`search_issues`, or `enhanced_search_issues` on
+  Cloud), one SQLAlchemy `Session.merge` per issue and a commit per page (flat memory), into
+  the same store as syncd.
+- *Span* columns, where shown, are what a process timed inside itself (syncd: its `sync_run`
+  log line's duration, the sync alone; imports, checks and the refresh after it excluded).
+  They explain the whole figures; the targets are judged on whole commands.
+
+"OK"/"missed" compares the median with the target. The machine is shared: absolute times
+move with its load; ratios are the figures to compare.
 """
+
+_CEILING_TARGET = {"SQLite": 1.5, "PostgreSQL": 2.2}
+_NAIVE_TARGET = 4.0
+_SERVICE_RSS_TARGET = 200.0
 
 
 def render(
@@ -64,10 +80,10 @@ def render(
         "",
         _HOW_TO_READ,
     ]
-    lines += _full_sync(outcomes)
+    lines += _full_sync(outcomes, _CEILING_TARGET[backend])
     lines += _naive(outcomes)
-    lines += _latency(outcomes)
     lines += _incremental(outcomes)
+    lines += _latency(outcomes)
     lines += _redecide(outcomes)
     lines += _scrape(outcomes)
     notes = list(dict.fromkeys(note for outcome in outcomes for note in outcome.notes))
@@ -197,28 +213,34 @@ def _get(outcome: Outcome, name: str) -> Samples | None:
     return outcome.samples.get(name)
 
 
-def _full_sync(outcomes: Sequence[Outcome]) -> list[str]:
+def _full_sync(outcomes: Sequence[Outcome], target: float) -> list[str]:
     rows = []
     for o in outcomes:
         raw, syncd = _get(o, "raw"), _get(o, "syncd")
         if raw is None or syncd is None:
             continue
         ratio = syncd.median / raw.median
+        span = syncd.median_of("span_seconds")
         rows.append(
             f"| {o.mode} | {o.issues:,} | {o.page_size} | {raw.median:.2f} | {syncd.median:.2f} "
-            f"| {o.issues / syncd.median:,.0f} | {ratio:.2f} ({_verdict(ratio <= 1.3)}) "
-            f"| {syncd.median_of('cpu_seconds'):.2f} | {raw.rss:.0f} "
-            f"| {syncd.rss:.0f} ({_verdict(syncd.rss <= 250)}) |"
+            f"| {ratio:.2f} ({_verdict(ratio <= target)}) | {o.issues / syncd.median:,.0f} "
+            f"| {span:.2f} | {span / raw.median_of('span_seconds'):.2f} "
+            f"| {syncd.median - span:.2f} | {raw.median_of('cpu_seconds'):.2f} "
+            f"| {syncd.median_of('cpu_seconds'):.2f} | {raw.rss:.0f} | {syncd.rss:.0f} |"
         )
     return [
-        "## Full sync, no added latency",
+        "## Full sync, whole command",
         "",
-        "Targets: syncd ≤ 1.3x the raw-fetch ceiling; peak RSS ≤ 250 MB and flat as the "
-        "organisation grows.",
+        f"Target: `syncd sync --once` ≤ {target}x the raw-fetch ceiling, both whole "
+        "processes. *after sync* is the whole command less syncd's sync span: start-up "
+        "(imports, configuration, schema check), the refresh of every stored issue and the "
+        "snapshot, and exit. *span / raw span* compares the sync span with the raw script's "
+        "own span (its start-up excluded), as earlier versions of this document did.",
         "",
-        "| mode | issues | page | raw ceiling s | syncd s | syncd issues/s | syncd / raw "
-        "| syncd CPU s | raw RSS MB | syncd RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| mode | issues | page | raw s | syncd s | syncd / raw | syncd issues/s "
+        "| syncd sync span s | span / raw span | after sync s | raw CPU s | syncd CPU s "
+        "| raw RSS MB | syncd RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
@@ -226,45 +248,30 @@ def _full_sync(outcomes: Sequence[Outcome]) -> list[str]:
 
 def _naive(outcomes: Sequence[Outcome]) -> list[str]:
     rows = []
-    measured: dict[str, Outcome] = {}
     for o in outcomes:
         syncd, naive = _get(o, "syncd"), _get(o, "naive")
-        if syncd is None:
+        if syncd is None or naive is None:
             continue
-        if naive is not None:
-            measured[o.mode] = o
-            seconds, rss, how = naive.median, naive.rss, "measured"
-        elif o.mode in measured:
-            base = measured[o.mode]
-            scale = o.issues / base.issues
-            reference = base.samples["naive"]
-            seconds, rss, how = reference.median * scale, _scaled_rss(base, scale), "extrapolated"
-        else:
-            continue
-        speedup, share = seconds / syncd.median, syncd.rss / rss
+        speedup = naive.median / syncd.median
         rows.append(
-            f"| {o.mode} | {o.issues:,} | {how} | {seconds:.1f} | {syncd.median:.2f} "
-            f"| {speedup:.1f}x ({_verdict(speedup >= 10)}) | {rss:.0f} | {syncd.rss:.0f} "
-            f"| {share:.2f} ({_verdict(share <= 0.2)}) |"
+            f"| {o.mode} | {o.issues:,} | {naive.median:.1f} | {syncd.median:.2f} "
+            f"| {speedup:.1f}x ({_verdict(speedup >= _NAIVE_TARGET)}) "
+            f"| {naive.median_of('span_seconds'):.1f} | {naive.median_of('cpu_seconds'):.1f} "
+            f"| {naive.rss:.0f} | {syncd.rss:.0f} |"
         )
     return [
-        "## Against the naive baseline",
+        "## Against the naive baseline, whole command",
         "",
-        "Targets: syncd ≥ 10x faster, at ≤ 1/5 of the baseline's peak memory. Extrapolated rows "
-        "scale the largest measured run linearly (time by issues; memory by the part above the "
-        "interpreter's own ~60 MB), and are marked so.",
+        f"Target: `syncd sync --once` ≥ {_NAIVE_TARGET:.0f}x faster than the naive script "
+        "(page by page, a commit per page), both whole processes. The naive script's memory "
+        "is flat, so memory is shown, not judged.",
         "",
-        "| mode | issues | naive | naive s | syncd s | speed-up | naive RSS MB | syncd RSS MB "
-        "| syncd / naive RSS |",
+        "| mode | issues | naive s | syncd s | speed-up | naive span s | naive CPU s "
+        "| naive RSS MB | syncd RSS MB |",
         "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
-
-
-def _scaled_rss(base: Outcome, scale: float) -> float:
-    floor = 60.0  # a bare interpreter with the packages imported
-    return floor + (base.samples["naive"].rss - floor) * scale
 
 
 def _latency(outcomes: Sequence[Outcome]) -> list[str]:
@@ -274,20 +281,23 @@ def _latency(outcomes: Sequence[Outcome]) -> list[str]:
         if raw is None or syncd is None:
             continue
         speedup = raw.median / syncd.median
+        span = syncd.median_of("span_seconds")
         rows.append(
             f"| {o.mode} | {o.issues:,} | {raw.extra['pages'][0]:.0f} | {raw.median:.1f} "
-            f"| {syncd.median:.1f} | {speedup:.1f}x ({_verdict(speedup >= 3)}) "
-            f"| {len(syncd.seconds)} |"
+            f"| {syncd.median:.1f} | {speedup:.1f}x ({_verdict(speedup >= 3)}) | {span:.1f} "
+            f"| {raw.median_of('span_seconds') / span:.1f}x | {len(syncd.seconds)} |"
         )
     return [
-        "## Full sync with 100 ms per page",
+        "## Full sync with 100 ms per page, whole command",
         "",
         "The emulator adds 100 ms to every search page (a realistic Cloud round trip). Target: "
-        "syncd (5 fetch threads, one per project partition, honouring rate-limit answers) "
-        "≥ 3x faster than the sequential raw fetch.",
+        "`syncd sync --once` (5 fetch threads, one per project partition) ≥ 3x faster than "
+        "the sequential raw-fetch script, both whole processes; the span speed-up compares "
+        "the two spans.",
         "",
-        "| mode | issues | pages | sequential raw s | syncd s | speed-up | runs |",
-        "|---|---|---|---|---|---|---|",
+        "| mode | issues | pages | sequential raw s | syncd s | speed-up | syncd sync span s "
+        "| span speed-up | runs |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
@@ -300,19 +310,23 @@ def _incremental(outcomes: Sequence[Outcome]) -> list[str]:
         if incremental is None or full is None:
             continue
         share = incremental.median / full.median
+        span = incremental.median_of("span_seconds")
         rows.append(
             f"| {o.mode} | {o.issues:,} | {o.edited:,} | {incremental.median:.2f} "
             f"| {full.median:.2f} | {100 * share:.1f}% ({_verdict(share <= 0.05)}) "
+            f"| {span:.2f} | {100 * span / full.median_of('span_seconds'):.1f}% "
             f"| {incremental.rss:.0f} |"
         )
     return [
-        "## Incremental sync after 1% changed",
+        "## Incremental sync after 1% changed, whole command",
         "",
-        "1% of the issues are edited in the emulator, then syncd syncs from its watermark "
-        "(the query re-reads a 10-minute overlap). Target: ≤ 5% of a full sync.",
+        "1% of the issues are edited in the emulator, then `syncd sync --once` syncs from its "
+        "watermark (the query re-reads a 10-minute overlap) and refreshes. Target: ≤ 5% of a "
+        "full `syncd sync --once`, both whole; the span share compares the two sync spans.",
         "",
-        "| mode | issues | changed | incremental s | full s | share | RSS MB |",
-        "|---|---|---|---|---|---|---|",
+        "| mode | issues | changed | incremental s | full s | share | incremental span s "
+        "| span share | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
@@ -330,9 +344,10 @@ def _redecide(outcomes: Sequence[Outcome]) -> list[str]:
             f"| {redecide.median_of('snapshot_seconds'):.2f} | {redecide.rss:.0f} |"
         )
     return [
-        "## Re-deciding every stored issue after a rules change",
+        "## Re-deciding every stored issue after a rules change (span)",
         "",
-        "One `Pipeline.refresh` after the rule set changed (one rule's decision flipped): read "
+        "Timed inside its process (start-up excluded): one `Pipeline.refresh` after the "
+        "rule set changed (one rule's decision flipped): read "
         "every stored issue, decide all, write the changed decisions, check integrity, compute "
         "and save the analytics snapshot. Target: ≤ 10 s at 200k issues.",
         "",
@@ -349,18 +364,21 @@ def _scrape(outcomes: Sequence[Outcome]) -> list[str]:
         s = o.scrape
         if not s:
             continue
+        rss = s["service_rss_mb"]
         rows.append(
             f"| {o.mode} | {o.issues:,} | {s['median_ms']:.1f} | {s['p99_ms']:.1f} "
             f"({_verdict(s['p99_ms'] <= 50)}) | {s['series']:,} | {s['bytes']:,} "
-            f"| {s['service_rss_mb']:.0f} ({_verdict(s['service_rss_mb'] <= 250)}) |"
+            f"| {rss:.0f} ({_verdict(rss <= _SERVICE_RSS_TARGET)}) |"
         )
     return [
         "## `/metrics` scrape",
         "",
         "`syncd run` serving the stored organisation (after its first cycle); `/metrics` "
         "fetched repeatedly over one connection. The collector serves a precomputed snapshot, "
-        "so a scrape does no store query. Target: p99 ≤ 50 ms and flat as the organisation "
-        "grows. The service's peak RSS covers its first cycle (incremental sync and refresh).",
+        "so a scrape does no store query. Targets: p99 ≤ 50 ms and flat as the organisation "
+        "grows; the service's peak RSS (over its first cycle: incremental sync and refresh) "
+        f"≤ {_SERVICE_RSS_TARGET:.0f} MB at 200k issues (it grows with the organisation, so a "
+        "smaller one above that misses it too).",
         "",
         "| mode | issues | median ms | p99 ms | series | bytes | service peak RSS MB |",
         "|---|---|---|---|---|---|---|",

@@ -19,10 +19,10 @@ import yaml
 
 from bench.contenders import peak_rss_mb
 
-__all__ = ["Samples", "contender", "scrape_service", "write_config"]
+__all__ = ["PROJECTS", "Samples", "contender", "scrape_service", "write_config"]
 
 _BUNDLED = Path(__file__).resolve().parent.parent / "mappings" / "examples"
-_PROJECTS = ["SHOP", "GROW", "MOB", "PLAT", "DATA"]
+PROJECTS = ("SHOP", "GROW", "MOB", "PLAT", "DATA")
 
 
 @dataclass
@@ -88,11 +88,11 @@ def write_config(
                     "name": "acme",
                     "url": url,
                     "auth": {"method": "none"},
-                    "projects": _PROJECTS,
+                    "projects": list(PROJECTS),
                     "page_size": page_size,
                     # One fetch thread per project partition: with 4 threads for 5 projects
                     # the fifth waits, and the slowest thread fetches 34% of the pages.
-                    "concurrency": len(_PROJECTS),
+                    "concurrency": len(PROJECTS),
                     "interval_seconds": 3600,
                     "sweep_interval_seconds": 86400,
                     "changelog": changelog,
