@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.machine import describe_machine
 from bench.plan import Options, Outcome, measure
 from bench.report import profile_top, render
 from bench.stores import bench_store
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     modes = [mode.strip() for mode in args.modes.split(",")]
     outcomes: list[Outcome] = []
     tops: dict[str, str] = {}
+    machine = describe_machine()
     with tempfile.TemporaryDirectory(prefix="syncd-bench-") as folder:
         # Named once, before the first measurement (PostgreSQL's version needs a connection).
         store = bench_store(Path(folder), args.postgres).kind
@@ -78,20 +80,24 @@ def main(argv: list[str] | None = None) -> int:
                 outcomes.append(outcome)
                 for title, path in outcome.profiles.items():
                     tops[f"{title}, {mode}, {size:,} issues"] = profile_top(Path(path))
-                _write(args, outcomes, tops, store)  # keep what is measured so far
+                _write(args, outcomes, tops, (store, machine))  # keep what is measured so far
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
 def _write(
-    args: argparse.Namespace, outcomes: list[Outcome], tops: dict[str, str], store: str
+    args: argparse.Namespace,
+    outcomes: list[Outcome],
+    tops: dict[str, str],
+    where: tuple[str, list[tuple[str, str]]],
 ) -> None:
     command = "python -m bench " + shlex.join(sys.argv[1:])
     repeats = (
         f"median of {args.repeats} runs up to 100k issues, {args.large_repeats} above; "
         f"{args.latency_repeats} run(s) with latency"
     )
-    document = render(outcomes, command.strip(), repeats, tops, store)
+    store, machine = where
+    document = render(outcomes, command.strip(), repeats, tops, store, machine=machine)
     args.output.write_text(document, encoding="utf-8")
 
 

@@ -13,7 +13,8 @@ _PACKAGES = ("syncd", "sqlalchemy", "jira", "requests", "orjson", "google-re2", 
 
 
 def describe_machine() -> list[tuple[str, str]]:
-    """CPU model, cores, memory, kernel."""
+    """CPU model, cores, memory, kernel, and the load when the benchmark started (the machine
+    may be shared: runnable processes over the last minute and five)."""
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
@@ -29,6 +30,7 @@ def describe_machine() -> list[tuple[str, str]]:
         ("cores available", str(len(os.sched_getaffinity(0)))),
         ("memory", memory),
         ("kernel", platform.release()),
+        ("load average at start (1, 5 min)", "{:.1f}, {:.1f}".format(*os.getloadavg()[:2])),
     ]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.machine import describe_machine, describe_versions
+from bench.machine import describe_versions
 from bench.plan import Outcome
 from bench.runner import Samples
 
@@ -60,8 +60,11 @@ def render(
     repeats: str,
     profile_tops: dict[str, str],
     store: str,
+    *,
+    machine: Sequence[tuple[str, str]],
 ) -> str:
-    """The whole results document; *store* names syncd's store (``SQLite 3.40.1 (WAL)``)."""
+    """The whole results document; *store* names syncd's store (``SQLite 3.40.1 (WAL)``),
+    *machine* describes the machine as the benchmark started (``describe_machine``)."""
     backend = store.split(maxsplit=1)[0]
     lines = [
         "# Benchmarks",
@@ -71,7 +74,7 @@ def render(
         "",
         "| machine | |",
         "|---|---|",
-        *(f"| {name} | {value} |" for name, value in describe_machine()),
+        *(f"| {name} | {value} |" for name, value in machine),
         f"| syncd's store | {store} |",
         "",
         "| software | version |",
