@@ -23,7 +23,7 @@ from bench.whole import naive_script, raw_script, syncd_sync_once
 from connectors.jira.fields import discover_fields
 from connectors.jira.jql import PAGE_ORDER, sync_partitions
 
-__all__ = ["Options", "Outcome", "measure"]
+__all__ = ["Options", "Outcome", "fetch_spec", "measure"]
 
 DC_PAGE = 1000  # the emulator's (and Data Center's common) maxResults clamp
 CLOUD_PAGE = 100  # /search/jql's cap when fields are requested
@@ -75,7 +75,7 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
     with EmulatorProcess(mode, issues) as emulator:
         outcome.emulator_start_seconds = emulator.started_seconds
         config = write_config(workdir, emulator.url, store.url, page_size=page)
-        raw_spec = _raw_spec(emulator.url, mode, page)
+        raw_spec = fetch_spec(emulator.url, mode, page)
         scope = ", ".join(f'"{key}"' for key in PROJECTS)
         naive_spec = {
             **raw_spec,
@@ -99,7 +99,7 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
     return outcome
 
 
-def _raw_spec(url: str, mode: str, page: int) -> dict[str, Any]:
+def fetch_spec(url: str, mode: str, page: int) -> dict[str, Any]:
     """The pages a full sync asks for: its fields and its JQL per project partition."""
     fields = discover_fields(requests.get(f"{url}/rest/api/2/field", timeout=30).json())
     partitions = sync_partitions(PROJECTS, None, since=None, overlap_minutes=10, zone=None)
