@@ -50,7 +50,7 @@ This run measured Cloud organisations only (Data Center's pages hold 1,000 issue
 figures were not regenerated). The machine was shared with other work throughout (the load
 average stayed between 7 and 14 for two cores), and the PostgreSQL run of
 `docs/benchmarks-postgresql.md` overlapped the 100k organisation; absolute times are
-inflated, and CPU-bound work (syncd, the naive script) more than the raw script.
+inflated.
 
 ## What the whole commands show
 
@@ -64,10 +64,10 @@ target pass). Timed whole, as a user waits, under one measurement:
   script's span; around it the command spends 11 s at 20k and 46 s at 100k starting
   (imports, configuration, schema check) and re-deciding every stored issue with the
   snapshot. syncd used 12 s of CPU at 20k and 54 s at 100k against the raw script's 1.5 s
-  and 5.9 s (the emulator's own CPU not counted): on this machine, shared at a load average
-  of 7-14 for two cores during the run, the CPU-bound command is slowed more than the raw
-  script, which mostly waits for the emulator, so the ratios here are worse than on a quiet
-  machine; they are still far from the target.
+  and 5.9 s (the emulator's own CPU not counted). The load did not flatter the raw script:
+  the emulator serving it needs the CPU too. Two interleaved rounds at 20k later the same
+  day, at a load average of 2-5, gave raw 2.5-4.0 s, syncd 14.3-14.6 s (3.6-5.7x; sync span
+  9.8-9.9 s) and the naive script 16-29 s: the misses stand on a quieter machine.
 - **Against the naive script** (target ≥ 4x): 2.4x faster at 20k, 1.8x at 100k. The naive
   script commits per page and stays at 59 MB; syncd peaks at 124 MB (20k) and 223 MB (100k).
   The claim that syncd needs a fifth of a naive sync's memory held only against a script
