@@ -7,7 +7,7 @@ runs it) alternate between the default weightings and the same without ``capacit
 Reported, as medians: the refresh's own capacity phase (replaying each issue's history into
 work intervals, then allocating person-days), the refresh with and without capacity, and
 each one's peak RSS; the RSS difference is the memory capacity adds. Prints a Markdown table
-(docs/benchmarks.md quotes it)::
+(docs/analytics.md quotes it)::
 
     python -m bench.capacity --sizes 50000,100000,200000 --people 500 --repeats 3
 """

@@ -14,7 +14,8 @@ each case:
 
 The target ratio is ``wall / (1.25 * ceil(pages / concurrency) * latency)``: at most 1.0
 means the run took no more than a quarter longer than its pages spread evenly over every
-fetch thread, each waiting the latency. Prints a Markdown table::
+fetch thread, each waiting the latency. Prints a Markdown table (docs/benchmarks-scenarios.md
+quotes it)::
 
     python -m bench.one_project --issues 20000 --latency-ms 300 --jitter-ms 30 --concurrency 8
 """

@@ -10,7 +10,7 @@ can, each honouring only its own ``Retry-After``). The emulator counts the reque
 answered and the 429s among them. The floor is the accepted requests over the rate: no client
 finishes sooner. *wall* is the whole process; *sync* the run alone (its ``sync_run`` log
 line), without starting the process, migrating the store or the refresh after it. Prints a
-Markdown table (docs/benchmarks.md quotes it)::
+Markdown table (docs/benchmarks-scenarios.md quotes it)::
 
     python -m bench.rate_limit --issues 10000 --rate 5 --latency-ms 300
 """

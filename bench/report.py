@@ -48,6 +48,11 @@ process, on loopback, so its work counts against no contender's (it shares the t
 
 "OK"/"missed" compares the median with the target. The machine is shared: absolute times
 move with its load; ratios are the figures to compare.
+
+Two scenarios have commands of their own, and their tables are in
+docs/benchmarks-scenarios.md: one partition cut into ranges at 300 ms per page
+(`python -m bench.one_project`) and a full sync under a rate limit
+(`python -m bench.rate_limit`).
 """
 
 _CEILING_TARGET = {"SQLite": 1.5, "PostgreSQL": 2.2}
