@@ -28,12 +28,15 @@ from connectors.http import (
     MalformedResponseError,
     ResponseLimits,
     RetryPolicy,
+    StopRequestedError,
     limit_session,
 )
 from connectors.jira.changelog import bulk_logs
 from connectors.jira.config import JiraSourceConfig
 from connectors.jira.decode import decode_page
+from connectors.jira.jql import unordered
 from connectors.jira.paging import check_cloud_body, check_datacenter_body
+from syncd.core.errors import SourceError
 from syncd.core.redaction import Secret, SecretMask
 
 __all__ = ["CENSUS_PAGE_SIZE", "Deployment", "JiraClient", "connect_client", "credentials"]
@@ -148,16 +151,24 @@ class JiraClient:
         return self._call(page, "searching (Data Center /search)")
 
     def approximate_count(self, jql: str) -> int | None:
-        """Cloud's estimate of how many issues *jql* matches (``/search/approximate-count``);
-        ``None`` when the answer holds no count."""
+        """Cloud's estimate of how many issues *jql* (its ``ORDER BY`` dropped) matches
+        (``/search/approximate-count``); ``None`` when the answer holds no count or Jira
+        could not answer: an estimate only tunes a run, so a failed count must not fail it
+        (a shutdown still ends it: ``StopRequestedError`` passes)."""
+        body = orjson.dumps({"jql": unordered(jql)})
 
         def count() -> Any:
             url = self._api._get_url("search/approximate-count")
-            response = self._api._session.post(url, data=orjson.dumps({"jql": jql}))
+            response = self._api._session.post(url, data=body)
             raise_on_error(response)
             return orjson.loads(response.content) if response.content else {}
 
-        answer = self._call(count, "counting (Cloud /search/approximate-count)")
+        try:
+            answer = self._call(count, "counting (Cloud /search/approximate-count)")
+        except StopRequestedError:
+            raise
+        except SourceError:
+            return None
         value = answer.get("count") if isinstance(answer, Mapping) else None
         valid = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return value if valid else None

@@ -18,7 +18,14 @@ from connectors.jira.decode import RefusedIssue
 from connectors.jira.fields import FieldIds
 from syncd.core.domain import Issue, RejectedRecord, StatusCategory
 
-__all__ = ["EXCERPT_LIMIT", "excerpt", "parse_issue", "parse_timestamp", "sprint_names"]
+__all__ = [
+    "EXCERPT_LIMIT",
+    "created_of",
+    "excerpt",
+    "parse_issue",
+    "parse_timestamp",
+    "sprint_names",
+]
 
 EXCERPT_LIMIT: Final = 2000
 _SPRINT_NAME: Final = re.compile(r"[\[,]name=(.*?)(?=,[A-Za-z]+=|\]$)")
@@ -45,6 +52,15 @@ def parse_issue(raw: Any, source: str, fields: FieldIds) -> Issue | RejectedReco
         return _issue(raw, source, fields)
     except _Unreadable as problem:
         return RejectedRecord(source, _reference(raw), problem.reason, excerpt(raw))
+
+
+def created_of(issue: Any) -> datetime | None:
+    """A raw issue's creation time, ``None`` when it has none that can be read."""
+    fields = issue.get("fields") if isinstance(issue, Mapping) else None
+    try:
+        return parse_timestamp(fields.get("created") if isinstance(fields, Mapping) else None)
+    except ValueError:
+        return None
 
 
 def parse_timestamp(value: Any, where: str = "timestamp") -> datetime:

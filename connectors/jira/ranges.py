@@ -28,9 +28,11 @@ from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 from typing import Final
 
-from connectors.jira.jql import Partition, jql_datetime, narrowed
+from connectors.jira.client import JiraClient
+from connectors.jira.jql import LAST_FIRST_ORDER, Partition, jql_datetime, narrowed, reordered
+from connectors.jira.parse import created_of
 
-__all__ = ["RANGES_PER_THREAD", "Extent", "cuts", "range_counts", "split"]
+__all__ = ["RANGES_PER_THREAD", "Extent", "cuts", "probe", "range_counts", "split"]
 
 RANGES_PER_THREAD: Final = 2
 """Automatic ranges per fetch thread: a thread done with a short range takes another, which
@@ -45,6 +47,23 @@ class Extent:
     first: datetime | None
     last: datetime | None
     count: int | None
+
+
+def probe(
+    client: JiraClient, partition: Partition, first: bool
+) -> tuple[datetime | None, int | None]:
+    """The creation time of *partition*'s first (or last) issue in page order, and with the
+    first its size: Data Center's ``total``, Cloud's estimate (``None`` if it has none)."""
+    jql = partition.jql if first else reordered(partition.jql, LAST_FIRST_ORDER)
+    count: int | None = None
+    if client.deployment == "cloud":
+        body = client.search_cloud(jql, None, 1, ("created",))
+        count = client.approximate_count(jql) if first else None
+    else:
+        body = client.search_datacenter(jql, 0, 1, ("created",))
+        count = body["total"] if first else None
+    issues = body["issues"]
+    return (created_of(issues[0]) if issues else None), count
 
 
 def range_counts(

@@ -22,7 +22,7 @@ import jira
 import structlog
 from pydantic import SecretStr
 
-from connectors.http import ConcurrencyLimit, RequestObserver, RetryPolicy, StopRequestedError
+from connectors.http import ConcurrencyLimit, RequestObserver, RetryPolicy
 from connectors.jira.changelog import ChangelogContext, status_categories
 from connectors.jira.client import (
     CENSUS_PAGE_SIZE,
@@ -36,22 +36,19 @@ from connectors.jira.fields import FieldIds, discover_fields, field_name_map
 from connectors.jira.histories import HistoryReader
 from connectors.jira.jql import (
     CENSUS_ORDER,
-    LAST_FIRST_ORDER,
     PAGE_ORDER,
     Partition,
     at_or_after,
     census_partitions,
     check_jql,
     narrowed,
-    reordered,
     sync_partitions,
-    unordered,
 )
 from connectors.jira.paging import NextWindow, RawPage, cloud_pages, datacenter_pages
-from connectors.jira.parse import parse_issue, parse_timestamp
-from connectors.jira.ranges import Extent, range_counts, split
+from connectors.jira.parse import created_of, parse_issue
+from connectors.jira.ranges import Extent, probe, range_counts, split
 from syncd.core.domain import Census, FieldChange, Issue, Page, RejectedRecord
-from syncd.core.errors import PermanentSourceError, SourceError
+from syncd.core.errors import PermanentSourceError
 
 __all__ = ["JiraSource"]
 
@@ -232,7 +229,7 @@ class JiraSource:
         def worker(halt: threading.Event) -> Callable[[_Probe], Iterator[_Seen]]:
             client = self._connect(self._policy.with_stop_event(halt))
             client.prime_field_names(names)
-            return lambda probe: iter((_probe(client, *probe),))
+            return lambda end: iter(((end[0].name, end[1], *probe(client, *end)),))
 
         probes: list[_Probe] = [(part, first) for part in partitions for first in (True, False)]
         seen: dict[tuple[str, bool], tuple[datetime | None, int | None]] = {}
@@ -341,7 +338,7 @@ class JiraSource:
                 lambda token: client.search_cloud(jql, token, size, fields),
                 source=self.name,
                 partition=where,
-                count=lambda: _approximate_count(client, jql),
+                count=lambda: client.approximate_count(jql),
             )
         size = min(size, self._config.result_window)  # a page larger would fail at once
         return datacenter_pages(
@@ -359,46 +356,11 @@ class JiraSource:
         )
 
 
-def _approximate_count(client: JiraClient, jql: str) -> int | None:
-    """The query's approximate size, ``None`` when Jira cannot say: a page budget without
-    it is only looser, so a failed count must not fail the run (a shutdown still ends it)."""
-    try:
-        return client.approximate_count(unordered(jql))
-    except StopRequestedError:
-        raise
-    except SourceError:
-        return None
-
-
-def _probe(client: JiraClient, partition: Partition, first: bool) -> _Seen:
-    """The creation time of *partition*'s first (or last) issue in page order, and with the
-    first its size: Data Center's ``total``, Cloud's estimate (``None`` if it has none)."""
-    jql = partition.jql if first else reordered(partition.jql, LAST_FIRST_ORDER)
-    count: int | None = None
-    if client.deployment == "cloud":
-        body = client.search_cloud(jql, None, 1, ("created",))
-        count = _approximate_count(client, jql) if first else None
-    else:
-        body = client.search_datacenter(jql, 0, 1, ("created",))
-        count = body["total"] if first else None
-    issues = body["issues"]
-    return partition.name, first, _created(issues[0]) if issues else None, count
-
-
-def _created(issue: Any) -> datetime | None:
-    """A raw issue's creation time, ``None`` when it has none that can be read."""
-    fields = issue.get("fields") if isinstance(issue, Mapping) else None
-    try:
-        return parse_timestamp(fields.get("created") if isinstance(fields, Mapping) else None)
-    except ValueError:
-        return None
-
-
 def _created_window(zone: tzinfo | None) -> NextWindow:
     """Narrow a query to issues created at or after a raw issue's creation minute."""
 
     def narrowing(issue: Any) -> str | None:
-        created = _created(issue)
+        created = created_of(issue)
         return None if created is None else at_or_after("created", created, zone)
 
     return narrowing
