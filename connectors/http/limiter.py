@@ -7,7 +7,8 @@ below 1, and closes the gate to every attempt, retries included, until that ``Re
 has passed. Each run of ``run_per_slot * limit`` successes in a row adds one
 back, up to the maximum (additive increase, multiplicative decrease). One burst of
 rejections is one decrease: a rejection of a request sent before the last decrease changes
-nothing more.
+nothing more. An answer saying the budget is nearly spent (``X-RateLimit-NearLimit``) takes
+one slot away before any refusal (``hear``).
 
 An attempt waits for the gate to open and a slot to be free; the wait ends at once when the
 caller's stop event is set (``acquire`` then answers ``None``). Changes are logged:
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -106,6 +107,25 @@ class ConcurrencyLimit:
             elif outcome == "throttled":
                 self._throttled(turn, retry_after)
             self._changed.notify_all()
+
+    def hear(self, headers: Mapping[str, str]) -> None:
+        """Learn from an answer's headers: ``X-RateLimit-NearLimit: true`` (Jira Cloud: less
+        than a fifth of a budget left) takes one slot away, down to 1, and starts the run of
+        successes again, so the limit comes down before the server refuses rather than
+        after."""
+        if headers.get("X-RateLimit-NearLimit", "").strip().lower() != "true":
+            return
+        with self._changed:
+            self._successes = 0
+            if self._limit > 1:
+                previous, self._limit = self._limit, self._limit - 1
+                _log.info(
+                    "http_concurrency_decreased",
+                    source=self.source,
+                    limit=self._limit,
+                    previous=previous,
+                    near_limit=True,
+                )
 
     def _succeeded(self) -> None:
         self._successes += 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -44,9 +44,14 @@ class ResponseLimits:
     max_bytes: int
 
 
-def limit_session(session: requests.Session, limits: ResponseLimits) -> requests.Session:
-    """Mount the limiting adapter on *session* for ``http://`` and ``https://``; *session*."""
-    adapter = _LimitedAdapter(limits)
+def limit_session(
+    session: requests.Session,
+    limits: ResponseLimits,
+    heard: Callable[[Mapping[str, str]], None] | None = None,
+) -> requests.Session:
+    """Mount the limiting adapter on *session* for ``http://`` and ``https://``; *session*.
+    *heard* receives the headers of every answer read whole (a rate limit's budget)."""
+    adapter = _LimitedAdapter(limits, heard)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -157,8 +162,11 @@ _POOLS: Final[Mapping[str, type[HTTPConnectionPool]]] = {
 class _LimitedAdapter(HTTPAdapter):
     """An ``HTTPAdapter`` whose answers are read whole, within the limits, before returning."""
 
-    def __init__(self, limits: ResponseLimits) -> None:
+    def __init__(
+        self, limits: ResponseLimits, heard: Callable[[Mapping[str, str]], None] | None
+    ) -> None:
         self._limits = limits
+        self._heard = heard
         super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -186,6 +194,8 @@ class _LimitedAdapter(HTTPAdapter):
                 if cause is not error:
                     raise cause from None
                 raise
+        if self._heard is not None:
+            self._heard(response.headers)
         return response
 
 

@@ -272,8 +272,10 @@ def connect_client(
     }
     kwargs.update(_auth(config, secret))
     limits = ResponseLimits(config.response_deadline_seconds, config.max_response_bytes)
+    heard = policy.limit.hear if policy.limit is not None else None
     api = policy.call(
-        lambda: _translated(lambda: _build(factory, kwargs, limits), policy.mask), "connecting"
+        lambda: _translated(lambda: _build(factory, kwargs, limits, heard), policy.mask),
+        "connecting",
     )
     if config.deployment == "auto":
         deployment: Deployment = "cloud" if api._is_cloud else "datacenter"
@@ -283,7 +285,7 @@ def connect_client(
 
     def twin() -> Any:
         copy = factory(**kwargs)
-        limit_session(copy._session, limits)
+        limit_session(copy._session, limits, heard)
         copy._version, copy.deploymentType = api._version, api.deploymentType
         return copy
 
@@ -302,9 +304,14 @@ def _list(answer: Any, what: str) -> list[Any]:
     return answer
 
 
-def _build(factory: Callable[..., Any], kwargs: dict[str, Any], limits: ResponseLimits) -> Any:
+def _build(
+    factory: Callable[..., Any],
+    kwargs: dict[str, Any],
+    limits: ResponseLimits,
+    heard: Callable[[Mapping[str, str]], None] | None,
+) -> Any:
     api = factory(**kwargs)
-    limit_session(api._session, limits)
+    limit_session(api._session, limits, heard)
     info = _object(api.server_info(), "serverInfo")
     # What the package does with serverInfo when it reads it itself.
     versions = info.get("versionNumbers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import get_args
 
 import pytest
@@ -13,9 +14,18 @@ import responses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.http import ConcurrencyLimit, HttpStatusError, RetryPolicy, StopRequestedError
+from connectors.http import (
+    ConcurrencyLimit,
+    HttpStatusError,
+    ResponseLimits,
+    RetryPolicy,
+    StopRequestedError,
+    limit_session,
+)
 from connectors.http.limiter import Outcome, Turn
+from connectors.jira.emulator import JiraEmulator, generate_organisation
 
+_NOW = datetime(2025, 3, 1, tzinfo=UTC)
 _PROMPT = 2.0
 """Seconds a released or stopped wait may take to end (it ends within one poll, 50 ms)."""
 
@@ -237,3 +247,42 @@ def test_a_stop_ends_a_call_waiting_for_a_slot() -> None:
     waiter.join(_PROMPT)
     assert isinstance(ended[0], StopRequestedError)
     assert sent == []
+
+
+@given(
+    maximum=st.integers(min_value=1, max_value=16),
+    value=st.sampled_from(["true", "TRUE", " true ", "false", "", "yes", "1"]),
+)
+def test_an_answer_near_the_budget_takes_one_slot_away_and_no_other_header_does(
+    maximum: int, value: str
+) -> None:
+    """``X-RateLimit-NearLimit: true`` (any case) lowers the limit by one, never below 1, and
+    starts the run of successes again; any other value, or its absence, changes nothing."""
+    limit = ConcurrencyLimit("acme", maximum, run_per_slot=1)
+    near = value.strip().lower() == "true"
+    limit.hear(requests.structures.CaseInsensitiveDict({"x-ratelimit-nearlimit": value}))
+    limit.hear({"X-RateLimit-Remaining": "0"})
+    assert limit.limit == (max(1, maximum - 1) if near else maximum)
+    if near and maximum > 1:
+        # The run starts again: as many successes as the lowered limit earn one slot back.
+        for _ in range(limit.limit - 1):
+            _finish(limit, "success")
+        assert limit.limit == maximum - 1
+        _finish(limit, "success")
+        assert limit.limit == maximum
+
+
+def test_the_headers_of_every_answer_read_whole_reach_the_limit() -> None:
+    """Through ``limit_session``, the emulator's Cloud answers count a budget of five down;
+    the answer that leaves none says ``X-RateLimit-NearLimit`` and lowers the limit."""
+    emulator = JiraEmulator(generate_organisation(5, seed=3, now=_NOW), "cloud")
+    emulator.faults.rate_limit(capacity=5, per_second=0.001)
+    limit = ConcurrencyLimit("acme", 4)
+    session = limit_session(requests.Session(), ResponseLimits(10.0, 1 << 20), limit.hear)
+    seen: list[int] = []
+    with emulator.serve():
+        for _ in range(5):
+            answer = session.get(f"{emulator.url}/rest/api/3/serverInfo", timeout=5)
+            assert answer.status_code == 200
+            seen.append(limit.limit)
+    assert seen == [4, 4, 4, 4, 3]
