@@ -45,6 +45,7 @@ class StoreConfig(Settings):
 
     url: str = DEFAULT_STORE_URL
     upgrade_on_start: bool = True
+    compress_payloads: bool = False
 
     @field_validator("url")
     @classmethod

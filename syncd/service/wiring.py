@@ -92,7 +92,7 @@ def open_store(config: Config, *, upgrade: bool | None = None) -> Store:
     """Connect to the configured store, upgrading its schema or refusing with a clear message."""
     engine = create_store_engine(config.store_url())
     migrate_store(engine, config.store.upgrade_on_start if upgrade is None else upgrade)
-    return Store(engine)
+    return Store(engine, compress_payloads=config.store.compress_payloads)
 
 
 def migrate_store(engine: Engine, upgrade_if_behind: bool = True) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "create_store_engine",
     "display_url",
     "is_sqlite",
+    "json_bytes",
     "json_text",
     "json_value",
 ]
@@ -95,7 +96,13 @@ def create_store_engine(url: str | URL, *, echo: bool = False) -> Engine:
 
 
 def json_text(value: Any) -> str:
-    """Standard JSON text for a JSON column, that ``json_value`` gives back.
+    """Standard JSON text for a JSON column, that ``json_value`` gives back (``json_bytes``
+    decoded)."""
+    return json_bytes(value).decode("utf-8")
+
+
+def json_bytes(value: Any) -> bytes:
+    """Standard JSON as UTF-8 bytes, that ``json_value`` gives back.
 
     orjson writes it (several times faster than the standard module). What it refuses (lone
     surrogates, integers past 64 bits) and text holding an escaped NUL, which PostgreSQL
@@ -109,7 +116,7 @@ def json_text(value: Any) -> str:
     else:
         if b"\\u0000" in text:
             text = orjson.dumps(storable_json(value), option=_JSON_OPTIONS)
-    return text.decode("utf-8")
+    return text
 
 
 def json_value(text: str | bytes) -> Any:

@@ -1,8 +1,8 @@
 """Issues: the per-page upsert (the sync's hot path) and the readers that rebuild ``Issue``.
 
-``write_page`` runs in the caller's transaction and writes the page's issues, their history,
-its quarantined records and the cursor's progress together, so the cursor never passes rows
-that are not committed.
+``write_page`` runs in the caller's transaction and writes the page's issues, their raw
+payloads (``syncd.store.payloads``), their history, its quarantined records and the cursor's
+progress together, so the cursor never passes rows that are not committed.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from syncd.core.domain import Issue, Page, RejectedRecord, RunCounts, StatusCate
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.histories import append_changes
+from syncd.store.payloads import WITH_PAYLOAD, decode_payload, write_payloads
 from syncd.store.runs import record_page
 from syncd.store.scan import driver_rows, moment, optional_moment, scan_issues
-from syncd.store.schema import issue_history, issues, rejected_records
+from syncd.store.schema import issue_history, issue_payloads, issues, rejected_records
 
 __all__ = [
     "PageCounts",
@@ -65,7 +66,7 @@ _ISSUE_UPSERT = BulkStatement(
         where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
     ),
 )
-_WITHOUT_RAW = [column for column in issues.columns if column.name != "raw"]
+_WITH_RAW = select(*issues.columns, issue_payloads.c.payload).select_from(WITH_PAYLOAD)
 _STORED_VERSIONS = select(
     issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project
 ).where(
@@ -99,7 +100,13 @@ class _Stored:
 
 
 def write_page(
-    connection: Connection, source: str, run_id: int, page: Page, now: datetime
+    connection: Connection,
+    source: str,
+    run_id: int,
+    page: Page,
+    now: datetime,
+    *,
+    compress_payloads: bool = False,
 ) -> PageCounts:
     """Upsert *page* into the store within the caller's transaction; see the module docstring.
 
@@ -132,6 +139,7 @@ def write_page(
             for issue, change in writes
         ]
         _upsert_issues(connection, [row for row, _ in rows])
+        write_payloads(connection, (issue for issue, _ in writes), compress=compress_payloads)
         history = [history_row(row, change, run_id, now) for row, change in rows]
         _HISTORY_INSERT.execute(connection, history)
     append_changes(connection, page.changes)
@@ -179,11 +187,11 @@ def iter_issues(
 ) -> Iterator[Issue]:
     """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time.
 
-    Without *with_raw* the payload column is not read and ``Issue.raw`` is empty: the raw
+    Without *with_raw* the payloads are not read and ``Issue.raw`` is empty: the raw
     payload is most of a stored issue's bytes, and deciding and aggregating never read it.
     """
-    columns = issues.columns if with_raw else _WITHOUT_RAW
-    statement = select(*columns).order_by(issues.c.source, issues.c.issue_id)
+    statement = _WITH_RAW if with_raw else select(issues)
+    statement = statement.order_by(issues.c.source, issues.c.issue_id)
     if source is not None:
         statement = statement.where(issues.c.source == source)
     if not include_deleted:
@@ -229,7 +237,7 @@ def count_issues(connection: Connection, source: str | None, include_deleted: bo
 
 
 def _find_by_key(connection: Connection, condition: Any, source: str | None) -> Issue | None:
-    statement = select(issues).where(condition)
+    statement = _WITH_RAW.where(condition)
     if source is not None:
         statement = statement.where(issues.c.source == source)
     statement = statement.order_by(
@@ -312,7 +320,6 @@ def _issue_row(
         "created_at": issue.created,
         "updated_at": issue.updated,
         "resolved_at": issue.resolved,
-        "raw": dict(issue.raw),
         "first_seen_at": now,
         "synced_at": now,
         "deleted_at": None,
@@ -321,7 +328,7 @@ def _issue_row(
     }
 
 
-def _to_issue(row: Row[Any], with_raw: bool = True) -> Issue:
+def _to_issue(row: Row[Any, *tuple[Any, ...]], with_raw: bool = True) -> Issue:
     return Issue(
         source=row.source,
         issue_id=int(row.issue_id),
@@ -345,5 +352,5 @@ def _to_issue(row: Row[Any], with_raw: bool = True) -> Issue:
         team=row.team,
         assignee=row.assignee,
         custom=row.custom,
-        raw=row.raw if with_raw else {},
+        raw=decode_payload(row.payload) if with_raw else {},
     )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "decisions",
     "issue_changes",
     "issue_history",
+    "issue_payloads",
     "issues",
     "metadata",
     "okr_key_results",
@@ -78,7 +80,6 @@ issues = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("resolved_at", UtcDateTime),
-    Column("raw", JSON, nullable=False),
     Column("first_seen_at", UtcDateTime, nullable=False),
     Column("synced_at", UtcDateTime, nullable=False),
     Column("deleted_at", UtcDateTime),
@@ -97,6 +98,16 @@ Index(
     issues.c.source,
     postgresql_where=issues.c.deleted_at.is_not(None),
     sqlite_where=issues.c.deleted_at.is_not(None),
+)
+
+# Each issue's payload as fetched, apart from the issue's row: it is most of a stored issue's
+# bytes and only showing a whole issue reads it (``syncd.store.payloads``).
+issue_payloads = Table(
+    "issue_payloads",
+    metadata,
+    Column("source", StorableString(_SOURCE), primary_key=True),
+    Column("issue_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("payload", LargeBinary, nullable=False),
 )
 
 issue_history = Table(

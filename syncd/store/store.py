@@ -70,12 +70,16 @@ class Store:
     """Repository over a migrated store; see the package docstring for the contracts.
 
     *clock* supplies "now" for recorded times (runs, history, soft deletes), so tests can
-    pin it.
+    pin it. Raw payloads are written compressed when *compress_payloads* (see
+    ``syncd.store.payloads``); either form is read.
     """
 
-    def __init__(self, engine: Engine, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock = _utc_now, *, compress_payloads: bool = False
+    ) -> None:
         self.engine = engine
         self._clock = clock
+        self._compress_payloads = compress_payloads
         # PostgreSQL plans the page look-ups from statistics; see syncd.store.planner.
         self._analyse = AnalyseSchedule() if engine.dialect.name == "postgresql" else None
 
@@ -92,7 +96,14 @@ class Store:
         ``syncd.store.planner``), outside the page's transaction.
         """
         with self._transaction("write a page") as connection:
-            counts = issues.write_page(connection, source, run_id, page, self._clock())
+            counts = issues.write_page(
+                connection,
+                source,
+                run_id,
+                page,
+                self._clock(),
+                compress_payloads=self._compress_payloads,
+            )
         if self._analyse is not None and self._analyse.due(source, counts.inserted):
             with self._transaction("refresh the statistics of the issues table") as connection:
                 connection.exec_driver_sql(f"ANALYZE {schema.issues.name}")

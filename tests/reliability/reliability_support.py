@@ -26,9 +26,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from sqlalchemy import String, Text, inspect, select
+from sqlalchemy import LargeBinary, String, Text, inspect, select
 
 from syncd.store import Store, create_store_engine
+from syncd.store.payloads import decode_payload
 from syncd.store.schema import metadata, sync_runs
 
 LONG = os.environ.get("SYNCD_LONG_TESTS", "") == "1"
@@ -192,9 +193,12 @@ def text_cells(store: Store) -> Iterator[tuple[str, str, str]]:
             if table.name not in tables:
                 continue
             for row in connection.execute(select(table)):
-                for column, value in zip(table.columns, row, strict=True):
-                    if value is None:
+                for column, stored in zip(table.columns, row, strict=True):
+                    if stored is None:
                         continue
+                    # Compressed raw payloads are searched as the JSON they hold.
+                    binary = isinstance(column.type, LargeBinary)
+                    value = decode_payload(stored) if binary else stored
                     if isinstance(column.type, String | Text) or not isinstance(
                         value, int | float | datetime
                     ):

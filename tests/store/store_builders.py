@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
 from syncd.core.domain import Issue, Page, StatusCategory
+from syncd.store import migrate
 
 SOURCE = "jira"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -54,3 +60,13 @@ def make_issue(issue_id: int, *, minutes: int = 0, **changes: Any) -> Issue:
 def page_of(*issues: Issue, number: int = 0, **extra: Any) -> Page:
     """A page of *issues* in partition SHOP."""
     return Page(partition="SHOP", number=number, issues=tuple(issues), **extra)
+
+
+def migrate_to(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or with *down*, downgrade) the store behind *engine* to *revision*, in one
+    transaction as ``syncd db upgrade`` does."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).with_name("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)

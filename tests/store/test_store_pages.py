@@ -13,7 +13,13 @@ from syncd.core.domain import RejectedRecord
 from syncd.core.errors import StoreError
 from syncd.store import PageCounts, Store
 from syncd.store import issues as issue_module
-from syncd.store.schema import issue_history, issues, rejected_records, sync_runs
+from syncd.store.schema import (
+    issue_history,
+    issue_payloads,
+    issues,
+    rejected_records,
+    sync_runs,
+)
 
 
 def _table(engine: Engine, table: Any) -> list[dict[str, Any]]:
@@ -30,9 +36,10 @@ def test_replaying_a_page_changes_nothing(store: Store, engine: Engine) -> None:
     page = page_of(make_issue(1), make_issue(2, minutes=5))
     run = store.begin_run(SOURCE, "incremental")
     assert store.write_page(SOURCE, run, page) == PageCounts(2, 0, 0, 0)
-    before = (_table(engine, issues), _table(engine, issue_history))
+    tables = (issues, issue_payloads, issue_history)
+    before = [_table(engine, table) for table in tables]
     assert store.write_page(SOURCE, run, page) == PageCounts(0, 0, 2, 0)
-    assert (_table(engine, issues), _table(engine, issue_history)) == before
+    assert [_table(engine, table) for table in tables] == before
 
 
 def test_stored_issues_read_back_equal_including_raw_and_custom(store: Store) -> None:
@@ -133,6 +140,7 @@ def test_a_page_failing_midway_leaves_neither_rows_nor_progress(
 
 def _assert_nothing_written(store: Store, engine: Engine) -> None:
     assert store.count_issues(include_deleted=True) == 0
+    assert _table(engine, issue_payloads) == []
     assert _table(engine, issue_history) == []
     assert _table(engine, rejected_records) == []
     progress = store.sync_progress(SOURCE)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from store_builders import SOURCE, make_issue, page_of
+from store_builders import SOURCE, make_issue, migrate_to, page_of
 
 from syncd.core.domain import Decision, RejectedRecord, RunOutcome, WorkClass
 from syncd.core.errors import StoreError
@@ -78,19 +78,28 @@ def test_an_integer_no_json_column_reads_back_is_refused_with_its_place(
 
 def test_a_store_holding_non_standard_json_stays_readable(sqlite_url: str) -> None:
     """JSON written before this fix (``Infinity``, ``NaN``, an escaped lone surrogate) is read
-    with the standard module instead of failing every command (SQLite only: PostgreSQL's
-    JSON type never accepted it)."""
+    with the standard module instead of failing every command, also after the raw payloads
+    moved out of the issues' rows (SQLite only: PostgreSQL's JSON type never accepted it)."""
     engine = create_store_engine(sqlite_url)
-    upgrade(engine)
+    migrate_to(engine, "0004")
     store = Store(engine)
     run_id = store.begin_run(SOURCE, "full")
-    store.write_page(SOURCE, run_id, page_of(make_issue(1)))
     with engine.begin() as connection:
-        connection.execute(text("""UPDATE issues SET raw = '{"n": Infinity, "s": "\\ud800"}'"""))
+        connection.execute(text(_OLD_ISSUE), {"run_id": run_id})
+    upgrade(engine)
 
     (stored,) = store.iter_issues()
 
     assert (math.isinf(stored.raw["n"]), stored.raw["s"]) == (True, "\ud800")
+
+
+# An issue as revision 0004 stored it, its raw payload in its row.
+_OLD_ISSUE = """INSERT INTO issues (source, issue_id, key, project, issue_type, summary, status,
+status_category, labels, components, sprints, custom, created_at, updated_at, raw,
+first_seen_at, synced_at, run_id) VALUES ('jira', 1, 'SHOP-1', 'SHOP', 'Story', 's', 'Open',
+'new', '[]', '[]', '[]', '{}', '2025-03-01 09:00:00.000000', '2025-03-01 09:00:00.000000',
+'{"n": Infinity, "s": "\\ud800"}', '2025-03-01 09:00:00.000000',
+'2025-03-01 09:00:00.000000', :run_id)"""
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
