@@ -102,15 +102,25 @@ class BulkStatement:
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write *rows* in the caller's transaction."""
-        if not rows:
+        if rows:
+            self.execute_columns(
+                connection, {name: [row[name] for row in rows] for name in self._columns}
+            )
+
+    def execute_columns(self, connection: Connection, values: Mapping[str, list[Any]]) -> None:
+        """Write rows given a column at a time (*values*: each column's values, in row order;
+        every list equally long), in the caller's transaction. No row is built where the
+        driver takes columns' values directly."""
+        if not values[self._columns[0]]:
             return
         compiled = self._for(connection)
         if compiled.sql is None and compiled.staged is None:
-            connection.execute(compiled.statement, list(rows))
+            rows = zip(*(values[name] for name in self._columns), strict=True)
+            connection.execute(
+                compiled.statement, [dict(zip(self._columns, row, strict=True)) for row in rows]
+            )
             return
-        columns = [
-            _bound([row[name] for row in rows], process) for name, process in compiled.columns
-        ]
+        columns = [_bound(values[name], process) for name, process in compiled.columns]
         if compiled.staged is not None:
             _copy_and_move(connection, compiled.staged, zip(*columns, strict=True))
         elif compiled.sql is not None:

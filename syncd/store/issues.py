@@ -66,6 +66,16 @@ _ISSUE_UPSERT = BulkStatement(
         where=lambda excluded: excluded.updated_at >= issues.c.updated_at,
     ),
 )
+# Each ``issues`` column given by an ``Issue`` field, in the table's order.
+_FROM_ISSUE = (
+    ("source", "source"), ("issue_id", "issue_id"), ("key", "key"), ("project", "project"),
+    ("issue_type", "issue_type"), ("summary", "summary"), ("status", "status"),
+    ("status_category", "status_category"), ("priority", "priority"), ("labels", "labels"),
+    ("components", "components"), ("parent_key", "parent_key"), ("epic_key", "epic_key"),
+    ("story_points", "story_points"), ("time_spent_seconds", "time_spent_seconds"),
+    ("sprints", "sprints"), ("team", "team"), ("assignee", "assignee"), ("custom", "custom"),
+    ("created_at", "created"), ("updated_at", "updated"), ("resolved_at", "resolved"),
+)  # fmt: skip
 _WITH_RAW = select(*issues.columns, issue_payloads.c.payload).select_from(WITH_PAYLOAD)
 _STORED_VERSIONS = select(
     issues.c.issue_id, issues.c.updated_at, issues.c.deleted_at, issues.c.project
@@ -133,15 +143,15 @@ def write_page(
         counts=RunCounts(1, len(latest), *astuple(counts)),
     )
     if writes:
-        complete = page.history_complete
-        rows = [
-            (_issue_row(issue, run_id, now, history_complete=complete), change)
-            for issue, change in writes
-        ]
-        _upsert_issues(connection, [row for row, _ in rows])
-        write_payloads(connection, (issue for issue, _ in writes), compress=compress_payloads)
-        history = [history_row(row, change, run_id, now) for row, change in rows]
-        _HISTORY_INSERT.execute(connection, history)
+        written = [issue for issue, _ in writes]
+        columns = _issue_columns(written, run_id, now, history_complete=page.history_complete)
+        _ISSUE_UPSERT.execute_columns(connection, columns)
+        write_payloads(connection, written, compress=compress_payloads)
+        # The history rows share the issue rows' values (and run id).
+        history = {name: columns[name] for name in _HISTORY_COLUMNS if name in columns}
+        history["change"] = [change for _, change in writes]
+        history["recorded_at"] = [now] * len(writes)
+        _HISTORY_INSERT.execute_columns(connection, history)
     append_changes(connection, page.changes)
     quarantine(connection, page.rejected, run_id, now)
     return counts
@@ -289,43 +299,25 @@ def _change_kind(stored: _Stored | None, incoming: Issue) -> str | None:
     return "moved" if incoming.project != stored.project else "updated"
 
 
-def _upsert_issues(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    # Guarded in SQL too: a stored version newer than the incoming one stays.
-    _ISSUE_UPSERT.execute(connection, rows)
+def _issue_columns(
+    written: list[Issue], run_id: int, now: datetime, *, history_complete: bool = False
+) -> dict[str, list[Any]]:
+    """The ``issues`` rows of *written*, a column at a time (``BulkStatement.execute_columns``).
 
-
-def _issue_row(
-    issue: Issue, run_id: int, now: datetime, *, history_complete: bool = False
-) -> dict[str, Any]:
-    return {
-        "source": issue.source,
-        "issue_id": issue.issue_id,
-        "key": issue.key,
-        "project": issue.project,
-        "issue_type": issue.issue_type,
-        "summary": issue.summary,
-        "status": issue.status,
-        "status_category": StatusCategory(issue.status_category).value,
-        "priority": issue.priority,
-        "labels": list(issue.labels),
-        "components": list(issue.components),
-        "parent_key": issue.parent_key,
-        "epic_key": issue.epic_key,
-        "story_points": issue.story_points,
-        "time_spent_seconds": issue.time_spent_seconds,
-        "sprints": list(issue.sprints),
-        "team": issue.team,
-        "assignee": issue.assignee,
-        "custom": dict(issue.custom),
-        "created_at": issue.created,
-        "updated_at": issue.updated,
-        "resolved_at": issue.resolved,
-        "first_seen_at": now,
-        "synced_at": now,
-        "deleted_at": None,
-        "run_id": run_id,
-        "history_through": issue.updated if history_complete else None,
+    Lists are bound as tuples (JSON arrays alike); the guard of the upsert keeps a stored
+    version newer than the incoming one.
+    """
+    columns = {
+        column: [getattr(issue, field) for issue in written] for column, field in _FROM_ISSUE
     }
+    columns["status_category"] = [StatusCategory(v).value for v in columns["status_category"]]
+    columns["custom"] = [dict(custom) for custom in columns["custom"]]
+    constant = {"first_seen_at": now, "synced_at": now, "deleted_at": None, "run_id": run_id}
+    columns.update({name: [value] * len(written) for name, value in constant.items()})
+    columns["history_through"] = (
+        columns["updated_at"] if history_complete else [None] * len(written)
+    )
+    return columns
 
 
 def _to_issue(row: Row[Any, *tuple[Any, ...]], with_raw: bool = True) -> Issue:

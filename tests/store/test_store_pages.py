@@ -96,9 +96,9 @@ def test_the_upsert_guard_itself_refuses_an_older_row(store: Store, engine: Engi
     """Even when a racing writer skips the read, the SQL guard keeps the newer row."""
     run = store.begin_run(SOURCE, "incremental")
     store.write_page(SOURCE, run, page_of(make_issue(1, minutes=10, summary="newer")))
-    stale = issue_module._issue_row(make_issue(1, minutes=0, summary="older"), run, T0)
+    stale = issue_module._issue_columns([make_issue(1, minutes=0, summary="older")], run, T0)
     with engine.begin() as connection:
-        issue_module._upsert_issues(connection, [stale])
+        issue_module._ISSUE_UPSERT.execute_columns(connection, stale)
     assert [issue.summary for issue in store.iter_issues()] == ["newer"]
 
 
