@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Connection
 from syncd.core.domain import FieldChange, HistoryField, Issue
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, insert_for
-from syncd.store.scan import moment
+from syncd.store.scan import moment, scanned, scanning
 from syncd.store.schema import issue_changes, issues
 
 __all__ = [
@@ -156,6 +155,7 @@ _ORDER = (
     issue_changes.c.history_id,
     issue_changes.c.field,
 )
+_CHANGED_AT = issue_changes.c.changed_at
 _COLUMNS = (
     issue_changes.c.source,
     issue_changes.c.issue_id,
@@ -170,48 +170,30 @@ _COLUMNS = (
 def _iter_changes(
     engine: Engine, fields: Collection[HistoryField] | None, chunk: int
 ) -> Iterator[FieldChange]:
-    statement = select(*_COLUMNS).order_by(*_ORDER)
-    if fields is not None:
-        statement = statement.where(issue_changes.c.field.in_([f.value for f in fields]))
+    """Kept changes in issue order, rows straight from the driver (see ``syncd.store.scan``)."""
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            yield from _scan_changes(connection, fields, chunk)
-            return
-        for row in connection.execution_options(yield_per=chunk).execute(statement):
-            yield _change(row)
-
-
-def _change(row: Any) -> FieldChange:
-    return FieldChange(
-        row.source,
-        int(row.issue_id),
-        int(row.history_id),
-        row.changed_at,
-        _FIELDS[row.field],
-        row.before,
-        row.after,
-    )
+        yield from _scan_changes(connection, fields, chunk)
 
 
 def _scan_changes(
     connection: Connection, fields: Collection[HistoryField] | None, chunk: int
 ) -> Iterator[FieldChange]:
-    """The SQLite path: rows straight from the driver (see ``syncd.store.scan``)."""
-    names = ", ".join(column.name for column in _COLUMNS)
+    names = ", ".join(
+        scanned(connection, column.name, "moment" if column is _CHANGED_AT else "text")
+        for column in _COLUMNS
+    )
     order = ", ".join(column.name for column in _ORDER)
     where = ""
     parameters: tuple[str, ...] = ()
     if fields is not None:
-        where = f" WHERE field IN ({', '.join('?' for _ in fields)})"
+        mark = "%s" if connection.dialect.name == "postgresql" else "?"
+        where = f" WHERE field IN ({', '.join(mark for _ in fields)})"
         parameters = tuple(f.value for f in fields)
     sql = f"SELECT {names} FROM {issue_changes.name}{where} ORDER BY {order}"  # noqa: S608 - fixed names
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with scanning(connection) as cursor:
         cursor.execute(sql, parameters)
         while rows := cursor.fetchmany(chunk):
             for source, issue_id, history_id, changed_at, field, before, after in rows:
                 yield FieldChange(
                     source, issue_id, history_id, moment(changed_at), _FIELDS[field], before, after
                 )
-    finally:
-        cursor.close()

@@ -207,7 +207,7 @@ def iter_issues(
     if not include_deleted:
         statement = statement.where(issues.c.deleted_at.is_(None))
     with engine.connect() as connection:
-        if not with_raw and connection.dialect.name == "sqlite":
+        if not with_raw:
             yield from scan_issues(connection, source, include_deleted, chunk)
             return
         result = connection.execution_options(yield_per=chunk).execute(statement)

@@ -1,5 +1,5 @@
-"""Reading many rows at once on SQLite: the refresh's pass over every issue, and the
-look-ups the sync and the refresh make per page or chunk.
+"""Reading many rows at once: the refresh's pass over every issue (and every kept change, see
+``syncd.store.histories``), and the look-ups the sync and the refresh make per page or chunk.
 
 A refresh reads all live issues (200,000 and more) without their raw payloads. Through
 SQLAlchemy's result machinery each row paid for a ``Row`` object, a processor call per
@@ -7,12 +7,18 @@ timestamp and per JSON column, and attribute look-ups by name; together about as
 deciding every issue. Here rows come straight from the driver, a chunk at a time, and each
 column is converted in one pass (``map`` runs in C). Values are exactly those the generic
 path returns: aware UTC datetimes, tuples for lists, dicts for custom fields.
-Other backends keep the generic path (their drivers already hand back typed values).
+
+Both backends hand over the same text: SQLite stores timestamps as naive UTC text and JSON
+as text; PostgreSQL is asked for exactly that (``to_char`` in UTC, ``::text``) through a
+server-side cursor, so that its driver builds no ``datetime`` or JSON value the conversion
+would build again, and memory holds a chunk.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +28,14 @@ from sqlalchemy.engine import Connection
 from syncd.core.domain import Issue, StatusCategory
 from syncd.store.schema import issues
 
-__all__ = ["driver_rows", "moment", "optional_moment", "scan_issues"]
+__all__ = [
+    "driver_rows",
+    "moment",
+    "optional_moment",
+    "scan_issues",
+    "scanned",
+    "scanning",
+]
 
 # In ``Issue``'s field order, so each row becomes ``Issue(*row)``.
 _COLUMNS = (
@@ -37,15 +50,53 @@ _RESOLVED = _COLUMNS.index("resolved_at")
 _CATEGORY = _COLUMNS.index("status_category")
 _CUSTOM = _COLUMNS.index("custom")
 _CATEGORIES = {category.value: category for category in StatusCategory}
+_JSON_COLUMNS = frozenset(("labels", "components", "sprints", "custom"))
+_MOMENT_COLUMNS = frozenset(("created_at", "updated_at", "resolved_at"))
+_CURSORS = itertools.count()
 
 
-def _sql(source: str | None, include_deleted: bool) -> str:
-    names = ", ".join(issues.c[name].name for name in _COLUMNS)
+def scanned(connection: Connection, name: str, kind: str = "text") -> str:
+    """The SQL reading column *name* as the scans convert it: *kind* ``"moment"`` (timestamp),
+    ``"json"`` or ``"text"``; on SQLite the column itself."""
+    if connection.dialect.name != "postgresql" or kind == "text":
+        return name
+    if kind == "json":
+        return f"{name}::text"
+    return f"to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+
+
+def _kind(name: str) -> str:
+    return "json" if name in _JSON_COLUMNS else "moment" if name in _MOMENT_COLUMNS else "text"
+
+
+def _sql(connection: Connection, source: str | None, include_deleted: bool) -> str:
+    names = ", ".join(scanned(connection, name, _kind(name)) for name in _COLUMNS)
     where = [] if include_deleted else ["deleted_at IS NULL"]
     if source is not None:
-        where.append("source = ?")
+        where.append(f"source = {_mark(connection)}")
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT {names} FROM {issues.name}{condition} ORDER BY source, issue_id"  # noqa: S608 - fixed names
+
+
+def _mark(connection: Connection) -> str:
+    return "%s" if connection.dialect.name == "postgresql" else "?"
+
+
+@contextmanager
+def scanning(connection: Connection) -> Iterator[Any]:
+    """A cursor of *connection*'s driver, within its transaction, for a scan's ``execute``
+    (the dialect's parameter marks) and ``fetchmany``; on PostgreSQL a server-side one."""
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("the store's connection has no driver connection")
+        cursor = driver.cursor(name=f"syncd_scan_{next(_CURSORS)}")
+    else:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def moment(text: str) -> datetime:
@@ -78,10 +129,10 @@ def scan_issues(
     connection: Connection, source: str | None, include_deleted: bool, chunk: int
 ) -> Iterator[Issue]:
     """Stream stored issues without raw payloads (``Issue.raw`` empty), ordered by source and
-    id, from a SQLite *connection*."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(_sql(source, include_deleted), () if source is None else (source,))
+    id, from *connection*."""
+    with scanning(connection) as cursor:
+        sql = _sql(connection, source, include_deleted)
+        cursor.execute(sql, () if source is None else (source,))
         while rows := cursor.fetchmany(chunk):
             columns: list[Any] = list(zip(*rows, strict=True))
             for index in _LISTS:
@@ -93,5 +144,3 @@ def scan_issues(
             columns[_CUSTOM] = map(orjson.loads, columns[_CUSTOM])
             for values in zip(*columns, strict=True):
                 yield Issue(*values)
-    finally:
-        cursor.close()

@@ -1,0 +1,177 @@
+"""Re-deciding a stored organisation: the refresh's read of every issue, and the whole refresh.
+
+Run: ``.venv/bin/python -m bench.refresh_store [--issues N] [--postgres URL | --sqlite PATH]
+[--keep] [--repeats N]``. Fills a store with *N* issues (as ``bench.store_write_page`` builds
+them, created over two years, nine in ten resolved a few days after work started, in pages of
+1,000, each with three kept changes: status category, assignee, status) once; with
+``--keep`` a filled store is reused (PostgreSQL: the database ``syncd_bench_refresh_N`` on the
+server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed
+as the refresh does without capacity), ``histories`` (with the changes the capacity weighting
+reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on), in
+seconds, each ``--repeats`` times (default 2), with the process's peak RSS at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import create_engine, text
+
+import mappings.examples
+from bench.store_write_page import _issue
+from bench.stores import PostgresStore
+from syncd.analytics.history import WORK_FIELDS
+from syncd.core.domain import (
+    FieldChange,
+    HistoryField,
+    Issue,
+    Page,
+    RunKind,
+    RunOutcome,
+    StatusCategory,
+)
+from syncd.store import Store, create_store_engine, upgrade
+
+_PAGE = 1000
+_NOW = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+_BUNDLED = Path(mappings.examples.__file__).parent
+
+
+def _stored(issue_id: int, total: int) -> tuple[Issue, tuple[FieldChange, ...]]:
+    """An issue created within two years before the bench's moment (in id order), and the
+    changes that started its work; nine in ten finished a few days later."""
+    created = _NOW - timedelta(days=730) + timedelta(days=730 * issue_id / total)
+    started = created + timedelta(days=issue_id % 20)
+    finished = started + timedelta(days=1 + issue_id % 7)
+    done = issue_id % 10 != 0 and finished < _NOW
+    issue = replace(
+        _issue(issue_id, 0),
+        created=created,
+        updated=finished if done else started,
+        resolved=finished if done else None,
+        status="Done" if done else "In Progress",
+        status_category=StatusCategory.DONE if done else StatusCategory.IN_PROGRESS,
+        assignee=f"user-{issue_id % 97}",
+    )
+    kept = [
+        (started, HistoryField.STATUS_CATEGORY, "new", "indeterminate"),
+        (started, HistoryField.ASSIGNEE, None, issue.assignee),
+        (started, HistoryField.STATUS, "To Do", "In Progress"),
+    ]
+    if done:
+        kept.append((finished, HistoryField.STATUS_CATEGORY, "indeterminate", "done"))
+    changes = tuple(
+        FieldChange("jira", issue_id, issue_id * 4 + n, *change) for n, change in enumerate(kept)
+    )
+    return issue, changes
+
+
+def _fill(store: Store, total: int) -> None:
+    run = store.begin_run("jira", RunKind.FULL)
+    for number, start in enumerate(range(0, total, _PAGE)):
+        stored = [_stored(i, total) for i in range(start, min(start + _PAGE, total))]
+        page = Page(
+            "ALL",
+            number,
+            tuple(issue for issue, _ in stored),
+            changes=tuple(change for _, changes in stored for change in changes),
+            history_complete=True,
+        )
+        store.write_page("jira", run, page)
+    store.finish_run(run, RunOutcome.SUCCESS)
+
+
+def _timed(label: str, action: Callable[[], Any]) -> None:
+    started = time.perf_counter()
+    action()
+    print(f"  {label:<10} {time.perf_counter() - started:8.2f} s", flush=True)
+
+
+def _count(items: Iterator[Any]) -> int:
+    return sum(1 for _ in items)
+
+
+def _refresh(url: str, folder: Path) -> Callable[[], Any]:
+    from syncd.app.mapping_files import load_mapping_files
+    from syncd.app.pipeline import Pipeline
+    from syncd.service.config import load_config
+    from syncd.service.logs import configure_logging
+
+    names = ("rules", "okrs", "agreements", "teams")
+    data = {
+        "store": {"url": url},
+        "mappings": {name: str(_BUNDLED / f"{name}.yaml") for name in names},
+    }
+    path = folder / "syncd.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    configure_logging("warning")
+    config = load_config(path)
+    files = load_mapping_files(config.mapping_paths())
+    return lambda: Pipeline(Store(create_store_engine(url)), files, config.analytics).refresh()
+
+
+def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> None:
+    engine = create_store_engine(url)
+    upgrade(engine)
+    store = Store(engine)
+    if not keep or store.count_issues() != total:
+        started = time.perf_counter()
+        _fill(store, total)
+        print(f"  filled {total:,} issues in {time.perf_counter() - started:.0f} s", flush=True)
+    refresh = _refresh(url, folder)
+    for _ in range(repeats):
+        _timed("issues", lambda: _count(store.iter_issues(with_raw=False, chunk=1000)))
+        _timed("histories", lambda: _count(store.iter_issue_histories(WORK_FIELDS, chunk=1000)))
+        _timed("refresh", refresh)
+    engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS {peak:.0f} MB")
+
+
+def _exists(server: str, name: str) -> bool:
+    engine = create_engine(server)
+    try:
+        with engine.connect() as connection:
+            found = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            return connection.execute(found, {"name": name}).first() is not None
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    """Fill (or reuse) a store and time the refresh's reads."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--postgres", metavar="URL")
+    parser.add_argument("--sqlite", metavar="PATH", type=Path)
+    parser.add_argument("--keep", action="store_true", help="reuse (and keep) a filled store")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        if args.postgres is None:
+            path = args.sqlite or Path(folder) / "bench.db"
+            print(f"refresh reads, SQLite, {args.issues:,} issues")
+            _measure(f"sqlite:///{path}", args.issues, args.keep, Path(folder), args.repeats)
+            return
+        postgres = PostgresStore(args.postgres, name=f"syncd_bench_refresh_{args.issues}")
+        if not (args.keep and _exists(args.postgres, postgres.name)):
+            postgres.reset()
+        print(f"refresh reads, PostgreSQL, {args.issues:,} issues")
+        try:
+            _measure(postgres.url, args.issues, args.keep, Path(folder), args.repeats)
+        finally:
+            if not args.keep:
+                postgres.drop()
+
+
+if __name__ == "__main__":
+    main()
