@@ -9,7 +9,7 @@ a history row for every issue.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from syncd.core.domain import Decision, WorkClass
 from syncd.store.dialect import chunked, upsert
-from syncd.store.scan import driver_rows
+from syncd.store.scan import driver_rows, scanned
 from syncd.store.schema import decision_history, decisions
 
 __all__ = [
@@ -157,25 +157,29 @@ def _current(
         by_source[decision.source].append(decision.issue_id)
     found: dict[tuple[str, int], tuple[Any, ...]] = {}
     for source, ids in by_source.items():
-        if connection.dialect.name == "sqlite":
-            rows: Iterable[Sequence[Any]] = _stored_on_sqlite(connection, source, ids)
-        else:
-            rows = connection.execute(_STORED, {"source_": source, "ids_": ids})
-        for row in rows:
+        for row in _stored(connection, source, ids):
             found[(row[0], row[1])] = tuple(row[2:])
     return found
 
 
-def _stored_on_sqlite(connection: Connection, source: str, ids: list[int]) -> list[Any]:
+def _stored(connection: Connection, source: str, ids: list[int]) -> list[Any]:
     # Straight from the driver: SQLAlchemy's row handling cost more than the query itself
     # when a refresh compares 200k decisions. The path is decoded as its JSON column would be.
-    names = ", ".join(column.name for column in _STORED.selected_columns)
-    marks = ", ".join("?" * len(ids))
-    sql = f"SELECT {names} FROM {decisions.name} WHERE source = ? AND issue_id IN ({marks})"  # noqa: S608 - fixed names, placeholders only
+    names = ", ".join(
+        scanned(connection, column.name, "json" if column.name == "path" else "text")
+        for column in _STORED.selected_columns
+    )
+    parameters: tuple[Any, ...]
+    if connection.dialect.name == "postgresql":
+        where, parameters = "source = %s AND issue_id = ANY(%s)", (source, ids)
+    else:
+        marks = ", ".join("?" * len(ids))
+        where, parameters = f"source = ? AND issue_id IN ({marks})", (source, *ids)
+    sql = f"SELECT {names} FROM {decisions.name} WHERE {where}"  # noqa: S608 - fixed names, placeholders only
     path = _OUTCOME.index("path") + 2
     return [
         (*row[:path], orjson.loads(row[path]), *row[path + 1 :])
-        for row in driver_rows(connection, sql, (source, *ids))
+        for row in driver_rows(connection, sql, parameters)
     ]
 
 

@@ -111,8 +111,9 @@ def optional_moment(text: str | None) -> datetime | None:
 
 
 def driver_rows(connection: Connection, sql: str, parameters: Sequence[Any]) -> list[Any]:
-    """Every row of *sql* as the SQLite driver returns it (no SQLAlchemy row handling),
-    within *connection*'s transaction."""
+    """Every row of *sql* as the driver returns it (no SQLAlchemy row handling), within
+    *connection*'s transaction; *sql* carries the driver's parameter marks (``?`` on SQLite,
+    ``%s`` on PostgreSQL)."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         rows: list[Any] = cursor.execute(sql, parameters).fetchall()
