@@ -171,7 +171,8 @@ def _stored(connection: Connection, source: str, ids: list[int]) -> list[Any]:
     )
     parameters: tuple[Any, ...]
     if connection.dialect.name == "postgresql":
-        where, parameters = "source = %s AND issue_id = ANY(%s)", (source, ids)
+        # Typed as the column: psycopg sends small ids as smallint[], which no index serves.
+        where, parameters = "source = %s AND issue_id = ANY(%s::bigint[])", (source, ids)
     else:
         marks = ", ".join("?" * len(ids))
         where, parameters = f"source = ? AND issue_id IN ({marks})", (source, *ids)
