@@ -4,8 +4,8 @@ items, OKRs, agreements and analytics snapshots, on SQLite (default) or PostgreS
 Contracts others rely on:
 
 - ``Store.write_page`` is one transaction: the page's issues (deduplicated by id, newest
-  version kept), their history, its quarantined records and the cursor's progress commit
-  together or not at all. An older version never overwrites a newer one, so replays and
+  version kept), their raw payloads (``issue_payloads``), their history, its quarantined
+  records and the cursor's progress commit together or not at all. An older version never overwrites a newer one, so replays and
   overlap windows are harmless.
 - The watermark moves only in ``finish_run`` and only by compare-and-set on the source's
   epoch, so a run overtaken by a newer one cannot move it.

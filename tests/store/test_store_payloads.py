@@ -5,13 +5,17 @@ reads, and moved there (and back) by the migration, on both backends."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import Engine, inspect, select, text
 from store_builders import SOURCE, make_issue, migrate_to, page_of
 
 from syncd.core.domain import Issue
+from syncd.service.config import load_config
+from syncd.service.wiring import open_store
 from syncd.store import Store
 from syncd.store.payloads import decode_payload, encode_payload
 from syncd.store.schema import issue_payloads
@@ -112,3 +116,21 @@ def test_encoded_payloads_decode_to_the_storable_value(compress: bool) -> None:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "compressed"])
+def test_the_configured_store_writes_payloads_as_store_compress_payloads_says(
+    tmp_path: Path, database_url: str, compress: bool
+) -> None:
+    path = tmp_path / "syncd.yaml"
+    store_section = {"url": database_url, "compress_payloads": compress}
+    path.write_text(yaml.safe_dump({"store": store_section}), encoding="utf-8")
+    store = open_store(load_config(path))
+    try:
+        (issue,) = _issues(_PAYLOADS[1:2])
+        store.write_page(SOURCE, store.begin_run(SOURCE, "full"), page_of(issue))
+        with store.engine.connect() as connection:
+            stored = connection.execute(select(issue_payloads.c.payload)).scalar_one()
+        assert (stored[:1] != b"{", decode_payload(stored)) == (compress, issue.raw)
+    finally:
+        store.engine.dispose()
