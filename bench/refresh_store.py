@@ -8,7 +8,8 @@ them, created over two years, nine in ten resolved a few days after work started
 server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed
 as the refresh does without capacity), ``histories`` (with the changes the capacity weighting
 reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on), in
-seconds, each ``--repeats`` times (default 2), with the process's peak RSS at the end.
+seconds and the process's CPU seconds, each ``--repeats`` times (default 2), with the
+process's peak RSS at the end.
 """
 
 from __future__ import annotations
@@ -91,9 +92,10 @@ def _fill(store: Store, total: int) -> None:
 
 
 def _timed(label: str, action: Callable[[], Any]) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     action()
-    print(f"  {label:<10} {time.perf_counter() - started:8.2f} s", flush=True)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"  {label:<10} {elapsed:8.2f} s {cpu:8.2f} s CPU", flush=True)
 
 
 def _count(items: Iterator[Any]) -> int:

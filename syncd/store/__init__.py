@@ -5,8 +5,8 @@ Contracts others rely on:
 
 - ``Store.write_page`` is one transaction: the page's issues (deduplicated by id, newest
   version kept), their raw payloads (``issue_payloads``), their history, its quarantined
-  records and the cursor's progress commit together or not at all. An older version never overwrites a newer one, so replays and
-  overlap windows are harmless.
+  records and the cursor's progress commit together or not at all. An older version never
+  overwrites a newer one, so replays and overlap windows are harmless.
 - The watermark moves only in ``finish_run`` and only by compare-and-set on the source's
   epoch, so a run overtaken by a newer one cannot move it.
 - ``apply_census`` deletes nothing unless the census is complete, and never in partitions
