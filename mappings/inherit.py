@@ -36,6 +36,7 @@ __all__ = [
     "Lineage",
     "LineageDecider",
     "Link",
+    "StandingDecider",
     "decide_all",
 ]
 
@@ -390,6 +391,79 @@ class LineageDecider(_Inheritance):
 
     def _keep(self, node: Lineage) -> bool:
         return node.key in self._ancestors.get(node.source, ())
+
+
+class StandingDecider(_Inheritance):
+    """Decisions of a collection whose issues come and change, kept as ``Decider`` would
+    give them afresh, re-resolving only what a change can reach.
+
+    Each issue is held under a position (its place in the collection: where two issues
+    share a key, the one at the greater position is the one that key names, as in
+    ``Decider``). ``put`` an issue (new, or as it now stands), then ``settle()``: it names
+    the positions whose decision may have changed (the issues put, those sharing a key with
+    them, and everything inheriting from any of them, before or after the change), and
+    ``decide(position)`` gives the decision.
+    """
+
+    def __init__(
+        self,
+        roadmap_items: Iterable[RoadmapItem],
+        rule_set: RuleSet,
+        teams: TeamConfig | None = None,
+        key_results: Collection[str] | None = None,
+    ) -> None:
+        super().__init__(roadmap_items, rule_set, teams, key_results)
+        self._held: dict[int, Lineage] = {}
+        self._named: dict[tuple[str, str], set[int]] = {}
+        self._heirs: dict[tuple[str, str], set[int]] = {}
+        self._moved: set[tuple[str, str]] = set()
+
+    def put(self, position: int, issue: Issue, team: str | None = None) -> None:
+        """Hold *issue* at *position*, in place of what it held (*team*: see ``lineage``)."""
+        before = self._held.get(position)
+        if before is not None:
+            self._forget(position, before)
+        node = self.lineage(issue, team)
+        self._held[position] = node
+        self._named.setdefault((node.source, node.key), set()).add(position)
+        for key in (node.parent_key, node.epic_key):
+            if key is not None:
+                self._heirs.setdefault((node.source, key), set()).add(position)
+        self._moved.add((node.source, node.key))
+
+    def settle(self) -> set[int]:
+        """The positions whose decision may have changed since the last ``settle``."""
+        reached: set[int] = set()
+        keys = list(self._moved)
+        self._moved.clear()
+        while keys:
+            key = keys.pop()
+            for position in (*self._named.get(key, ()), *self._heirs.get(key, ())):
+                if position not in reached:
+                    reached.add(position)
+                    node = self._held[position]
+                    keys.append((node.source, node.key))
+        for position in reached:
+            node = self._held[position]
+            self._memo.pop((node.source, node.issue_id), None)
+        return reached
+
+    def decide(self, position: int) -> Decision:
+        """The decision of the issue at *position*, as ``Decider.decide`` gives it."""
+        held = self._held[position]
+        node = self._node(held.source, held.key)
+        return self._decision(node if node is not None else held)
+
+    def _forget(self, position: int, node: Lineage) -> None:
+        self._named[node.source, node.key].discard(position)
+        for key in (node.parent_key, node.epic_key):
+            if key is not None:
+                self._heirs[node.source, key].discard(position)
+        self._moved.add((node.source, node.key))
+
+    def _node(self, source: str, key: str) -> Lineage | None:
+        named = self._named.get((source, key))
+        return self._held[max(named)] if named else None
 
 
 def decide_all(

@@ -4,10 +4,11 @@ from ``syncd.analytics.capacity`` (``with_capacity``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from fractions import Fraction
+from typing import NamedTuple, TypeVar
 
 from syncd.analytics.capacity import CapacityTotals
 from syncd.analytics.items import WEIGHTINGS, IssueState, Weights, WorkItem
@@ -17,6 +18,7 @@ from syncd.core.domain import StatusCategory, WorkClass
 __all__ = [
     "CLASSES",
     "UNCLASSIFIED",
+    "RunningTotals",
     "SubjectKey",
     "Totals",
     "aggregate",
@@ -69,33 +71,121 @@ def aggregate(items: Iterable[WorkItem], windows: tuple[Window, ...]) -> Totals:
     ``[start, end)``; an issue reopened since is not done. In progress: status category
     ``indeterminate`` now, whatever the window.
     """
-    groups: dict[_GroupKey, list[float]] = {}
-    subjects: set[SubjectKey] = set()
-    teams: set[str] = set()
+    sums = _Sums()
     linked: defaultdict[str, list[WorkItem]] = defaultdict(list)
-    outside = (False,) * len(windows)
     for item in items:
-        if item.deleted:
+        counted = _counted(item, windows)
+        if counted is None:
             continue
-        state = item.state
-        work_class, category = subject_of(item)
-        subjects.add((work_class, category))
-        teams.add(item.team)
-        done = completed_in(state, windows)
-        membership = outside if done is None else done
-        if done is not None and item.key_result:
-            linked[item.key_result].append(item)
-        wip = state.status_category is StatusCategory.IN_PROGRESS
-        if wip or any(membership):
-            _add(groups, (item.team, work_class, category, membership, wip), state.weights)
-    completed, in_progress = _expand(groups, windows)
-    return Totals(
-        completed=completed,
-        in_progress=in_progress,
-        subjects=_ordered_subjects(subjects),
-        teams=tuple(sorted(teams)),
-        linked={key: tuple(found) for key, found in linked.items()},
-    )
+        sums.add(counted, 1)
+        if counted.key_result:
+            linked[counted.key_result].append(item)
+    return sums.totals(windows, {key: tuple(found) for key, found in linked.items()})
+
+
+class RunningTotals:
+    """The totals of items that come and change over time, kept current one item at a time.
+
+    ``put`` counts an item under a reference, in place of what the reference counted before,
+    with its window membership at the windows given; ``totals()`` equals ``aggregate`` over
+    the items held (with each one's membership as last put). Sums are kept exact (fractions),
+    so an amount that is counted and later taken away leaves nothing behind, and a total that
+    comes back to nothing is missing, as ``aggregate`` leaves it.
+    """
+
+    def __init__(self) -> None:
+        self._sums = _Sums()
+        self._held: dict[Hashable, tuple[_Counted, WorkItem]] = {}
+        self._linked: defaultdict[str, dict[Hashable, WorkItem]] = defaultdict(dict)
+
+    def put(self, ref: Hashable, item: WorkItem, windows: tuple[Window, ...]) -> None:
+        """Count *item* under *ref* as *windows* see it, in place of what *ref* counted."""
+        before = self._held.pop(ref, None)
+        if before is not None:
+            self._sums.add(before[0], -1)
+            if before[0].key_result:
+                del self._linked[before[0].key_result][ref]
+        counted = _counted(item, windows)
+        if counted is None:
+            return
+        counted = counted._replace(weights=tuple(Fraction(w) for w in counted.weights))
+        self._sums.add(counted, 1)
+        self._held[ref] = (counted, item)
+        if counted.key_result:
+            self._linked[counted.key_result][ref] = item
+
+    def totals(self, windows: tuple[Window, ...]) -> Totals:
+        """The totals of the items held; *windows* are those of the last ``put`` (their
+        names and order never change)."""
+        linked = {key: tuple(found.values()) for key, found in self._linked.items() if found}
+        return self._sums.totals(windows, linked)
+
+
+class _Counted(NamedTuple):
+    """What one item adds to the totals: its group (``None`` when neither done in a window
+    nor in progress), its weights, its subject and team, and the key result it is linked
+    under when done."""
+
+    group: _GroupKey | None
+    weights: tuple[float | Fraction, ...]
+    subject: SubjectKey
+    team: str
+    key_result: str | None
+
+
+def _counted(item: WorkItem, windows: tuple[Window, ...]) -> _Counted | None:
+    if item.deleted:
+        return None
+    state = item.state
+    work_class, category = subject_of(item)
+    done = completed_in(state, windows)
+    membership = (False,) * len(windows) if done is None else done
+    wip = state.status_category is StatusCategory.IN_PROGRESS
+    group = (item.team, work_class, category, membership, wip) if wip or any(membership) else None
+    key_result = item.key_result if done is not None else None
+    return _Counted(group, state.weights, (work_class, category), item.team, key_result)
+
+
+class _Sums:
+    """Weights per group, with how many items each holds, and the subjects and teams seen
+    (counted, so that one no item holds any more is forgotten)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[_GroupKey, list[float | Fraction]] = {}
+        self._sizes: Counter[_GroupKey] = Counter()
+        self._subjects: Counter[SubjectKey] = Counter()
+        self._teams: Counter[str] = Counter()
+
+    def add(self, counted: _Counted, sign: int) -> None:
+        _count(self._subjects, counted.subject, sign)
+        _count(self._teams, counted.team, sign)
+        if counted.group is None:
+            return
+        _count(self._sizes, counted.group, sign)
+        if not self._sizes[counted.group]:
+            del self.groups[counted.group]
+            return
+        found = self.groups.setdefault(counted.group, [0, 0, 0, 0])
+        for index, weight in enumerate(counted.weights):
+            found[index] += weight if sign > 0 else -weight
+
+    def totals(
+        self, windows: tuple[Window, ...], linked: Mapping[str, tuple[WorkItem, ...]]
+    ) -> Totals:
+        completed, in_progress = _expand(self.groups, windows)
+        return Totals(
+            completed=completed,
+            in_progress=in_progress,
+            subjects=_ordered_subjects(set(self._subjects)),
+            teams=tuple(sorted(self._teams)),
+            linked=linked,
+        )
+
+
+def _count(counter: Counter[_K], key: _K, sign: int) -> None:
+    counter[key] += sign
+    if not counter[key]:
+        del counter[key]
 
 
 def subject_of(item: WorkItem) -> SubjectKey:
@@ -141,17 +231,8 @@ def _with(weights: Weights, index: int, amount: float) -> Weights:
     return (values[0], values[1], values[2], values[3])
 
 
-def _add(groups: dict[_GroupKey, list[float]], key: _GroupKey, weights: Weights) -> None:
-    found = groups.get(key)
-    if found is None:
-        groups[key] = list(weights)
-    else:
-        for index, weight in enumerate(weights):
-            found[index] += weight
-
-
 def _expand(
-    groups: Mapping[_GroupKey, list[float]], windows: tuple[Window, ...]
+    groups: Mapping[_GroupKey, list[float | Fraction]], windows: tuple[Window, ...]
 ) -> tuple[dict[tuple[str, str, SubjectKey], Weights], dict[tuple[str, SubjectKey], Weights]]:
     completed: dict[tuple[str, str, SubjectKey], Weights] = {}
     in_progress: dict[tuple[str, SubjectKey], Weights] = {}
@@ -165,7 +246,7 @@ def _expand(
     return completed, in_progress
 
 
-def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float]) -> None:
+def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float | Fraction]) -> None:
     old = table.get(key, _ZERO)
     table[key] = (
         old[0] + weights[0],

@@ -123,9 +123,22 @@ class WorkLog:
         if issue.created >= self._until or self._settled(issue, changes):
             return
         spans = work_intervals(issue, changes, self._until, self._team_at)
+        self._keep((issue.source, issue.issue_id), position, spans)
+
+    @property
+    def since(self) -> datetime:
+        """The earliest instant a kept interval reaches past: a day before the windows."""
+        return self._since
+
+    def add_intervals(self, ref: IssueRef, spans: Iterable[WorkInterval]) -> None:
+        """Record the next issue of the stream by its work intervals up to *now* (as
+        ``work_intervals`` lists them), for a caller that has them already."""
+        position, self._count = self._count, self._count + 1
+        self._keep(ref, position, spans)
+
+    def _keep(self, ref: IssueRef, position: int, spans: Iterable[WorkInterval]) -> None:
         kept = [span for span in spans if span.end > self._since]
         if kept:
-            ref = (issue.source, issue.issue_id)
             self._spans.append((ref, kept))
             self._positions[ref] = position
 

@@ -1,11 +1,12 @@
-"""``compute_snapshot``: from work items, agreements and key results to one ``Snapshot``."""
+"""``compute_snapshot``: from work items, agreements and key results to one ``Snapshot``;
+``snapshot_of`` the same from totals already summed (``aggregate.RunningTotals``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from syncd.analytics.aggregate import CLASSES, UNCLASSIFIED, aggregate, with_capacity
+from syncd.analytics.aggregate import CLASSES, UNCLASSIFIED, Totals, aggregate, with_capacity
 from syncd.analytics.bands import AgreementBook
 from syncd.analytics.capacity import CapacityTotals
 from syncd.analytics.items import WorkItem
@@ -17,7 +18,7 @@ from syncd.analytics.snapshot import Snapshot
 from syncd.analytics.windows import resolve_windows
 from syncd.core.domain import Agreement, KeyResult, ensure_utc
 
-__all__ = ["compute_snapshot"]
+__all__ = ["compute_snapshot", "snapshot_of"]
 
 
 def compute_snapshot(  # noqa: PLR0917 - the agreed positional signature callers use
@@ -39,6 +40,25 @@ def compute_snapshot(  # noqa: PLR0917 - the agreed positional signature callers
     now = ensure_utc(now)
     windows = resolve_windows(config.windows, now)
     totals = aggregate(items, windows)
+    return snapshot_of(
+        totals, windows, agreements, key_results, integrity_counts, config, now, capacity=capacity
+    )
+
+
+def snapshot_of(  # noqa: PLR0917 - compute_snapshot's inputs, the items summed already
+    totals: Totals,
+    windows: tuple[Window, ...],
+    agreements: Iterable[Agreement],
+    key_results: Iterable[KeyResult],
+    integrity_counts: Mapping[str, int],
+    config: AnalyticsConfig,
+    now: datetime,
+    *,
+    capacity: CapacityTotals | None = None,
+) -> Snapshot:
+    """The snapshot at *now* of *totals*, summed over *windows* (``resolve_windows`` at
+    *now*): every figure ``compute_snapshot`` computes from the items."""
+    now = ensure_utc(now)
     if capacity is not None:
         totals = with_capacity(totals, capacity)
     book = AgreementBook(agreements)

@@ -9,7 +9,7 @@ from syncd.analytics.rows import Window
 from syncd.analytics.settings import WindowConfig
 from syncd.core.domain import ensure_utc
 
-__all__ = ["quarter_bounds", "resolve_windows"]
+__all__ = ["quarter_bounds", "resolve_windows", "turns_of"]
 
 _LAST_INSTANT = timedelta(microseconds=1)
 
@@ -52,3 +52,23 @@ def _resolve(config: WindowConfig, now: datetime) -> Window:
 def _reference_day(end: datetime, today: date) -> date:
     # The window is half-open, so its last day is the one holding the instant before ``end``.
     return min(today, (end - _LAST_INSTANT).date())
+
+
+def turns_of(configs: Iterable[WindowConfig], resolved: datetime) -> tuple[datetime, ...]:
+    """The instants from which work resolved at *resolved* may enter or leave one of the
+    windows of *configs*, for computations at moments from *resolved* on.
+
+    Between two turns (and before the first), whether each window resolved at such a moment
+    holds the work stays the same: a rolling window of N days, ``[now - N days, now)``, takes it in
+    just after *resolved* and lets it go just after N days later; a quarter window holds it
+    until the quarter of *resolved* ends.
+    """
+    resolved = ensure_utc(resolved)
+    found: set[datetime] = set()
+    for config in configs:
+        if config.kind == "quarter":
+            found.add(quarter_bounds(resolved)[1])
+        else:
+            found.add(resolved + _LAST_INSTANT)
+            found.add(resolved + timedelta(days=config.days or 0) + _LAST_INSTANT)
+    return tuple(sorted(found))

@@ -1,44 +1,52 @@
 """The trend before syncd was installed: one as-of snapshot per step over a past range.
 
 ``plan_backfill`` checks a requested range (every problem at once, as a ``ConfigError``);
-``backfill_snapshots`` yields the snapshot at the end of each step, computed exactly as
-``syncd report --as-of`` computes one day (``syncd.app.as_of.snapshot_at``), but from the
-stored histories read once: a ``HistoryReplay`` holds each issue with its history and
-advances from step to step, rebuilding only the issues a change, a creation or a resolution
-touched since the previous step. Memory is that of one as-of report, whatever the number of
-steps; nothing of a past step is kept.
+``backfill_snapshots`` yields the snapshot at the end of each step, equal to what ``syncd
+report --as-of`` computes for that moment (``syncd.app.as_of.snapshot_at``, from scratch),
+but advanced from step to step by that step's changes alone. The store is read once; a
+``HistoryReplay`` rebuilds only the issues a creation, a resolution or a kept change
+touched since the previous step; a ``StandingDecider`` re-decides those and what inherits
+from them; ``RunningTotals`` replaces what each re-counted issue adds to the sums, and also
+re-counts the done issues whose resolution a window takes in or lets go at this step
+(``turns_of``). Capacity is allocated afresh each step, but only over the work intervals
+(computed once, when the store is read) that reach into the windows. Each step's snapshot
+is then made by ``snapshot_of``, the computation ``compute_snapshot`` ends with, so every
+family and label set is the live one's. Nothing of a past step is kept.
 
 The range itself (its steps, default end and refusals) is ``syncd.app.backfill_range``.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from array import array
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 
-from mappings import Decider
-from mappings.classify import Verdict
-from syncd.analytics import AnalyticsConfig, Snapshot
-from syncd.analytics.history import issue_as_of
-from syncd.app.as_of import StoredContext, snapshot_at
+from mappings import StandingDecider, team_of
+from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
+from syncd.analytics.aggregate import RunningTotals
+from syncd.analytics.capacity import CapacityTotals, IssueRef, WorkLog
+from syncd.analytics.compute import snapshot_of
+from syncd.analytics.history import WorkInterval, issue_as_of, work_intervals
+from syncd.analytics.rows import Window
+from syncd.analytics.windows import turns_of
+from syncd.app.as_of import StoredContext
 from syncd.app.backfill_range import (
     LIVE_MARGIN,
     BackfillRange,
     default_last_day,
     plan_backfill,
 )
-from syncd.app.figures import Decisions
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import FieldChange, Issue
+from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
 from syncd.store import Store
 
 __all__ = [
     "LIVE_MARGIN",
     "BackfillRange",
     "HistoryReplay",
-    "VerdictMemory",
     "backfill_snapshots",
     "default_last_day",
     "plan_backfill",
@@ -46,6 +54,8 @@ __all__ = [
 
 _INDEX_BITS = 24
 """Room for the issue index inside one packed replay event (16 million issues)."""
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+"""Beyond every step: work intervals computed up to it are cut at each step's end."""
 
 
 class HistoryReplay:
@@ -80,8 +90,9 @@ class HistoryReplay:
     def __len__(self) -> int:
         return len(self._issues)
 
-    def advance(self, moment: datetime) -> None:
-        """Bring every issue to *moment* (not before the previous one)."""
+    def advance(self, moment: datetime) -> set[int]:
+        """Bring every issue to *moment* (not before the previous one); the positions of
+        the issues rebuilt."""
         if self._moment is not None and moment < self._moment:
             raise ValueError(f"the replay stands at {self._moment}; it cannot go back to {moment}")
         self._moment = moment
@@ -95,6 +106,16 @@ class HistoryReplay:
         self._next = position
         for index in touched:
             self._states[index] = issue_as_of(self._issues[index], self._histories[index], moment)
+        return touched
+
+    def state(self, index: int) -> Issue | None:
+        """The issue at position *index* as it stood at the current moment (``None`` before
+        it was created)."""
+        return self._states[index]
+
+    def stored(self) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
+        """Every issue as stored, with its history, in the store's order."""
+        return zip(self._issues, self._histories, strict=True)
 
     def present(self) -> tuple[list[Issue], list[tuple[FieldChange, ...]]]:
         """The issues that existed at the current moment, as they stood, with their histories."""
@@ -112,57 +133,134 @@ def backfill_snapshots(
 ) -> Iterator[Snapshot]:
     """The snapshot at the end of each step of *span*, oldest first, as ``syncd report
     --as-of`` computes it; the store is read once, before the first step."""
-    replay = HistoryReplay(store.iter_issue_histories())
-    context = StoredContext.read(store)
-    verdicts = VerdictMemory()
+    sweep = _Sweep(HistoryReplay(store.iter_issue_histories()), StoredContext.read(store))
     for moment in span.moments():
-        replay.advance(moment)
-        issues, histories = replay.present()
-        yield snapshot_at(issues, histories, context, files, analytics, moment, verdicts.decide)
+        yield sweep.step(moment, files, analytics)
 
 
-class VerdictMemory:
-    """Own verdicts remembered from step to step, for the issues the replay left unchanged.
+class _Sweep:
+    """The figures of the replayed issues, carried from one step to the next."""
 
-    An issue's own verdict depends only on the issue and the (unchanging) rules, roadmap and
-    teams; the replay hands back the very same ``Issue`` object while nothing of it changed,
-    so a verdict is reused only for that object (identity, not equality, so a rebuilt issue
-    is always classified afresh). Inheritance is resolved afresh at every step.
-    """
+    def __init__(self, replay: HistoryReplay, context: StoredContext) -> None:
+        self._replay = replay
+        self._context = context
+        self._decider: StandingDecider | None = None
+        self._totals = RunningTotals()
+        self._teams: dict[int, str] = {}
+        self._subjects: dict[IssueRef, tuple[str, str]] = {}
+        self._turns: list[tuple[datetime, int]] = []
+        self._work: _WorkIntervals | None = None
 
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, int], tuple[Issue, Verdict]] = {}
+    def step(self, moment: datetime, files: MappingFiles, analytics: AnalyticsConfig) -> Snapshot:
+        """The snapshot at *moment* (later than the previous step's)."""
+        if self._decider is None:
+            self._decider = StandingDecider(
+                self._context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
+            )
+        windows = resolve_windows(analytics.windows, moment)
+        touched = self._replay.advance(moment)
+        for index in touched:
+            issue = self._replay.state(index)
+            if issue is not None:
+                self._teams[index] = team_of(issue, files.teams)
+                self._decider.put(index, issue)
+        recount = touched | self._decider.settle() | self._turned(moment)
+        for index in recount:
+            self._count(index, windows, moment, analytics)
+        capacity = None
+        if "capacity" in analytics.weightings:
+            capacity = self._capacity(moment, windows, files, analytics)
+        return snapshot_of(
+            self._totals.totals(windows),
+            windows,
+            files.agreements.agreements if files.agreements is not None else (),
+            self._context.key_results,
+            {},
+            analytics,
+            moment,
+            capacity=capacity,
+        )
 
-    def decide(
-        self, issues: Sequence[Issue], context: StoredContext, files: MappingFiles
-    ) -> Decisions:
-        """Every issue decided under the current rules, as ``mappings.decide_all`` would."""
-        decider = _RememberingDecider(issues, context, files, self._known)
-        return decider.decide_all()
+    def _count(
+        self, index: int, windows: tuple[Window, ...], moment: datetime, analytics: AnalyticsConfig
+    ) -> None:
+        issue = self._replay.state(index)
+        if issue is None or self._decider is None:
+            return
+        decision = self._decider.decide(index)
+        self._totals.put(index, WorkItem.of(issue, decision, self._teams[index]), windows)
+        subject = (WorkClass.UNCLASSIFIED.value, "")
+        if decision.work_class is not WorkClass.UNCLASSIFIED:
+            subject = (decision.work_class.value, decision.category or "")
+        self._subjects[issue.source, issue.issue_id] = subject
+        if issue.status_category is StatusCategory.DONE and issue.resolved is not None:
+            for turn in turns_of(analytics.windows, issue.resolved):
+                if turn > moment:
+                    heapq.heappush(self._turns, (turn, index))
+
+    def _turned(self, moment: datetime) -> set[int]:
+        """The issues whose window membership may have changed by *moment*."""
+        due: set[int] = set()
+        while self._turns and self._turns[0][0] <= moment:
+            due.add(heapq.heappop(self._turns)[1])
+        return due
+
+    def _capacity(
+        self,
+        moment: datetime,
+        windows: tuple[Window, ...],
+        files: MappingFiles,
+        analytics: AnalyticsConfig,
+    ) -> CapacityTotals:
+        def team_at(issue: Issue) -> str:
+            return team_of(issue, files.teams)
+
+        if self._work is None:
+            self._work = _WorkIntervals(self._replay.stored(), team_at)
+        log = WorkLog(moment, windows, team_at)
+        refs: list[IssueRef] = []
+        for ref, spans in self._work.reaching(log.since, moment):
+            log.add_intervals(ref, spans)
+            refs.append(ref)
+        return log.totals(
+            lambda position: self._subjects[refs[position]], analytics.capacity, windows
+        )
 
 
-class _RememberingDecider(Decider):
+class _WorkIntervals:
+    """Every issue's work intervals (``work_intervals``), listed once, handed out cut at
+    each step's end: those that reach past a moment that only advances."""
+
     def __init__(
         self,
-        issues: Sequence[Issue],
-        context: StoredContext,
-        files: MappingFiles,
-        known: dict[tuple[str, int], tuple[Issue, Verdict]],
+        stored: Iterable[tuple[Issue, tuple[FieldChange, ...]]],
+        team_at: Callable[[Issue], str],
     ) -> None:
-        super().__init__(
-            issues, context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
-        )
-        self._known = known
+        listed: list[tuple[datetime, int, IssueRef, WorkInterval]] = []
+        for index, (issue, changes) in enumerate(stored):
+            ref = (issue.source, issue.issue_id)
+            listed.extend(
+                (span.start, index, ref, span)
+                for span in work_intervals(issue, changes, _NEVER, team_at)
+            )
+        listed.sort(key=lambda entry: (entry[0], entry[1]))
+        self._pending = [(index, ref, span) for _, index, ref, span in reversed(listed)]
+        self._open: list[tuple[int, IssueRef, WorkInterval]] = []
 
-    def verdict(self, issue: Issue, team: str | None = None) -> Verdict:
-        identity = (issue.source, issue.issue_id)
-        found = self._known.get(identity)
-        if team is None and found is not None and found[0] is issue:
-            return found[1]
-        verdict = super().verdict(issue, team)
-        if team is None:
-            self._known[identity] = (issue, verdict)
-        return verdict
+    def reaching(
+        self, since: datetime, moment: datetime
+    ) -> Iterator[tuple[IssueRef, list[WorkInterval]]]:
+        """Each issue's intervals begun before *moment* that end after *since*, cut at
+        *moment*, issue by issue in the store's order (*since* and *moment* never go back)."""
+        pending = self._pending
+        while pending and pending[-1][2].start < moment:
+            self._open.append(pending.pop())
+        self._open = [entry for entry in self._open if entry[2].end > since]
+        by_issue: dict[int, tuple[IssueRef, list[WorkInterval]]] = {}
+        for index, ref, span in sorted(self._open, key=lambda entry: entry[0]):
+            cut = span._replace(end=min(span.end, moment))
+            by_issue.setdefault(index, (ref, []))[1].append(cut)
+        yield from by_issue.values()
 
 
 def _packed(moment: datetime, index: int) -> int:
