@@ -50,6 +50,7 @@ __all__ = [
     "backfill_snapshots",
     "default_last_day",
     "plan_backfill",
+    "replayed_snapshots",
 ]
 
 _INDEX_BITS = 24
@@ -133,8 +134,22 @@ def backfill_snapshots(
 ) -> Iterator[Snapshot]:
     """The snapshot at the end of each step of *span*, oldest first, as ``syncd report
     --as-of`` computes it; the store is read once, before the first step."""
-    sweep = _Sweep(HistoryReplay(store.iter_issue_histories()), StoredContext.read(store))
-    for moment in span.moments():
+    stored = store.iter_issue_histories()
+    return replayed_snapshots(stored, StoredContext.read(store), files, analytics, span.moments())
+
+
+def replayed_snapshots(
+    stored: Iterable[tuple[Issue, tuple[FieldChange, ...]]],
+    context: StoredContext,
+    files: MappingFiles,
+    analytics: AnalyticsConfig,
+    moments: Iterable[datetime],
+) -> Iterator[Snapshot]:
+    """The snapshot of the *stored* issues (each with its whole history) at each of
+    *moments* (ascending), equal to ``syncd.app.as_of.snapshot_at`` of the issues as they
+    stood then; *stored* is read before the first snapshot."""
+    sweep = _Sweep(HistoryReplay(iter(stored)), context)
+    for moment in moments:
         yield sweep.step(moment, files, analytics)
 
 
