@@ -278,20 +278,28 @@ class CapacityTotals:
         """Sum *people*'s days into the windows they start in; *subject_of* names each
         issue's decision as (work class, category)."""
         gathered = _Gathered.of(people, windows)
-        totals = cls()
+        allocated: defaultdict[tuple[str, str, Subject], Fraction] = defaultdict(Fraction)
+        latest: defaultdict[tuple[str, Subject], Fraction] = defaultdict(Fraction)
         # Each issue's decision is looked up and spread over its subjects, the team and the
         # organisation, and its windows once, not once per person-day.
         for (team, issue, inside), days in gathered.spent.items():
             for scope, subject in counted_under(team, *subject_of(issue)):
                 for name in inside:
-                    _add(totals.allocated, (scope, name, subject), days)
+                    allocated[scope, name, subject] += days
         for (team, issue), days in gathered.running.items():
             for scope, subject in counted_under(team, *subject_of(issue)):
-                _add(totals.latest, (scope, subject), days)
-        for (team, name), days in gathered.idle.items():
+                latest[scope, subject] += days
+        totals = cls(_rounded(allocated), _rounded(latest))
+        for (team, name), idle in gathered.idle.items():
             for scope in (team, ALL_TEAMS):
-                _add(totals.unallocated, (scope, name), days)
+                _add(totals.unallocated, (scope, name), idle)
         return totals
+
+
+def _rounded(exact: Mapping[_K, Fraction]) -> dict[_K, float]:
+    # Person-days are summed exactly and rounded once, so any order of summing (a backfill
+    # sweeps them day by day) gives the very same figures.
+    return {key: float(amount) for key, amount in exact.items()}
 
 
 @dataclass(slots=True)
@@ -299,8 +307,8 @@ class _Gathered:
     """People's days summed per (team, issue, windows the day starts in), the latest day's per
     (team, issue), and idle days per (home team, window)."""
 
-    spent: defaultdict[tuple[str, IssueRef, tuple[str, ...]], float]
-    running: defaultdict[tuple[str, IssueRef], float]
+    spent: defaultdict[tuple[str, IssueRef, tuple[str, ...]], Fraction]
+    running: defaultdict[tuple[str, IssueRef], Fraction]
     idle: defaultdict[tuple[str, str], float]
 
     @classmethod
@@ -308,16 +316,15 @@ class _Gathered:
         people = list(people)
         latest_day = max((max(p.days) for p in people if p.days), default=None)
         windows_at = _WindowsAt(windows)
-        gathered = cls(defaultdict(float), defaultdict(float), defaultdict(float))
+        gathered = cls(defaultdict(Fraction), defaultdict(Fraction), defaultdict(float))
         for person in people:
             for day, allocations in person.days.items():
                 inside = windows_at(person.calendar, day)
                 latest = day == latest_day
                 for issue, team, share in allocations:
-                    amount = float(share)
-                    gathered.spent[team, issue, inside] += amount
+                    gathered.spent[team, issue, inside] += share
                     if latest:
-                        gathered.running[team, issue] += amount
+                        gathered.running[team, issue] += share
             for day in person.idle:
                 for name in windows_at(person.calendar, day):
                     gathered.idle[person.home_team, name] += 1.0
@@ -349,7 +356,7 @@ def issue_days(
     days: dict[tuple[IssueRef, str, str], float] = {}
     for (team, issue, inside), amount in _Gathered.of(people, windows).spent.items():
         for name in inside:
-            _add(days, (issue, team, name), amount)
+            _add(days, (issue, team, name), float(amount))
     return days
 
 

@@ -21,15 +21,16 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from mappings import StandingDecider, team_of
 from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
 from syncd.analytics.aggregate import RunningTotals
-from syncd.analytics.capacity import CapacityTotals, IssueRef, WorkLog
+from syncd.analytics.capacity import IssueRef
+from syncd.analytics.capacity_sweep import CapacitySweep
 from syncd.analytics.compute import snapshot_of
-from syncd.analytics.history import WorkInterval, issue_as_of, work_intervals
+from syncd.analytics.history import issue_as_of, work_intervals
 from syncd.analytics.rows import Window
 from syncd.analytics.windows import turns_of
 from syncd.app.as_of import StoredContext
@@ -148,7 +149,10 @@ def replayed_snapshots(
     """The snapshot of the *stored* issues (each with its whole history) at each of
     *moments* (ascending), equal to ``syncd.app.as_of.snapshot_at`` of the issues as they
     stood then; *stored* is read before the first snapshot."""
-    sweep = _Sweep(HistoryReplay(iter(stored)), context)
+    moments = list(moments)
+    if not moments:
+        return
+    sweep = _Sweep(HistoryReplay(iter(stored)), context, moments[-1])
     for moment in moments:
         yield sweep.step(moment, files, analytics)
 
@@ -156,15 +160,16 @@ def replayed_snapshots(
 class _Sweep:
     """The figures of the replayed issues, carried from one step to the next."""
 
-    def __init__(self, replay: HistoryReplay, context: StoredContext) -> None:
+    def __init__(self, replay: HistoryReplay, context: StoredContext, until: datetime) -> None:
         self._replay = replay
+        self._until = until
         self._context = context
         self._decider: StandingDecider | None = None
         self._totals = RunningTotals()
         self._teams: dict[int, str] = {}
         self._subjects: dict[IssueRef, tuple[str, str]] = {}
         self._turns: list[tuple[datetime, int]] = []
-        self._work: _WorkIntervals | None = None
+        self._capacity: CapacitySweep | None = None
 
     def step(self, moment: datetime, files: MappingFiles, analytics: AnalyticsConfig) -> Snapshot:
         """The snapshot at *moment* (later than the previous step's)."""
@@ -173,6 +178,7 @@ class _Sweep:
                 self._context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
             )
         windows = resolve_windows(analytics.windows, moment)
+        capacity = self._capacity_sweep(files, analytics)
         touched = self._replay.advance(moment)
         for index in touched:
             issue = self._replay.state(index)
@@ -182,9 +188,6 @@ class _Sweep:
         recount = touched | self._decider.settle() | self._turned(moment)
         for index in recount:
             self._count(index, windows, moment, analytics)
-        capacity = None
-        if "capacity" in analytics.weightings:
-            capacity = self._capacity(moment, windows, files, analytics)
         return snapshot_of(
             self._totals.totals(windows),
             windows,
@@ -193,7 +196,7 @@ class _Sweep:
             {},
             analytics,
             moment,
-            capacity=capacity,
+            capacity=capacity.totals(moment, windows) if capacity is not None else None,
         )
 
     def _count(
@@ -208,6 +211,8 @@ class _Sweep:
         if decision.work_class is not WorkClass.UNCLASSIFIED:
             subject = (decision.work_class.value, decision.category or "")
         self._subjects[issue.source, issue.issue_id] = subject
+        if self._capacity is not None:
+            self._capacity.resubject((issue.source, issue.issue_id), subject)
         if issue.status_category is StatusCategory.DONE and issue.resolved is not None:
             for turn in turns_of(analytics.windows, issue.resolved):
                 if turn > moment:
@@ -220,62 +225,24 @@ class _Sweep:
             due.add(heapq.heappop(self._turns)[1])
         return due
 
-    def _capacity(
-        self,
-        moment: datetime,
-        windows: tuple[Window, ...],
-        files: MappingFiles,
-        analytics: AnalyticsConfig,
-    ) -> CapacityTotals:
-        def team_at(issue: Issue) -> str:
-            return team_of(issue, files.teams)
+    def _capacity_sweep(
+        self, files: MappingFiles, analytics: AnalyticsConfig
+    ) -> CapacitySweep | None:
+        if "capacity" not in analytics.weightings:
+            return None
+        if self._capacity is None:
 
-        if self._work is None:
-            self._work = _WorkIntervals(self._replay.stored(), team_at)
-        log = WorkLog(moment, windows, team_at)
-        refs: list[IssueRef] = []
-        for ref, spans in self._work.reaching(log.since, moment):
-            log.add_intervals(ref, spans)
-            refs.append(ref)
-        return log.totals(
-            lambda position: self._subjects[refs[position]], analytics.capacity, windows
-        )
+            def team_at(issue: Issue) -> str:
+                return team_of(issue, files.teams)
 
-
-class _WorkIntervals:
-    """Every issue's work intervals (``work_intervals``), listed once, handed out cut at
-    each step's end: those that reach past a moment that only advances."""
-
-    def __init__(
-        self,
-        stored: Iterable[tuple[Issue, tuple[FieldChange, ...]]],
-        team_at: Callable[[Issue], str],
-    ) -> None:
-        listed: list[tuple[datetime, int, IssueRef, WorkInterval]] = []
-        for index, (issue, changes) in enumerate(stored):
-            ref = (issue.source, issue.issue_id)
-            listed.extend(
-                (span.start, index, ref, span)
-                for span in work_intervals(issue, changes, _NEVER, team_at)
+            intervals = (
+                ((issue.source, issue.issue_id), work_intervals(issue, changes, _NEVER, team_at))
+                for issue, changes in self._replay.stored()
             )
-        listed.sort(key=lambda entry: (entry[0], entry[1]))
-        self._pending = [(index, ref, span) for _, index, ref, span in reversed(listed)]
-        self._open: list[tuple[int, IssueRef, WorkInterval]] = []
-
-    def reaching(
-        self, since: datetime, moment: datetime
-    ) -> Iterator[tuple[IssueRef, list[WorkInterval]]]:
-        """Each issue's intervals begun before *moment* that end after *since*, cut at
-        *moment*, issue by issue in the store's order (*since* and *moment* never go back)."""
-        pending = self._pending
-        while pending and pending[-1][2].start < moment:
-            self._open.append(pending.pop())
-        self._open = [entry for entry in self._open if entry[2].end > since]
-        by_issue: dict[int, tuple[IssueRef, list[WorkInterval]]] = {}
-        for index, ref, span in sorted(self._open, key=lambda entry: entry[0]):
-            cut = span._replace(end=min(span.end, moment))
-            by_issue.setdefault(index, (ref, []))[1].append(cut)
-        yield from by_issue.values()
+            self._capacity = CapacitySweep(
+                intervals, analytics.capacity, self._subjects.__getitem__, self._until
+            )
+        return self._capacity
 
 
 def _packed(moment: datetime, index: int) -> int:

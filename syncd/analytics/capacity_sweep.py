@@ -1,0 +1,368 @@
+"""The capacity weighting at moments that only advance, carried from one to the next.
+
+``CapacitySweep.totals(now, windows)`` equals ``WorkLog(now, windows, …).totals(…)`` over the
+same issues' work intervals cut at *now*, without allocating every day of the windows again
+at each moment. It rests on one fact of the model (``syncd.analytics.capacity``): a working
+day that has ended is allocated the same way at every later moment, as long as no interval
+touching it has been left out for ending before the windows' reach (and none touching a day
+inside a window can be). So each person's days are allocated once over all of their
+intervals, per calendar; each window keeps running sums (exact fractions) of the ended days
+it holds, which days enter and leave as the windows move; and each moment adds only what
+depends on it: the day still under way, the home team (which names the calendar and the
+team unallocated days count for), the first and last allocated day (which bound the
+unallocated ones) and the latest working day's person-days.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import TypeVar
+
+from syncd.analytics.capacity import (
+    Allocation,
+    CapacityTotals,
+    IssueRef,
+    Subject,
+    WorkCalendar,
+    _person_days,
+    _WorkingDays,
+)
+from syncd.analytics.history import WorkInterval
+from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
+from syncd.analytics.settings import CapacityConfig
+
+__all__ = ["CapacitySweep"]
+
+_LAST_INSTANT = timedelta(microseconds=1)
+_K = TypeVar("_K")
+_Held = tuple[IssueRef, WorkInterval]
+
+
+@dataclass(slots=True)
+class _Ledger:
+    """One person's days allocated over all of their intervals, in one calendar."""
+
+    calendar: WorkCalendar
+    working: _WorkingDays
+    days: list[date]
+    allocations: list[tuple[Allocation, ...]]
+    starts: list[datetime]
+
+
+@dataclass(slots=True)
+class _Person:
+    """One person's intervals, those reaching into the current moment's windows, and the
+    ended days each window counts (``[low, high)`` of the ledger in use)."""
+
+    name: str
+    spans: list[_Held]
+    begun: int = 0
+    reaching: list[_Held] = field(default_factory=list)
+    ledger: _Ledger | None = None
+    counted: list[tuple[int, int]] = field(default_factory=list)
+
+
+class CapacitySweep:
+    """Capacity totals of fixed issues' work intervals at moments that only advance.
+
+    *intervals* gives each issue's ``work_intervals`` computed up to a moment at or after
+    *until*, the latest moment asked (they are cut at each moment); ``totals`` reads each
+    issue's current subject from *subject_of* for the days it adds, and ``resubject`` moves
+    what an issue counted when its subject changes.
+    """
+
+    def __init__(
+        self,
+        intervals: Iterable[tuple[IssueRef, Sequence[WorkInterval]]],
+        config: CapacityConfig,
+        subject_of: Callable[[IssueRef], Subject],
+        until: datetime,
+    ) -> None:
+        self._config = config
+        self._subject_of = subject_of
+        by_person: defaultdict[str, list[_Held]] = defaultdict(list)
+        for ref, spans in intervals:
+            for span in spans:
+                by_person[span.person].append((ref, span))
+        self._people = [_Person(name, sorted(held, key=lambda h: h[1].start))
+                        for name, held in sorted(by_person.items())]  # fmt: skip
+        starts = [held[1].start for person in self._people for held in person.spans]
+        self._first = min(starts, default=until).date() - timedelta(days=2)
+        self._last = until.date() + timedelta(days=2)
+        self._until = until
+        self._ledgers: dict[tuple[str, str], _Ledger] = {}
+        self._calendars: dict[str, tuple[WorkCalendar, _WorkingDays]] = {}
+        self._by_issue: list[dict[tuple[str, IssueRef], Fraction]] = []
+        self._by_subject: list[dict[tuple[str, Subject], Fraction]] = []
+        self._subjects: dict[IssueRef, Subject] = {}
+        self._teams: defaultdict[IssueRef, set[str]] = defaultdict(set)
+
+    def resubject(self, ref: IssueRef, subject: Subject) -> None:
+        """Count what issue *ref* holds in each window under *subject* from now on."""
+        before = self._subjects.get(ref)
+        if before is None or before == subject:
+            self._subjects[ref] = subject
+            return
+        self._subjects[ref] = subject
+        for by_issue, by_subject in zip(self._by_issue, self._by_subject, strict=True):
+            for team in self._teams.get(ref, ()):
+                amount = by_issue.get((team, ref))
+                if amount:
+                    _add(by_subject, (team, before), -amount)
+                    _add(by_subject, (team, subject), amount)
+
+    def totals(self, now: datetime, windows: tuple[Window, ...]) -> CapacityTotals:
+        """What ``WorkLog(now, windows, …).totals`` gives for the intervals cut at *now*."""
+        if not self._by_issue:
+            self._by_issue = [{} for _ in windows]
+            self._by_subject = [{} for _ in windows]
+        since = min((w.start for w in windows), default=now) - timedelta(days=1)
+        bounds = (since.date() - timedelta(days=1), now.date() + timedelta(days=1))
+        step = _Step(now, windows, bounds)
+        for person in self._people:
+            self._reach(person, since, now)
+            if person.reaching:
+                self._measure(person, step)
+            elif person.ledger is not None and any(low < high for low, high in person.counted):
+                # No interval reaches the windows any more: the days they held all leave.
+                for index, window in enumerate(windows):
+                    self._slide(person, person.ledger, index, window, now)
+        return step.totals(self._by_subject, self._subject_of)
+
+    def _reach(self, person: _Person, since: datetime, now: datetime) -> None:
+        while person.begun < len(person.spans) and person.spans[person.begun][1].start < now:
+            person.reaching.append(person.spans[person.begun])
+            person.begun += 1
+        if person.reaching and any(held[1].end <= since for held in person.reaching):
+            person.reaching = [held for held in person.reaching if held[1].end > since]
+
+    def _measure(self, person: _Person, step: _Step) -> None:
+        cut = [(ref, span._replace(end=min(span.end, step.now))) for ref, span in person.reaching]
+        home = _home_team(span for _, span in cut)
+        ledger = self._ledger(person, home)
+        for index, window in enumerate(step.windows):
+            self._slide(person, ledger, index, window, step.now)
+        calendar, working = ledger.calendar, ledger.working
+        under_way = self._under_way(person, ledger, cut, step)
+        first, last = _allocated_span(working, cut, step.bounds)
+        if first is None or last is None:
+            return
+        latest = under_way if under_way and max(under_way) == last else None
+        if latest is None:
+            latest = {last: self._day_of(person, ledger, cut, last, step)}
+        step.offer_latest(last, latest[last])
+        for index, window in enumerate(step.windows):
+            low, high = person.counted[index]
+            held = high - low + sum(1 for day in under_way if _inside(calendar, day, window))
+            days = _window_days(working, calendar, window, first, last)
+            if days > held:
+                step.idle[home, window.name] += days - held
+        for day, allocations in under_way.items():
+            step.add_under_way(calendar, day, allocations)
+
+    def _ledger(self, person: _Person, home: str) -> _Ledger:
+        calendar_config = self._config.calendar_of(home)
+        key = calendar_config.model_dump_json()
+        if key not in self._calendars:
+            calendar = WorkCalendar(calendar_config)
+            self._calendars[key] = (calendar, _WorkingDays(calendar, self._first, self._last))
+        calendar, working = self._calendars[key]
+        ledger = self._ledgers.get((person.name, key))
+        if ledger is None:
+            spans = [(ref, span._replace(end=min(span.end, self._until)))
+                     for ref, span in person.spans if span.start < self._until]  # fmt: skip
+            days = _person_days(person.name, home, working, spans).days
+            ordered = sorted(days)
+            ledger = _Ledger(
+                calendar,
+                working,
+                ordered,
+                [days[day] for day in ordered],
+                [calendar.day_start(day) for day in ordered],
+            )
+            self._ledgers[person.name, key] = ledger
+        if person.ledger is not ledger:
+            for index in range(len(person.counted)):
+                low, high = person.counted[index]
+                self._count(person.ledger, index, low, high, -1)
+            person.ledger = ledger
+            person.counted = [(0, 0) for _ in self._by_issue]
+        return ledger
+
+    def _slide(
+        self, person: _Person, ledger: _Ledger, index: int, window: Window, now: datetime
+    ) -> None:
+        """Move the ended days *window* counts of *person* to those it holds at *now*."""
+        low, high = person.counted[index]
+        new_high = high
+        while new_high < len(ledger.days) and _ended(ledger, new_high, now, window.end):
+            new_high += 1
+        new_low = bisect.bisect_left(ledger.starts, window.start, low)
+        new_high = max(new_high, new_low)
+        self._count(ledger, index, low, min(new_low, high), -1)
+        self._count(ledger, index, max(high, new_low), new_high, 1)
+        person.counted[index] = (new_low, new_high)
+
+    def _count(self, ledger: _Ledger | None, index: int, low: int, high: int, sign: int) -> None:
+        if ledger is None:
+            return
+        by_issue, by_subject = self._by_issue[index], self._by_subject[index]
+        for position in range(low, high):
+            for ref, team, share in ledger.allocations[position]:
+                amount = share if sign > 0 else -share
+                _add(by_issue, (team, ref), amount)
+                subject = self._subjects.setdefault(ref, self._subject_of(ref))
+                _add(by_subject, (team, subject), amount)
+                self._teams[ref].add(team)
+
+    def _under_way(
+        self, person: _Person, ledger: _Ledger, cut: list[_Held], step: _Step
+    ) -> dict[date, tuple[Allocation, ...]]:
+        """The allocation of the working day under way at *now*, if any (not yet ended)."""
+        day = ledger.calendar.local_day(step.now - _LAST_INSTANT)
+        if ledger.calendar.day_start(day + timedelta(days=1)) <= step.now:
+            return {}
+        if not step.bounds[0] <= day <= step.bounds[1]:
+            return {}
+        return _allocated_on(person.name, ledger, cut, day)
+
+    def _day_of(
+        self, person: _Person, ledger: _Ledger, cut: list[_Held], day: date, step: _Step
+    ) -> tuple[Allocation, ...]:
+        """The allocation of an ended *day*: the ledger's, unless an interval left out
+        (ended before the windows' reach) could have touched it."""
+        if ledger.calendar.day_start(day) >= step.since:
+            position = bisect.bisect_left(ledger.days, day)
+            return ledger.allocations[position]
+        return _allocated_on(person.name, ledger, cut, day).get(day, ())
+
+
+@dataclass(slots=True)
+class _Step:
+    """What one moment adds to the running sums: days under way, unallocated days and the
+    latest working day's person-days."""
+
+    now: datetime
+    windows: tuple[Window, ...]
+    bounds: tuple[date, date]
+    idle: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    under_way: list[dict[tuple[str, IssueRef], Fraction]] = field(default_factory=list)
+    latest_day: date | None = None
+    latest: list[tuple[Allocation, ...]] = field(default_factory=list)
+
+    @property
+    def since(self) -> datetime:
+        return min((w.start for w in self.windows), default=self.now) - timedelta(days=1)
+
+    def offer_latest(self, day: date, allocations: tuple[Allocation, ...]) -> None:
+        if self.latest_day is None or day > self.latest_day:
+            self.latest_day, self.latest = day, []
+        if day == self.latest_day:
+            self.latest.append(allocations)
+
+    def add_under_way(
+        self, calendar: WorkCalendar, day: date, allocations: tuple[Allocation, ...]
+    ) -> None:
+        if not self.under_way:
+            self.under_way = [{} for _ in self.windows]
+        for index, window in enumerate(self.windows):
+            if _inside(calendar, day, window):
+                for ref, team, share in allocations:
+                    _add(self.under_way[index], (team, ref), share)
+
+    def totals(
+        self,
+        by_subject: list[dict[tuple[str, Subject], Fraction]],
+        subject_of: Callable[[IssueRef], Subject],
+    ) -> CapacityTotals:
+        allocated: defaultdict[tuple[str, str, Subject], Fraction] = defaultdict(Fraction)
+        for window, summed in zip(self.windows, by_subject, strict=True):
+            for (team, subject), amount in summed.items():
+                for scope, under in counted_under(team, *subject):
+                    allocated[scope, window.name, under] += amount
+        for window, under_way in zip(self.windows, self.under_way, strict=False):
+            for (team, ref), amount in under_way.items():
+                for scope, under in counted_under(team, *subject_of(ref)):
+                    allocated[scope, window.name, under] += amount
+        latest: defaultdict[tuple[str, Subject], Fraction] = defaultdict(Fraction)
+        for allocations in self.latest:
+            for ref, team, share in allocations:
+                for scope, under in counted_under(team, *subject_of(ref)):
+                    latest[scope, under] += share
+        unallocated: defaultdict[tuple[str, str], float] = defaultdict(float)
+        for (home, name), days in sorted(self.idle.items()):
+            for scope in (home, ALL_TEAMS):
+                unallocated[scope, name] += days
+        return CapacityTotals(
+            allocated={key: float(amount) for key, amount in allocated.items() if amount},
+            latest={key: float(amount) for key, amount in latest.items() if amount},
+            unallocated=dict(unallocated),
+        )
+
+
+def _home_team(spans: Iterable[WorkInterval]) -> str:
+    held: defaultdict[str, timedelta] = defaultdict(timedelta)
+    for span in spans:
+        held[span.team] += span.end - span.start
+    return min(held, key=lambda team: (-held[team], team))
+
+
+def _ended(ledger: _Ledger, position: int, now: datetime, end: datetime) -> bool:
+    day = ledger.days[position]
+    return (
+        ledger.starts[position] < end and ledger.calendar.day_start(day + timedelta(days=1)) <= now
+    )
+
+
+def _inside(calendar: WorkCalendar, day: date, window: Window) -> bool:
+    return window.start <= calendar.day_start(day) < window.end
+
+
+def _allocated_on(
+    person: str, ledger: _Ledger, cut: list[_Held], day: date
+) -> dict[date, tuple[Allocation, ...]]:
+    one_day = _WorkingDays(ledger.calendar, day, day)
+    begins = ledger.calendar.day_start(day)
+    touching = [(ref, span) for ref, span in cut if span.end > begins]
+    return dict(_person_days(person, "", one_day, touching).days)
+
+
+def _allocated_span(
+    working: _WorkingDays, cut: list[_Held], bounds: tuple[date, date]
+) -> tuple[date | None, date | None]:
+    """The first and last working day (within *bounds*) any of the cut intervals touches."""
+    first: date | None = None
+    last: date | None = None
+    zone = working.calendar.zone
+    for _, span in cut:
+        begins = max(span.start.astimezone(zone).date(), bounds[0])
+        ends = min((span.end - _LAST_INSTANT).astimezone(zone).date(), bounds[1])
+        touched = working.between(begins, ends) if begins <= ends else []
+        if touched:
+            first = touched[0] if first is None else min(first, touched[0])
+            last = touched[-1] if last is None else max(last, touched[-1])
+    return first, last
+
+
+def _window_days(
+    working: _WorkingDays, calendar: WorkCalendar, window: Window, first: date, last: date
+) -> int:
+    """The working days from *first* to *last* that begin inside *window*."""
+    earliest = calendar.local_day(window.start)
+    if calendar.day_start(earliest) < window.start:
+        earliest += timedelta(days=1)
+    latest = calendar.local_day(window.end - _LAST_INSTANT)
+    return len(working.between(max(first, earliest), min(last, latest)))
+
+
+def _add(table: dict[_K, Fraction], key: _K, amount: Fraction) -> None:
+    total = table.get(key, Fraction(0)) + amount
+    if total:
+        table[key] = total
+    else:
+        table.pop(key, None)
