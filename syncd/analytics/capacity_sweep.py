@@ -142,19 +142,18 @@ class CapacitySweep:
             person.reaching = [held for held in person.reaching if held[1].end > since]
 
     def _measure(self, person: _Person, step: _Step) -> None:
-        cut = [(ref, span._replace(end=min(span.end, step.now))) for ref, span in person.reaching]
-        home = _home_team(span for _, span in cut)
+        home = _home_team(person.reaching, step.now)
         ledger = self._ledger(person, home)
         for index, window in enumerate(step.windows):
             self._slide(person, ledger, index, window, step.now)
         calendar, working = ledger.calendar, ledger.working
-        under_way = self._under_way(person, ledger, cut, step)
-        first, last = _allocated_span(working, cut, step.bounds)
+        under_way = self._under_way(person, ledger, step)
+        first, last = _allocated_span(working, person.reaching, step.now, step.bounds)
         if first is None or last is None:
             return
         latest = under_way if under_way and max(under_way) == last else None
         if latest is None:
-            latest = {last: self._day_of(person, ledger, cut, last, step)}
+            latest = {last: self._day_of(person, ledger, last, step)}
         step.offer_latest(last, latest[last])
         for index, window in enumerate(step.windows):
             low, high = person.counted[index]
@@ -221,7 +220,7 @@ class CapacitySweep:
                 self._teams[ref].add(team)
 
     def _under_way(
-        self, person: _Person, ledger: _Ledger, cut: list[_Held], step: _Step
+        self, person: _Person, ledger: _Ledger, step: _Step
     ) -> dict[date, tuple[Allocation, ...]]:
         """The allocation of the working day under way at *now*, if any (not yet ended)."""
         day = ledger.calendar.local_day(step.now - _LAST_INSTANT)
@@ -229,17 +228,17 @@ class CapacitySweep:
             return {}
         if not step.bounds[0] <= day <= step.bounds[1]:
             return {}
-        return _allocated_on(person.name, ledger, cut, day)
+        return _allocated_on(person.name, ledger, person.reaching, step.now, day)
 
     def _day_of(
-        self, person: _Person, ledger: _Ledger, cut: list[_Held], day: date, step: _Step
+        self, person: _Person, ledger: _Ledger, day: date, step: _Step
     ) -> tuple[Allocation, ...]:
         """The allocation of an ended *day*: the ledger's, unless an interval left out
         (ended before the windows' reach) could have touched it."""
         if ledger.calendar.day_start(day) >= step.since:
             position = bisect.bisect_left(ledger.days, day)
             return ledger.allocations[position]
-        return _allocated_on(person.name, ledger, cut, day).get(day, ())
+        return _allocated_on(person.name, ledger, person.reaching, step.now, day).get(day, ())
 
 
 @dataclass(slots=True)
@@ -305,10 +304,11 @@ class _Step:
         )
 
 
-def _home_team(spans: Iterable[WorkInterval]) -> str:
+def _home_team(reaching: list[_Held], now: datetime) -> str:
+    """The team whose intervals (cut at *now*) the person held longest (ties: by name)."""
     held: defaultdict[str, timedelta] = defaultdict(timedelta)
-    for span in spans:
-        held[span.team] += span.end - span.start
+    for _, span in reaching:
+        held[span.team] += (span.end if span.end < now else now) - span.start
     return min(held, key=lambda team: (-held[team], team))
 
 
@@ -324,29 +324,66 @@ def _inside(calendar: WorkCalendar, day: date, window: Window) -> bool:
 
 
 def _allocated_on(
-    person: str, ledger: _Ledger, cut: list[_Held], day: date
+    person: str, ledger: _Ledger, reaching: list[_Held], now: datetime, day: date
 ) -> dict[date, tuple[Allocation, ...]]:
+    """*day*'s allocation from the intervals reaching it, cut at *now*."""
     one_day = _WorkingDays(ledger.calendar, day, day)
     begins = ledger.calendar.day_start(day)
-    touching = [(ref, span) for ref, span in cut if span.end > begins]
+    touching = [
+        (ref, span._replace(end=min(span.end, now))) for ref, span in reaching if span.end > begins
+    ]
     return dict(_person_days(person, "", one_day, touching).days)
 
 
-def _allocated_span(
-    working: _WorkingDays, cut: list[_Held], bounds: tuple[date, date]
-) -> tuple[date | None, date | None]:
-    """The first and last working day (within *bounds*) any of the cut intervals touches."""
-    first: date | None = None
-    last: date | None = None
+def _touched(
+    working: _WorkingDays, start: datetime, end: datetime, bounds: tuple[date, date]
+) -> list[date]:
     zone = working.calendar.zone
-    for _, span in cut:
-        begins = max(span.start.astimezone(zone).date(), bounds[0])
-        ends = min((span.end - _LAST_INSTANT).astimezone(zone).date(), bounds[1])
-        touched = working.between(begins, ends) if begins <= ends else []
-        if touched:
-            first = touched[0] if first is None else min(first, touched[0])
-            last = touched[-1] if last is None else max(last, touched[-1])
+    begins = max(start.astimezone(zone).date(), bounds[0])
+    ends = min((end - _LAST_INSTANT).astimezone(zone).date(), bounds[1])
+    return working.between(begins, ends) if begins <= ends else []
+
+
+def _allocated_span(
+    working: _WorkingDays, reaching: list[_Held], now: datetime, bounds: tuple[date, date]
+) -> tuple[date | None, date | None]:
+    """The first and last working day (within *bounds*) the intervals cut at *now* touch.
+
+    The intervals are in order of start, so the first that touches a working day touches
+    the first; the last is looked for among the intervals ending in the last eight days
+    first (none ending earlier can touch a later day), and among all only when none does.
+    """
+    first: date | None = None
+    for _, span in reaching:
+        days = _touched(working, span.start, min(span.end, now), bounds)
+        if days:
+            first = days[0]
+            break
+    if first is None:
+        return None, None
+    latest_end = max(min(span.end, now) for _, span in reaching)
+    horizon = latest_end - timedelta(days=8)
+    last = _last_touched(working, reaching, now, bounds, horizon)
+    if last is None or last < horizon.astimezone(working.calendar.zone).date():
+        last = _last_touched(working, reaching, now, bounds, None)
     return first, last
+
+
+def _last_touched(
+    working: _WorkingDays,
+    reaching: list[_Held],
+    now: datetime,
+    bounds: tuple[date, date],
+    after: datetime | None,
+) -> date | None:
+    last: date | None = None
+    for _, span in reaching:
+        end = min(span.end, now)
+        if after is None or end >= after:
+            days = _touched(working, span.start, end, bounds)
+            if days and (last is None or days[-1] > last):
+                last = days[-1]
+    return last
 
 
 def _window_days(
