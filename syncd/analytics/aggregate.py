@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from typing import NamedTuple, TypeVar
 
 from syncd.analytics.capacity import CapacityTotals
@@ -33,6 +32,9 @@ SubjectKey = tuple[str, str]
 CLASSES: tuple[str, ...] = (WorkClass.PRODUCT.value, WorkClass.TECHNOLOGY.value)
 UNCLASSIFIED: SubjectKey = (WorkClass.UNCLASSIFIED.value, "")
 _ZERO: Weights = (0.0, 0.0, 0.0, 0.0)
+_EXACT = 1 << 1100
+"""Running sums hold weights as integer multiples of ``1 / _EXACT``: every finite float is
+one (a float is a multiple of 2**-1074), so they add and take away without rounding."""
 _K = TypeVar("_K")
 
 # (team, work class, category, membership per window, in progress now)
@@ -94,7 +96,7 @@ class RunningTotals:
     """
 
     def __init__(self) -> None:
-        self._sums = _Sums()
+        self._sums = _Sums(exact=True)
         self._held: dict[Hashable, tuple[_Counted, WorkItem]] = {}
         self._linked: defaultdict[str, dict[Hashable, WorkItem]] = defaultdict(dict)
 
@@ -108,7 +110,7 @@ class RunningTotals:
         counted = _counted(item, windows)
         if counted is None:
             return
-        counted = counted._replace(weights=tuple(Fraction(w) for w in counted.weights))
+        counted = counted._replace(weights=tuple(_exact(w) for w in counted.weights))
         self._sums.add(counted, 1)
         self._held[ref] = (counted, item)
         if counted.key_result:
@@ -127,7 +129,7 @@ class _Counted(NamedTuple):
     under when done."""
 
     group: _GroupKey | None
-    weights: tuple[float | Fraction, ...]
+    weights: tuple[float, ...]
     subject: SubjectKey
     team: str
     key_result: str | None
@@ -150,8 +152,9 @@ class _Sums:
     """Weights per group, with how many items each holds, and the subjects and teams seen
     (counted, so that one no item holds any more is forgotten)."""
 
-    def __init__(self) -> None:
-        self.groups: dict[_GroupKey, list[float | Fraction]] = {}
+    def __init__(self, *, exact: bool = False) -> None:
+        self._exact = exact
+        self.groups: dict[_GroupKey, list[float]] = {}
         self._sizes: Counter[_GroupKey] = Counter()
         self._subjects: Counter[SubjectKey] = Counter()
         self._teams: Counter[str] = Counter()
@@ -172,7 +175,10 @@ class _Sums:
     def totals(
         self, windows: tuple[Window, ...], linked: Mapping[str, tuple[WorkItem, ...]]
     ) -> Totals:
-        completed, in_progress = _expand(self.groups, windows)
+        groups = self.groups
+        if self._exact:
+            groups = {key: [amount / _EXACT for amount in sums] for key, sums in groups.items()}
+        completed, in_progress = _expand(groups, windows)
         return Totals(
             completed=completed,
             in_progress=in_progress,
@@ -180,6 +186,11 @@ class _Sums:
             teams=tuple(sorted(self._teams)),
             linked=linked,
         )
+
+
+def _exact(weight: float) -> int:
+    numerator, denominator = weight.as_integer_ratio()
+    return numerator * (_EXACT // denominator)
 
 
 def _count(counter: Counter[_K], key: _K, sign: int) -> None:
@@ -232,7 +243,7 @@ def _with(weights: Weights, index: int, amount: float) -> Weights:
 
 
 def _expand(
-    groups: Mapping[_GroupKey, list[float | Fraction]], windows: tuple[Window, ...]
+    groups: Mapping[_GroupKey, list[float]], windows: tuple[Window, ...]
 ) -> tuple[dict[tuple[str, str, SubjectKey], Weights], dict[tuple[str, SubjectKey], Weights]]:
     completed: dict[tuple[str, str, SubjectKey], Weights] = {}
     in_progress: dict[tuple[str, SubjectKey], Weights] = {}
@@ -246,7 +257,7 @@ def _expand(
     return completed, in_progress
 
 
-def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float | Fraction]) -> None:
+def _sum_into(table: dict[_K, Weights], key: _K, weights: list[float]) -> None:
     old = table.get(key, _ZERO)
     table[key] = (
         old[0] + weights[0],
