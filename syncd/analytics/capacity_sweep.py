@@ -102,6 +102,7 @@ class CapacitySweep:
         self._last = until.date() + timedelta(days=2)
         self._until = until
         self._ledgers: dict[tuple[str, str], _Ledger] = {}
+        self._calendar_keys: dict[str, str] = {}
         self._calendars: dict[str, tuple[WorkCalendar, _WorkingDays]] = {}
         self._by_issue: list[dict[tuple[str, IssueRef], _Amount]] = []
         self._by_subject: list[dict[tuple[str, Subject], _Amount]] = []
@@ -171,10 +172,11 @@ class CapacitySweep:
             step.add_under_way(calendar, day, allocations)
 
     def _ledger(self, person: _Person, home: str) -> _Ledger:
-        calendar_config = self._config.calendar_of(home)
-        key = calendar_config.model_dump_json()
+        key = self._calendar_keys.get(home)
+        if key is None:
+            key = self._calendar_keys[home] = self._config.calendar_of(home).model_dump_json()
         if key not in self._calendars:
-            calendar = WorkCalendar(calendar_config)
+            calendar = WorkCalendar(self._config.calendar_of(home))
             self._calendars[key] = (calendar, _WorkingDays(calendar, self._first, self._last))
         calendar, working = self._calendars[key]
         ledger = self._ledgers.get((person.name, key))
