@@ -61,7 +61,10 @@ def issue_as_of(issue: Issue, changes: Iterable[FieldChange], moment: datetime) 
         if change.changed_at <= moment:
             break
         _undo(undone, change)
-    undone["resolved"] = _resolved_at(issue, ordered, moment)
+    resolved = _resolved_at(issue, ordered, moment)
+    if not undone and resolved == issue.resolved and issue.updated <= moment:
+        return issue  # nothing of it lies after *moment*: the very object, not a copy
+    undone["resolved"] = resolved
     undone["updated"] = min(issue.updated, moment)
     return replace(issue, **undone)
 
