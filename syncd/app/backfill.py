@@ -8,8 +8,8 @@ but advanced from step to step by that step's changes alone. The store is read o
 touched since the previous step; a ``StandingDecider`` re-decides those and what inherits
 from them; ``RunningTotals`` replaces what each re-counted issue adds to the sums, and also
 re-counts the done issues whose resolution a window takes in or lets go at this step
-(``turns_of``). Capacity is allocated afresh each step, but only over the work intervals
-(computed once, when the store is read) that reach into the windows. Each step's snapshot
+(``turns_of``); a ``CapacitySweep`` allocates each person's ended days once and slides the
+windows over them, computing only the day under way afresh. Each step's snapshot
 is then made by ``snapshot_of``, the computation ``compute_snapshot`` ends with, so every
 family and label set is the live one's. Nothing of a past step is kept.
 
@@ -65,7 +65,7 @@ class HistoryReplay:
 
     ``advance(moment)`` rebuilds (with ``issue_as_of``) only the issues whose creation, a
     resolution or a kept change falls after the previous moment and at or before *moment*;
-    ``present()`` lists the issues that existed then, each with its whole history. The
+    ``state(index)`` gives each as it stood then (``None`` before its creation). The
     rebuilt issues equal ``issue_as_of`` at *moment* in every field the figures read (an
     issue's ``updated`` time, which none reads, may stand at an earlier step).
     """
@@ -118,16 +118,6 @@ class HistoryReplay:
     def stored(self) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
         """Every issue as stored, with its history, in the store's order."""
         return zip(self._issues, self._histories, strict=True)
-
-    def present(self) -> tuple[list[Issue], list[tuple[FieldChange, ...]]]:
-        """The issues that existed at the current moment, as they stood, with their histories."""
-        issues: list[Issue] = []
-        histories: list[tuple[FieldChange, ...]] = []
-        for state, changes in zip(self._states, self._histories, strict=True):
-            if state is not None:
-                issues.append(state)
-                histories.append(changes)
-        return issues, histories
 
 
 def backfill_snapshots(
