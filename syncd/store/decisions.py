@@ -19,6 +19,7 @@ from sqlalchemy import Engine, Row, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.core.domain import Decision, WorkClass
+from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
 from syncd.store.scan import driver_rows, scanned
 from syncd.store.schema import decision_history, decisions
@@ -47,6 +48,17 @@ _STORED = select(
     decisions.c.ruleset_version,
 ).where(*_BATCH)
 _RESTAMP = update(decisions).where(*_BATCH).values(ruleset_version=bindparam("version_"))
+# Built once per dialect (see syncd.store.bulk): a first refresh, or a rule change that
+# re-decides most issues, writes every decision and its history row.
+_WRITTEN = ("source", "issue_id", *_VALUE_COLUMNS)
+_DECISION_UPSERT = BulkStatement(
+    decisions,
+    _WRITTEN,
+    lambda connection: upsert(connection, decisions, ("source", "issue_id"), _VALUE_COLUMNS),
+)
+_HISTORY_INSERT = BulkStatement(
+    decision_history, _WRITTEN, lambda connection: decision_history.insert()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +201,8 @@ def _write(
     rows: list[dict[str, Any]],
     restamp: Mapping[tuple[str, str], list[int]],
 ) -> None:
-    if rows:
-        statement = upsert(connection, decisions, ("source", "issue_id"), _VALUE_COLUMNS)
-        connection.execute(statement, rows)
-        connection.execute(decision_history.insert(), rows)
+    _DECISION_UPSERT.execute(connection, rows)
+    _HISTORY_INSERT.execute(connection, rows)
     # One statement per source and version: a new rule set restamps most decisions at once.
     for (source, version), ids in restamp.items():
         connection.execute(_RESTAMP, {"source_": source, "ids_": ids, "version_": version})
