@@ -7,9 +7,9 @@ panel query whose inputs are backfilled, and the shares it returns on sampled da
 ``syncd report --as-of`` for those days.
 
 Recorded series are read through their recording expressions (``inlined``): the panel's
-label matchers go into the expression's selectors. promtool 2.42's rule backfill cannot
-serve one sample a day (docs/deploy.md, "Recording rules"), so the recorded series
-themselves are not loaded here; what is proven is that every rule computes over the history.
+label matchers go into the expression's selectors: what is proven is that every rule,
+those over other recorded series included, computes over the history. The recorded series
+themselves, made by promtool's rule backfill, are tested in test_backfill_rules_e2e.py.
 
 Left out, by design: panels and rules reading only the service's health series (sync runs,
 requests, leader, mapping files, build, process), which describe the running service and are
