@@ -20,6 +20,7 @@ per-person, per-day allocations (exact fractions, so each person's day adds up t
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import cache
-from typing import NamedTuple, TypeVar
+from typing import Final, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from syncd.analytics.history import WorkInterval, work_intervals
@@ -36,7 +37,9 @@ from syncd.analytics.settings import WEEKDAYS, CalendarConfig, CapacityConfig
 from syncd.core.domain import FieldChange, Issue, StatusCategory
 
 __all__ = [
+    "DAY_PARTS",
     "Allocation",
+    "Amount",
     "CapacityTotals",
     "IssueRef",
     "PersonDays",
@@ -228,6 +231,28 @@ def _even(parts: int) -> Fraction:
     return Fraction(1, parts)
 
 
+DAY_PARTS: Final = math.lcm(*range(1, 129))
+"""Sums of person-days are held as integer multiples of ``1 / DAY_PARTS``: exact for a day
+split in up to 128 parts (a finer part stays a fraction, exact too), and integer additions
+instead of fraction ones. Summed exactly and rounded once (``unscaled``), any order of
+summing (a backfill sweeps days one by one) gives the very same figures."""
+Amount = int | Fraction
+"""Person-days in units of ``1 / DAY_PARTS``."""
+
+
+@cache
+def scaled(share: Fraction) -> Amount:
+    """*share* of a day in units of ``1 / DAY_PARTS``."""
+    if DAY_PARTS % share.denominator:
+        return share * DAY_PARTS
+    return share.numerator * (DAY_PARTS // share.denominator)
+
+
+def unscaled(amount: Amount) -> float:
+    """Person-days, rounded once (an integer quotient is rounded correctly)."""
+    return float(amount / DAY_PARTS) if isinstance(amount, Fraction) else amount / DAY_PARTS
+
+
 class _WorkingDays:
     """A calendar's working days from *first* to *last* (its own dates), listed once so
     that a span's days are a slice of them."""
@@ -278,8 +303,8 @@ class CapacityTotals:
         """Sum *people*'s days into the windows they start in; *subject_of* names each
         issue's decision as (work class, category)."""
         gathered = _Gathered.of(people, windows)
-        allocated: defaultdict[tuple[str, str, Subject], Fraction] = defaultdict(Fraction)
-        latest: defaultdict[tuple[str, Subject], Fraction] = defaultdict(Fraction)
+        allocated: defaultdict[tuple[str, str, Subject], Amount] = defaultdict(int)
+        latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
         # Each issue's decision is looked up and spread over its subjects, the team and the
         # organisation, and its windows once, not once per person-day.
         for (team, issue, inside), days in gathered.spent.items():
@@ -296,10 +321,8 @@ class CapacityTotals:
         return totals
 
 
-def _rounded(exact: Mapping[_K, Fraction]) -> dict[_K, float]:
-    # Person-days are summed exactly and rounded once, so any order of summing (a backfill
-    # sweeps them day by day) gives the very same figures.
-    return {key: float(amount) for key, amount in exact.items()}
+def _rounded(exact: Mapping[_K, Amount]) -> dict[_K, float]:
+    return {key: unscaled(amount) for key, amount in exact.items()}
 
 
 @dataclass(slots=True)
@@ -307,8 +330,8 @@ class _Gathered:
     """People's days summed per (team, issue, windows the day starts in), the latest day's per
     (team, issue), and idle days per (home team, window)."""
 
-    spent: defaultdict[tuple[str, IssueRef, tuple[str, ...]], Fraction]
-    running: defaultdict[tuple[str, IssueRef], Fraction]
+    spent: defaultdict[tuple[str, IssueRef, tuple[str, ...]], Amount]
+    running: defaultdict[tuple[str, IssueRef], Amount]
     idle: defaultdict[tuple[str, str], float]
 
     @classmethod
@@ -316,15 +339,16 @@ class _Gathered:
         people = list(people)
         latest_day = max((max(p.days) for p in people if p.days), default=None)
         windows_at = _WindowsAt(windows)
-        gathered = cls(defaultdict(Fraction), defaultdict(Fraction), defaultdict(float))
+        gathered = cls(defaultdict(int), defaultdict(int), defaultdict(float))
         for person in people:
             for day, allocations in person.days.items():
                 inside = windows_at(person.calendar, day)
                 latest = day == latest_day
                 for issue, team, share in allocations:
-                    gathered.spent[team, issue, inside] += share
+                    amount = scaled(share)
+                    gathered.spent[team, issue, inside] += amount
                     if latest:
-                        gathered.running[team, issue] += share
+                        gathered.running[team, issue] += amount
             for day in person.idle:
                 for name in windows_at(person.calendar, day):
                     gathered.idle[person.home_team, name] += 1.0
@@ -356,7 +380,7 @@ def issue_days(
     days: dict[tuple[IssueRef, str, str], float] = {}
     for (team, issue, inside), amount in _Gathered.of(people, windows).spent.items():
         for name in inside:
-            _add(days, (issue, team, name), float(amount))
+            _add(days, (issue, team, name), unscaled(amount))
     return days
 
 

@@ -16,23 +16,23 @@ unallocated ones) and the latest working day's person-days.
 from __future__ import annotations
 
 import bisect
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
-from functools import cache
 from typing import TypeVar
 
 from syncd.analytics.capacity import (
     Allocation,
+    Amount,
     CapacityTotals,
     IssueRef,
     Subject,
     WorkCalendar,
     _person_days,
     _WorkingDays,
+    scaled,
+    unscaled,
 )
 from syncd.analytics.history import WorkInterval
 from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
@@ -42,10 +42,6 @@ __all__ = ["CapacitySweep"]
 
 _LAST_INSTANT = timedelta(microseconds=1)
 _K = TypeVar("_K")
-_PARTS = math.lcm(*range(1, 129))
-"""Running sums hold person-days as integer multiples of ``1 / _PARTS`` (exact for a day
-split in up to 128 parts; a finer part stays a fraction, exact too)."""
-_Amount = int | Fraction
 _Held = tuple[IssueRef, WorkInterval]
 
 
@@ -104,8 +100,8 @@ class CapacitySweep:
         self._ledgers: dict[tuple[str, str], _Ledger] = {}
         self._calendar_keys: dict[str, str] = {}
         self._calendars: dict[str, tuple[WorkCalendar, _WorkingDays]] = {}
-        self._by_issue: list[dict[tuple[str, IssueRef], _Amount]] = []
-        self._by_subject: list[dict[tuple[str, Subject], _Amount]] = []
+        self._by_issue: list[dict[tuple[str, IssueRef], Amount]] = []
+        self._by_subject: list[dict[tuple[str, Subject], Amount]] = []
         self._subjects: dict[IssueRef, Subject] = {}
         self._teams: defaultdict[IssueRef, set[str]] = defaultdict(set)
 
@@ -221,7 +217,7 @@ class CapacitySweep:
         by_issue, by_subject = self._by_issue[index], self._by_subject[index]
         for position in range(low, high):
             for ref, team, share in ledger.allocations[position]:
-                amount = _scaled(share) if sign > 0 else -_scaled(share)
+                amount = scaled(share) if sign > 0 else -scaled(share)
                 _add(by_issue, (team, ref), amount)
                 subject = self._subjects.setdefault(ref, self._subject_of(ref))
                 _add(by_subject, (team, subject), amount)
@@ -258,7 +254,7 @@ class _Step:
     windows: tuple[Window, ...]
     bounds: tuple[date, date]
     idle: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    under_way: list[dict[tuple[str, IssueRef], _Amount]] = field(default_factory=list)
+    under_way: list[dict[tuple[str, IssueRef], Amount]] = field(default_factory=list)
     latest_day: date | None = None
     latest: list[tuple[Allocation, ...]] = field(default_factory=list)
 
@@ -280,14 +276,14 @@ class _Step:
         for index, window in enumerate(self.windows):
             if _inside(calendar, day, window):
                 for ref, team, share in allocations:
-                    _add(self.under_way[index], (team, ref), _scaled(share))
+                    _add(self.under_way[index], (team, ref), scaled(share))
 
     def totals(
         self,
-        by_subject: list[dict[tuple[str, Subject], _Amount]],
+        by_subject: list[dict[tuple[str, Subject], Amount]],
         subject_of: Callable[[IssueRef], Subject],
     ) -> CapacityTotals:
-        allocated: defaultdict[tuple[str, str, Subject], _Amount] = defaultdict(int)
+        allocated: defaultdict[tuple[str, str, Subject], Amount] = defaultdict(int)
         for window, summed in zip(self.windows, by_subject, strict=True):
             for (team, subject), amount in summed.items():
                 for scope, under in counted_under(team, *subject):
@@ -296,18 +292,18 @@ class _Step:
             for (team, ref), amount in under_way.items():
                 for scope, under in counted_under(team, *subject_of(ref)):
                     allocated[scope, window.name, under] += amount
-        latest: defaultdict[tuple[str, Subject], _Amount] = defaultdict(int)
+        latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
         for allocations in self.latest:
             for ref, team, share in allocations:
                 for scope, under in counted_under(team, *subject_of(ref)):
-                    latest[scope, under] += _scaled(share)
+                    latest[scope, under] += scaled(share)
         unallocated: defaultdict[tuple[str, str], float] = defaultdict(float)
         for (home, name), days in sorted(self.idle.items()):
             for scope in (home, ALL_TEAMS):
                 unallocated[scope, name] += days
         return CapacityTotals(
-            allocated={key: _unscaled(amount) for key, amount in allocated.items() if amount},
-            latest={key: _unscaled(amount) for key, amount in latest.items() if amount},
+            allocated={key: unscaled(amount) for key, amount in allocated.items() if amount},
+            latest={key: unscaled(amount) for key, amount in latest.items() if amount},
             unallocated=dict(unallocated),
         )
 
@@ -405,20 +401,7 @@ def _window_days(
     return len(working.between(max(first, earliest), min(last, latest)))
 
 
-@cache
-def _scaled(share: Fraction) -> _Amount:
-    """*share* of a day in units of ``1 / _PARTS``."""
-    if _PARTS % share.denominator:
-        return share * _PARTS
-    return share.numerator * (_PARTS // share.denominator)
-
-
-def _unscaled(amount: _Amount) -> float:
-    """Person-days, rounded once (an integer quotient is rounded correctly)."""
-    return float(amount / _PARTS) if isinstance(amount, Fraction) else amount / _PARTS
-
-
-def _add(table: dict[_K, _Amount], key: _K, amount: _Amount) -> None:
+def _add(table: dict[_K, Amount], key: _K, amount: Amount) -> None:
     total = table.get(key, 0) + amount
     if total:
         table[key] = total
