@@ -12,15 +12,20 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_support import dashboards
+import yaml
+from deploy_support import dashboards, require_binary
 
 __all__ = [
+    "backfilled_demo",
     "free_port",
     "get",
+    "run_ok",
+    "start_prometheus_on",
     "stop",
     "substituted",
     "syncd_command",
@@ -111,3 +116,60 @@ def substituted(expr: str, values: dict[str, str]) -> str:
         expr = expr.replace(name, values[name])
     assert "$" not in expr, expr
     return expr
+
+
+def run_ok(*command: str, timeout: float = 900) -> str:
+    """Run *command* and return its standard output; fail the test, with its output, if it
+    exits with anything but 0."""
+    done = subprocess.run(command, capture_output=True, timeout=timeout, check=False, text=True)  # noqa: S603
+    assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    return done.stdout
+
+
+def backfilled_demo(workdir: Path, first: date) -> tuple[Path, Path]:
+    """The demo synced once in *workdir*, backfilled from *first* and turned into blocks by
+    ``promtool tsdb create-blocks-from openmetrics``: its configuration file and the blocks'
+    data folder."""
+    promtool = require_binary("promtool")
+    run_ok(syncd_command(), "demo", "--once", "--port", "0", "--workdir", str(workdir / "demo"))
+    config = workdir / "demo" / "syncd.yaml"
+    history = workdir / "history.om"
+    run_ok(
+        syncd_command(), "backfill", f"--config={config}", f"--from={first}", f"--output={history}"
+    )
+    data = workdir / "data"
+    run_ok(
+        promtool,
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        "--max-block-duration=744h",
+        str(history),
+        str(data),
+    )
+    return config, data
+
+
+def start_prometheus_on(workdir: Path, data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A Prometheus serving the blocks in *data* (kept whatever their age), ready: the
+    process and its base URL."""
+    binary = require_binary("prometheus")
+    (workdir / "prometheus.yml").write_text(yaml.safe_dump({"global": {}}))
+    port = free_port()
+    with (workdir / "prometheus.log").open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [
+                binary,
+                f"--config.file={workdir / 'prometheus.yml'}",
+                f"--storage.tsdb.path={data}",
+                # Blocks older than the retention are deleted at start: keep the history.
+                "--storage.tsdb.retention.time=5y",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/-/ready", process, "prometheus")
+    return process, base

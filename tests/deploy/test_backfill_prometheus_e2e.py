@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,23 +28,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from deploy_support import (
     PanelQuery,
     as_bool_comparisons,
     dashboard_queries,
-    require_binary,
     rule_entries,
     selectors,
 )
 from prometheus_support import (
-    free_port,
+    backfilled_demo,
     get,
+    run_ok,
+    start_prometheus_on,
     stop,
     substituted,
     syncd_command,
     variable_values_at,
-    wait_for,
 )
 
 from syncd.app.as_of import end_of
@@ -97,63 +95,14 @@ def _reads_history(expr: str) -> bool:
     return {selector.name for selector in selectors(expr)} <= BACKFILLABLE
 
 
-def _run(*command: str, timeout: float = 900) -> str:
-    done = subprocess.run(command, capture_output=True, timeout=timeout, check=False, text=True)  # noqa: S603
-    assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
-    return done.stdout
-
-
-def _start_prometheus(workdir: Path, data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = require_binary("prometheus")
-    (workdir / "prometheus.yml").write_text(yaml.safe_dump({"global": {}}))
-    port = free_port()
-    with (workdir / "prometheus.log").open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                binary,
-                f"--config.file={workdir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={data}",
-                # Blocks older than the retention are deleted at start: keep the history.
-                "--storage.tsdb.retention.time=5y",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=log,
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/-/ready", process, "prometheus")
-    return process, base
-
-
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]:
     """The demo synced once, 180 days backfilled, raw and recorded blocks loaded."""
-    promtool = require_binary("promtool")
     workdir = tmp_path_factory.mktemp("backfill")
-    _run(syncd_command(), "demo", "--once", "--port", "0", "--workdir", str(workdir / "demo"))
-    config = workdir / "demo" / "syncd.yaml"
     last = default_last_day(datetime.now(UTC))
     first = last - timedelta(days=DAYS - 1)
-    history = workdir / "history.om"
-    _run(
-        syncd_command(),
-        "backfill",
-        f"--config={config}",
-        f"--from={first}",
-        f"--output={history}",
-    )
-    data = workdir / "data"
-    _run(
-        promtool,
-        "tsdb",
-        "create-blocks-from",
-        "openmetrics",
-        "--max-block-duration=744h",
-        str(history),
-        str(data),
-    )
-    process, base = _start_prometheus(workdir, data)
+    config, data = backfilled_demo(workdir, first)
+    process, base = start_prometheus_on(workdir, data)
     try:
         yield Backfilled(base, first, last, config)
     finally:
@@ -256,7 +205,7 @@ def _shares_in_prometheus(backfilled: Backfilled, day: date) -> dict[tuple[str, 
 
 def _shares_reported(backfilled: Backfilled, day: date) -> dict[tuple[str, ...], float]:
     report = json.loads(
-        _run(
+        run_ok(
             syncd_command(),
             "report",
             f"--config={backfilled.config}",

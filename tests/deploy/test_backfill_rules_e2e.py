@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 from deploy_support import RULES, require_binary, rule_entries
-from prometheus_support import get, stop, syncd_command
-from test_backfill_prometheus_e2e import BACKFILLABLE, _run, _start_prometheus
+from prometheus_support import backfilled_demo, get, run_ok, start_prometheus_on, stop
+from test_backfill_prometheus_e2e import BACKFILLABLE
 
 from syncd.app.as_of import end_of
 from syncd.app.backfill import default_last_day
@@ -51,32 +51,17 @@ def rules_backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rules
     """The documented recipe: raw blocks, a Prometheus on them, promtool's rule blocks."""
     promtool = require_binary("promtool")
     workdir = tmp_path_factory.mktemp("rules-backfill")
-    _run(syncd_command(), "demo", "--once", "--port", "0", "--workdir", str(workdir / "demo"))
     last = default_last_day(datetime.now(UTC))
     first = last - timedelta(days=DAYS - 1)
-    history = workdir / "history.om"
-    config = workdir / "demo" / "syncd.yaml"
-    _run(
-        syncd_command(), "backfill", f"--config={config}", f"--from={first}", f"--output={history}"
-    )
-    data = workdir / "data"
-    _run(
-        promtool,
-        "tsdb",
-        "create-blocks-from",
-        "openmetrics",
-        "--max-block-duration=744h",
-        str(history),
-        str(data),
-    )
+    _, data = backfilled_demo(workdir, first)
     start = datetime.combine(first, datetime.min.time(), UTC)
     end = datetime.fromtimestamp(end_of(last).timestamp() + LOOKBACK, UTC)
     # The second pass reads the first one's recorded series: rules over recorded series.
     for rules_pass in ("first", "second"):
-        process, base = _start_prometheus(workdir, data)
+        process, base = start_prometheus_on(workdir, data)
         recorded = workdir / rules_pass
         try:
-            _run(
+            run_ok(
                 promtool,
                 "tsdb",
                 "create-blocks-from",
@@ -92,7 +77,7 @@ def rules_backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rules
             stop(process)
         for block in recorded.iterdir():
             shutil.move(block, data / block.name)
-    process, base = _start_prometheus(workdir, data)
+    process, base = start_prometheus_on(workdir, data)
     try:
         yield RulesBackfilled(base, first)
     finally:
