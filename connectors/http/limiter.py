@@ -117,15 +117,7 @@ class ConcurrencyLimit:
             return
         with self._changed:
             self._successes = 0
-            if self._limit > 1:
-                previous, self._limit = self._limit, self._limit - 1
-                _log.info(
-                    "http_concurrency_decreased",
-                    source=self.source,
-                    limit=self._limit,
-                    previous=previous,
-                    near_limit=True,
-                )
+            self._lower_to(self._limit - 1, near_limit=True)
 
     def _succeeded(self) -> None:
         self._successes += 1
@@ -145,11 +137,16 @@ class ConcurrencyLimit:
         # Half of what was in flight when refused (this request included), not of the limit:
         # at the start fewer requests than the limit may have been enough to be refused.
         in_flight = min(self._limit, self._in_flight + 1)
-        previous, self._limit = self._limit, max(1, in_flight // 2)
+        self._lower_to(in_flight // 2)
+
+    def _lower_to(self, limit: int, **why: object) -> None:
+        """Lower the limit to *limit* (never below 1), logged when it changes."""
+        previous, self._limit = self._limit, max(1, limit)
         if self._limit != previous:
             _log.info(
                 "http_concurrency_decreased",
                 source=self.source,
                 limit=self._limit,
                 previous=previous,
+                **why,
             )
