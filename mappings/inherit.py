@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
-from typing import NamedTuple
+from itertools import chain
+from typing import Generic, NamedTuple, TypeVar
 
 from mappings.classify import Verdict, classify
 from mappings.facts import Facts, facts_of
@@ -43,6 +44,7 @@ __all__ = [
 ROADMAP_HINT_RULE = "@roadmap-hint"
 ROADMAP_DEFAULT_RULE = "@roadmap-default"
 _NodeKey = tuple[str, int]
+_Position = TypeVar("_Position", int, tuple[str, int])
 
 
 class Lineage(NamedTuple):
@@ -393,15 +395,16 @@ class LineageDecider(_Inheritance):
         return node.key in self._ancestors.get(node.source, ())
 
 
-class StandingDecider(_Inheritance):
-    """Decisions of a collection whose issues come and change, kept as ``Decider`` would
+class StandingDecider(_Inheritance, Generic[_Position]):
+    """Decisions of a collection whose issues come, change and go, kept as ``Decider`` would
     give them afresh, re-resolving only what a change can reach.
 
-    Each issue is held under a position (its place in the collection: where two issues
-    share a key, the one at the greater position is the one that key names, as in
-    ``Decider``). ``put`` an issue (new, or as it now stands), then ``settle()``: it names
-    the positions whose decision may have changed (the issues put, those sharing a key with
-    them, and everything inheriting from any of them, before or after the change), and
+    Each issue is held under a position (its place in the collection, an index or a
+    ``(source, issue id)``: where two issues share a key, the one at the greater position is
+    the one that key names, as in ``Decider``). ``put`` an issue (new, or as it now stands)
+    or ``drop`` one, then ``settle()``: it names the positions whose decision may have
+    changed (the issues put, those sharing a key with them or with one dropped, and
+    everything inheriting from any of them, before or after the change), and
     ``decide(position)`` gives the decision.
     """
 
@@ -413,12 +416,15 @@ class StandingDecider(_Inheritance):
         key_results: Collection[str] | None = None,
     ) -> None:
         super().__init__(roadmap_items, rule_set, teams, key_results)
-        self._held: dict[int, Lineage] = {}
-        self._named: dict[tuple[str, str], set[int]] = {}
-        self._heirs: dict[tuple[str, str], set[int]] = {}
+        self._held: dict[_Position, Lineage] = {}
+        self._named: dict[tuple[str, str], set[_Position]] = {}
+        self._heirs: dict[tuple[str, str], set[_Position]] = {}
         self._moved: set[tuple[str, str]] = set()
 
-    def put(self, position: int, issue: Issue, team: str | None = None) -> None:
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def put(self, position: _Position, issue: Issue, team: str | None = None) -> None:
         """Hold *issue* at *position*, in place of what it held (*team*: see ``lineage``)."""
         before = self._held.get(position)
         if before is not None:
@@ -431,14 +437,21 @@ class StandingDecider(_Inheritance):
                 self._heirs.setdefault((node.source, key), set()).add(position)
         self._moved.add((node.source, node.key))
 
-    def settle(self) -> set[int]:
+    def drop(self, position: _Position) -> None:
+        """Let go of the issue held at *position* (nothing happens when none is)."""
+        before = self._held.pop(position, None)
+        if before is not None:
+            self._forget(position, before)
+            self._memo.pop((before.source, before.issue_id), None)
+
+    def settle(self) -> set[_Position]:
         """The positions whose decision may have changed since the last ``settle``."""
-        reached: set[int] = set()
-        keys = list(self._moved)
+        reached: set[_Position] = set()
+        keys: list[tuple[str, str]] = list(self._moved)
         self._moved.clear()
         while keys:
-            key = keys.pop()
-            for position in (*self._named.get(key, ()), *self._heirs.get(key, ())):
+            moved = keys.pop()
+            for position in chain(self._named.get(moved, ()), self._heirs.get(moved, ())):
                 if position not in reached:
                     reached.add(position)
                     node = self._held[position]
@@ -448,13 +461,13 @@ class StandingDecider(_Inheritance):
             self._memo.pop((node.source, node.issue_id), None)
         return reached
 
-    def decide(self, position: int) -> Decision:
+    def decide(self, position: _Position) -> Decision:
         """The decision of the issue at *position*, as ``Decider.decide`` gives it."""
         held = self._held[position]
         node = self._node(held.source, held.key)
         return self._decision(node if node is not None else held)
 
-    def _forget(self, position: int, node: Lineage) -> None:
+    def _forget(self, position: _Position, node: Lineage) -> None:
         self._named[node.source, node.key].discard(position)
         for key in (node.parent_key, node.epic_key):
             if key is not None:

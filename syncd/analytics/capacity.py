@@ -47,6 +47,8 @@ __all__ = [
     "WorkLog",
     "allocate",
     "issue_days",
+    "settled",
+    "work_reach",
 ]
 
 IssueRef = tuple[str, int]
@@ -114,19 +116,23 @@ class WorkLog:
         self, now: datetime, windows: tuple[Window, ...], team_at: Callable[[Issue], str]
     ) -> None:
         self._until = now
-        self._since = min((w.start for w in windows), default=now) - timedelta(days=1)
+        self._since = work_reach(now, windows)
         self._team_at = team_at
         self._spans: list[tuple[IssueRef, list[WorkInterval]]] = []
         self._positions: dict[IssueRef, int] = {}
         self._count = 0
 
-    def add(self, issue: Issue, changes: Sequence[FieldChange]) -> None:
-        """Record the next issue of the stream and its kept changes."""
+    def add(self, issue: Issue, changes: Sequence[FieldChange]) -> bool:
+        """Record the next issue of the stream and its kept changes; whether the issue may
+        count at a later *now* (False once it is ``settled``)."""
         position, self._count = self._count, self._count + 1
-        if issue.created >= self._until or self._settled(issue, changes):
-            return
+        if issue.created >= self._until:
+            return True
+        if settled(issue, changes, self._since):
+            return False
         spans = work_intervals(issue, changes, self._until, self._team_at)
         self._keep((issue.source, issue.issue_id), position, spans)
+        return True
 
     @property
     def since(self) -> datetime:
@@ -145,14 +151,6 @@ class WorkLog:
             self._spans.append((ref, kept))
             self._positions[ref] = position
 
-    def _settled(self, issue: Issue, changes: Sequence[FieldChange]) -> bool:
-        """True when *issue* cannot have been in progress since the windows began: not in
-        progress now, and neither it nor its history changed since then. Most of a large
-        organisation's issues are settled; their histories need no replay."""
-        if issue.status_category is StatusCategory.IN_PROGRESS or issue.updated >= self._since:
-            return False
-        return all(change.changed_at < self._since for change in changes)
-
     def totals(
         self,
         subject_at: Callable[[int], Subject],
@@ -169,6 +167,23 @@ class WorkLog:
         first = self._since.date() - timedelta(days=1)
         last = self._until.date() + timedelta(days=1)
         return allocate(self._spans, config, first, last)
+
+
+def work_reach(now: datetime, windows: tuple[Window, ...]) -> datetime:
+    """The earliest instant the capacity weighting reads work from at *now*: a day before
+    the windows begin (a margin for time zones). Windows only move forward, so neither
+    does it."""
+    return min((w.start for w in windows), default=now) - timedelta(days=1)
+
+
+def settled(issue: Issue, changes: Sequence[FieldChange], reach: datetime) -> bool:
+    """True when *issue* cannot have been in progress since *reach* (``work_reach``): not in
+    progress now, and neither it nor its history changed since then; it stays so at every
+    later reach until it changes. Most of a large organisation's issues are settled; their
+    histories need no replay."""
+    if issue.status_category is StatusCategory.IN_PROGRESS or issue.updated >= reach:
+        return False
+    return all(change.changed_at < reach for change in changes)
 
 
 def allocate(

@@ -111,9 +111,12 @@ def check_integrity(
 class IntegrityCheck:
     """``check_integrity`` fed one issue, then one decision, at a time.
 
-    Holds the roadmap and key results, and per issue only what a verdict needs: the epics no
-    roadmap item links to and the ``kr:`` labels; so a whole organisation streams through.
-    Give each issue with ``add_issue`` before its decision with ``add_decision``.
+    Holds the roadmap and key results, and per issue only what a verdict needs: whether its
+    key is on the roadmap, whether it is an epic off the roadmap, its first ``kr:`` label and
+    its decision's key result; so a whole organisation streams through. Give each issue with
+    ``add_issue`` before its decision with ``add_decision``. Giving an issue or a decision
+    again replaces what was held for it, and ``drop`` forgets an issue: a check kept from one
+    refresh to the next takes only what changed.
     """
 
     def __init__(
@@ -126,52 +129,67 @@ class IntegrityCheck:
         self._results = list(key_results)
         self._today = today
         self._on_roadmap = {key for item in self._items for key in item.jira_keys}
-        self._found: set[str] = set()
+        self._found: dict[tuple[str, int], str] = {}
         self._labelled: dict[tuple[str, int], str] = {}
         self._epics: dict[tuple[str, int], str] = {}
-        self._worked: set[str] = set()
+        self._decided: dict[tuple[str, int], str] = {}
 
     def add_issue(self, issue: Issue) -> None:
-        """Take a live issue into account."""
+        """Take a live issue into account (in place of what it was, if it was given)."""
         identity = (issue.source, issue.issue_id)
+        self._forget_issue(identity)
         if issue.key in self._on_roadmap:
-            self._found.add(issue.key)
+            self._found[identity] = issue.key
         elif issue.issue_type.casefold() == "epic":
             self._epics[identity] = issue.key
         for label in issue.labels:
             named = kr_label(label)
             if named is not None:
-                self._labelled.setdefault(identity, named)
+                self._labelled[identity] = named
                 break
 
     def add_decision(self, decision: Decision) -> None:
         """Take the decision of an issue already added (its key result wins over labels)."""
-        if not decision.key_result:
-            return
         identity = (decision.source, decision.issue_id)
-        self._worked.add(_fold(decision.key_result))
-        self._labelled.pop(identity, None)
-        self._epics.pop(identity, None)
+        if decision.key_result:
+            self._decided[identity] = _fold(decision.key_result)
+        else:
+            self._decided.pop(identity, None)
 
-    def report(self) -> IntegrityReport:
-        """Every problem found among what was added."""
-        today = self._today
+    def drop(self, identity: tuple[str, int]) -> None:
+        """Forget the issue ``(source, issue id)`` and its decision."""
+        self._forget_issue(identity)
+        self._decided.pop(identity, None)
+
+    def _forget_issue(self, identity: tuple[str, int]) -> None:
+        self._found.pop(identity, None)
+        self._epics.pop(identity, None)
+        self._labelled.pop(identity, None)
+
+    def report(self, today: date | None = None) -> IntegrityReport:
+        """Every problem found among what was held, as of *today* (else the day given when
+        the check was made)."""
+        today = today or self._today
         current = [
             k for k in self._results if today is None or k.period_start <= today <= k.period_end
         ]
-        worked = self._worked | {_fold(named) for named in self._labelled.values()}
+        labelled = {
+            identity: named
+            for identity, named in self._labelled.items()
+            if identity not in self._decided
+        }
+        worked = set(self._decided.values()) | {_fold(named) for named in labelled.values()}
         orphans = [
             IntegrityProblem(IntegrityKind.EPIC_WITHOUT_ROADMAP_ITEM_OR_KEY_RESULT, key)
             for identity, key in self._epics.items()
-            if identity not in self._labelled
+            if identity not in labelled and identity not in self._decided
         ]
+        found = set(self._found.values())
         problems = [
             *_items_without_link(self._items),
-            *_unknown_links(
-                self._items, self._found, {_fold(k.key_result_id) for k in self._results}
-            ),
+            *_unknown_links(self._items, found, {_fold(k.key_result_id) for k in self._results}),
             *orphans,
-            *_key_results_without_work(current, self._items, self._found, worked),
+            *_key_results_without_work(current, self._items, found, worked),
         ]
         return IntegrityReport(tuple(sorted(problems)))
 

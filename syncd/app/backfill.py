@@ -154,7 +154,7 @@ class _Sweep:
         self._replay = replay
         self._until = until
         self._context = context
-        self._decider: StandingDecider | None = None
+        self._decider: StandingDecider[int] | None = None
         self._totals = RunningTotals()
         self._teams: dict[int, str] = {}
         self._subjects: dict[IssueRef, tuple[str, str]] = {}

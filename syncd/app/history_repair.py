@@ -29,7 +29,10 @@ class HistoryStore(Protocol):
     ) -> list[tuple[int, datetime]]: ...
 
     def complete_histories(
-        self, source: str, found: Sequence[tuple[int, datetime, Sequence[FieldChange]]]
+        self,
+        source: str,
+        found: Sequence[tuple[int, datetime, Sequence[FieldChange]]],
+        run_id: int | None = ...,
     ) -> int: ...
 
 
@@ -45,10 +48,16 @@ class HistorySource(Protocol):
 
 
 def repair_histories(
-    store: HistoryStore, source: HistorySource, stop: threading.Event, batch: int = 1000
+    store: HistoryStore,
+    source: HistorySource,
+    stop: threading.Event,
+    batch: int = 1000,
+    run_id: int | None = None,
 ) -> int:
     """Complete every history *store* lacks for *source*, once through in id order; return how
-    many issues were completed. ``SourceError`` propagates (the next run tries again)."""
+    many issues were completed. *run_id* (the run this repair follows) stamps the issues whose
+    history it stored, so a refresh reading what runs changed sees them. ``SourceError``
+    propagates (the next run tries again)."""
     completed, after = 0, -1
     while not stop.is_set():
         lacking = store.issues_lacking_history(source.name, limit=batch, after=after)
@@ -62,6 +71,6 @@ def repair_histories(
         ]
         if not found:
             break
-        completed += store.complete_histories(source.name, found)
+        completed += store.complete_histories(source.name, found, run_id)
         after = lacking[-1][0]
     return completed

@@ -2,8 +2,10 @@
 
 The daemon calls ``Pipeline.refresh`` on the writer replica and ``Pipeline.follow`` on the
 others; ``/metrics`` serves ``Pipeline.latest`` (an in-memory snapshot, never a query at
-scrape time). Every step reads the store, so changed rules, OKRs or agreements re-decide all
-stored issues without polling Jira again.
+scrape time). A refresh decides from the store, never from a source, so changed rules, OKRs
+or agreements re-decide every stored issue without polling Jira again; while they stay as
+they were, a refresh reads only the issues runs wrote since the last one and re-decides those
+and their heirs (``syncd.app.standing``).
 """
 
 from __future__ import annotations
@@ -12,23 +14,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import partial
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from mappings import LineageDecider, join_okrs, resolve_team, team_of
+from mappings import join_okrs, team_of
 from syncd.analytics import (
     AnalyticsConfig,
-    IssueState,
     Snapshot,
-    WorkItem,
     compute_snapshot,
     resolve_windows,
 )
-from syncd.analytics.capacity import WorkLog
+from syncd.analytics.capacity import work_reach
 from syncd.analytics.history import WORK_FIELDS
-from syncd.analytics.integrity import IntegrityCheck, IntegrityProblem
+from syncd.analytics.integrity import IntegrityProblem
 from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import (
     MappingFiles,
@@ -37,6 +36,7 @@ from syncd.app.mapping_files import (
     judging_of,
     load_mapping_files,
 )
+from syncd.app.standing import DecisionInputs, StandingIssues
 from syncd.core.domain import (
     Decision,
     FieldChange,
@@ -45,7 +45,6 @@ from syncd.core.domain import (
     Objective,
     RoadmapFeed,
     RoadmapSnapshot,
-    WorkClass,
 )
 from syncd.core.errors import RuleSetError, SourceError
 from syncd.store import Store
@@ -53,8 +52,10 @@ from syncd.store import Store
 __all__ = ["Pipeline", "RefreshPhases"]
 
 _log = structlog.get_logger("syncd.pipeline")
-_Outcome = tuple[WorkClass, str | None, str | None]
-"""A decision as the analytics read it: work class, category, key result."""
+REREAD_AFTER = timedelta(hours=1)
+"""How long a refresh may build on the issues an earlier one read before reading every stored
+issue again: what reaches the store outside a run (a restore, an edit by hand) is in within
+that time."""
 
 
 @dataclass(slots=True)
@@ -62,12 +63,13 @@ class RefreshPhases:
     """Where one refresh's time went, in seconds: deciding (each issue's own verdict as it
     streams in, and the resolution along inheritance links as decisions are written),
     capacity (replaying histories as issues stream in, and allocating person-days), computing
-    the snapshot, and the whole refresh."""
+    the snapshot, and the whole refresh; and how many issues were read from the store."""
 
     decide_seconds: float = 0.0
     capacity_seconds: float = 0.0
     snapshot_seconds: float = 0.0
     seconds: float = 0.0
+    issues_read: int = 0
 
 
 class Pipeline:
@@ -76,7 +78,8 @@ class Pipeline:
     ``latest`` is the snapshot ``/metrics`` serves and ``integrity`` the problems its refresh
     found (empty on a replica that only follows); ``last_phases`` times the last refresh;
     ``mapping_files`` tells whether the mapping files on disk are valid and which set is in
-    use (*files* counts as loaded when the pipeline is built).
+    use (*files* counts as loaded when the pipeline is built). A refresh builds on the issues
+    the previous one read for up to *reread_after*, then reads every stored issue again.
     """
 
     def __init__(
@@ -87,8 +90,10 @@ class Pipeline:
         roadmaps: Sequence[RoadmapFeed] = (),
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        reread_after: timedelta = REREAD_AFTER,
     ) -> None:
         self._store = store
+        self._reread_after = reread_after
         self._files = files
         self._analytics = analytics
         self._fingerprint = fingerprint(files.paths)
@@ -97,6 +102,7 @@ class Pipeline:
         self._clock = clock
         self._lock = threading.Lock()
         self._mapping_state = MappingFilesState(True, clock(), files.rule_set.version)
+        self._standing: tuple[StandingIssues | None, datetime] = (None, clock())
         self.latest: Snapshot | None = None
         self.last_phases: RefreshPhases | None = None
         self.integrity: tuple[IntegrityProblem, ...] = ()
@@ -108,13 +114,18 @@ class Pipeline:
             return self._mapping_state
 
     def refresh(self) -> Snapshot:
-        """Poll roadmaps, re-decide every stored issue, check integrity, save a new snapshot.
+        """Poll roadmaps, bring every stored issue's decision up to date, check integrity,
+        save a new snapshot.
 
         Mapping files edited since the last refresh are read again first; invalid ones are
-        reported and the previous valid set stays in use. Stored issues stream through once:
-        what is held per issue is its lineage (for inheritance), its ``IssueState``, team and
-        decision outcome, never the issue itself, so memory stays a small record per issue.
-        The cyclic garbage collector is paused meanwhile (see ``syncd.app.gc_pause``).
+        reported and the previous valid set stays in use. The first refresh (and one after
+        the mapping files, roadmap items or key results changed, or ``REREAD_AFTER``) streams
+        every stored issue through once; the next ones read only what runs changed since.
+        What is held per issue, from one refresh to the next, is its lineage (for
+        inheritance), its ``IssueState``, team and decision outcome, and only while its work
+        can count for capacity, the issue and its history: memory stays a small record per
+        issue. The snapshot equals one computed from scratch. The cyclic garbage collector is
+        paused meanwhile (see ``syncd.app.gc_pause``).
         """
         phases = RefreshPhases()
         started = time.perf_counter()
@@ -128,48 +139,32 @@ class Pipeline:
     def _refresh(self, phases: RefreshPhases) -> Snapshot:
         self.check_mapping_files()
         self._poll_roadmaps()
-        items = list(self._store.iter_roadmap_items())
-        key_results = self._okr_model()
-        rule_set, teams = self._files.rule_set, self._files.teams
+        inputs = DecisionInputs(
+            self._files, tuple(self._store.iter_roadmap_items()), tuple(self._okr_model())
+        )
         now = self._clock()
-        decider = LineageDecider(items, rule_set, teams, {k.key_result_id for k in key_results})
-        integrity = IntegrityCheck(items, key_results, now.date())
-        measured = {k.field for k in key_results if k.field}
         windows = resolve_windows(self._analytics.windows, now)
-        log = None
-        if "capacity" in self._analytics.weightings:
-            log = WorkLog(now, windows, lambda state: team_of(state, teams))
-        states: list[IssueState] = []
-        teams_of: list[str] = []
-        for issue, changes in self._issues(with_history=log is not None):
-            if log is not None:
-                replaying = time.perf_counter()
-                log.add(issue, changes)
-                phases.capacity_seconds += time.perf_counter() - replaying
-            team = resolve_team(issue, teams) if teams is not None else None
-            deciding = time.perf_counter()
-            decider.add(issue, team)
-            phases.decide_seconds += time.perf_counter() - deciding
-            integrity.add_issue(issue)
-            states.append(IssueState.of(issue, measured))
-            teams_of.append(team or issue.team or issue.project)
-        outcomes: list[_Outcome] = []
-        decisions = _timed(decider.decisions(), phases)
-        counts = self._store.replace_decisions(_decided(decisions, outcomes, integrity))
-        problems = integrity.report()
+        capacity_on = "capacity" in self._analytics.weightings
+        reach = work_reach(now, windows) if capacity_on else None
+        standing, read_at = self._read(inputs, now, reach, phases, capacity_on=capacity_on)
+        # Kept for the next refresh only once its decisions are stored: a refresh that fails
+        # half-way leaves the next one to read every issue again.
+        self._standing = (None, read_at)
+        counts = self._store.replace_decisions(_timed(standing.settle(), phases))
+        self._standing = (standing, read_at)
+        problems = standing.report(now)
         computing = time.perf_counter()
         capacity = None
-        if log is not None:
+        if capacity_on:
             allocating = time.perf_counter()
-            capacity = log.totals(partial(_subject, outcomes), self._analytics.capacity, windows)
+            teams = self._files.teams
+            log, subject_at = standing.work_log(now, windows, lambda i: team_of(i, teams))
+            capacity = log.totals(subject_at, self._analytics.capacity, windows)
             phases.capacity_seconds += time.perf_counter() - allocating
         snapshot = compute_snapshot(
-            (
-                WorkItem(state, *outcome, team)
-                for state, outcome, team in zip(states, outcomes, teams_of, strict=True)
-            ),
+            standing.items(),
             self._files.agreements.agreements if self._files.agreements else (),
-            key_results,
+            inputs.key_results,
             problems.counts(),
             self._analytics,
             now,
@@ -184,16 +179,50 @@ class Pipeline:
             self.integrity = problems.problems
         _log.info(
             "refreshed",
-            issues=len(states),
-            roadmap_items=len(items),
+            issues=len(standing),
+            issues_read=phases.issues_read,
+            roadmap_items=len(inputs.roadmap_items),
             decisions_changed=counts.changed,
-            ruleset=rule_set.version,
+            ruleset=self._files.rule_set.version,
             integrity=problems.counts(),
             decide_s=round(phases.decide_seconds, 3),
             capacity_s=round(phases.capacity_seconds, 3),
             snapshot_s=round(phases.snapshot_seconds, 3),
         )
         return snapshot
+
+    def _read(
+        self,
+        inputs: DecisionInputs,
+        now: datetime,
+        reach: datetime | None,
+        phases: RefreshPhases,
+        *,
+        capacity_on: bool,
+    ) -> tuple[StandingIssues, datetime]:
+        """The standing issues brought up to date, and when they were last read whole: those
+        the last refresh left plus what runs changed since, when they were decided under the
+        same *inputs* and were read whole less than *reread_after* (``REREAD_AFTER``) ago;
+        else every stored issue, read afresh."""
+        mark = self._store.last_run()
+        standing, read_at = self._standing
+        stale = now - read_at >= self._reread_after
+        if standing is None or stale or not standing.inputs.same_as(inputs):
+            standing = StandingIssues(inputs, mark, track_work=capacity_on)
+            stream = self._issues(with_history=capacity_on)
+            read_at = now
+        else:
+            fields = WORK_FIELDS if capacity_on else ()
+            stream, gone = self._store.changed_after(standing.after_run, fields, chunk=1000)
+            for ref in gone:
+                standing.drop(ref)
+            standing.after_run = mark
+        for issue, changes in stream:
+            deciding = time.perf_counter()
+            standing.put(issue, changes, reach)
+            phases.decide_seconds += time.perf_counter() - deciding
+            phases.issues_read += 1
+        return standing, read_at
 
     def _issues(self, *, with_history: bool) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
         """Stored issues in (source, id) order, with the changes the capacity weighting reads."""
@@ -238,7 +267,9 @@ class Pipeline:
 
     def follow(self) -> None:
         """Serve the snapshot the writer last saved (replicas that do not write), and check
-        the mapping files, so every replica reports their state."""
+        the mapping files, so every replica reports their state. A replica that follows lets
+        go of the issues it held as writer (it reads them whole if it leads again)."""
+        self._standing = (None, self._clock())
         self.check_mapping_files()
         stored = self._store.latest_snapshot()
         if stored is not None:
@@ -338,19 +369,6 @@ class Pipeline:
             )
 
 
-def _decided(
-    decisions: Iterable[Decision], outcomes: list[_Outcome], integrity: IntegrityCheck
-) -> Iterator[Decision]:
-    """Pass *decisions* on to the store, keeping each one's outcome in *outcomes* (equal
-    outcomes shared) and showing it to *integrity* on the way."""
-    shared: dict[_Outcome, _Outcome] = {}
-    for decision in decisions:
-        outcome = (decision.work_class, decision.category, decision.key_result)
-        outcomes.append(shared.setdefault(outcome, outcome))
-        integrity.add_decision(decision)
-        yield decision
-
-
 def _timed(decisions: Iterator[Decision], phases: RefreshPhases) -> Iterator[Decision]:
     """Pass *decisions* on, adding the time spent producing each to ``decide_seconds``."""
     while True:
@@ -360,11 +378,3 @@ def _timed(decisions: Iterator[Decision], phases: RefreshPhases) -> Iterator[Dec
         if decision is None:
             return
         yield decision
-
-
-def _subject(outcomes: Sequence[_Outcome], position: int) -> tuple[str, str]:
-    """The outcome at *position* as the capacity weighting's subject: (class, category)."""
-    work_class, category, _ = outcomes[position]
-    if work_class is WorkClass.UNCLASSIFIED:
-        return (work_class.value, "")
-    return (work_class.value, category or "")

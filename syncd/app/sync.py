@@ -234,7 +234,7 @@ class SyncEngine:
                 report = replace(report, outcome=outcome)
             watermark = started if report.outcome == RunOutcome.SUCCESS else None
             if watermark is not None:
-                self._repair_histories(source)
+                self._repair_histories(source, run_id)
         finally:
             structlog.contextvars.unbind_contextvars("source", "run_id")
         return self._finish(report, watermark, time.monotonic() - attempt.clock_start)
@@ -277,14 +277,14 @@ class SyncEngine:
             report = self._failed(report, error)
         return replace(report, rejected_reasons=reasons), stable
 
-    def _repair_histories(self, source: Source) -> None:
+    def _repair_histories(self, source: Source, run_id: int) -> None:
         """Fetch the histories the store lacks for *source* (see ``syncd.app.history_repair``).
 
         The run's issues are stored already: a source failure here is logged and the next run
         tries again, without failing this one.
         """
         try:
-            completed = repair_histories(self._store, source, self._stop)
+            completed = repair_histories(self._store, source, self._stop, run_id=run_id)
         except SourceError as error:
             _log.warning("history_repair_failed", source=source.name, error=str(error))
             return

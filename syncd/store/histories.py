@@ -113,10 +113,19 @@ def complete_histories(
     connection: Connection,
     source: str,
     histories: Sequence[tuple[int, datetime, Sequence[FieldChange]]],
+    run_id: int | None = None,
 ) -> int:
     """Store each ``(issue id, version, changes)`` and mark the issue's history complete up to
-    *version*, where the issue is still at that version; return how many were marked."""
+    *version*, where the issue is still at that version; return how many were marked. With
+    *run_id*, every issue given is stamped as written by that run (its history changed)."""
     append_changes(connection, (change for _, _, changes in histories for change in changes))
+    if run_id is not None and histories:
+        for batch in chunked((issue_id for issue_id, _, _ in histories), _BATCH):
+            connection.execute(
+                update(issues)
+                .where(issues.c.source == source, issues.c.issue_id.in_(batch))
+                .values(run_id=run_id)
+            )
     marks = [
         {"source_": source, "issue_": issue_id, "version_": version}
         for issue_id, version, _ in histories
@@ -132,10 +141,13 @@ def iter_issue_histories(
     issues_stream: Iterable[Issue],
     fields: Collection[HistoryField] | None = None,
     chunk: int = 5000,
+    after_run: int | None = None,
 ) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
     """Each issue of *issues_stream* (ordered by source and id, as the store streams them)
-    with its kept changes of *fields* (all when ``None``), oldest first."""
-    changes = _iter_changes(engine, fields, chunk)
+    with its kept changes of *fields* (all when ``None``), oldest first. With *after_run*,
+    only the changes of live issues a run after it wrote last are read (the stream should
+    hold those issues)."""
+    changes = _iter_changes(engine, fields, chunk, after_run)
     pending = next(changes, None)
     for issue in issues_stream:
         identity = (issue.source, issue.issue_id)
@@ -168,27 +180,40 @@ _COLUMNS = (
 
 
 def _iter_changes(
-    engine: Engine, fields: Collection[HistoryField] | None, chunk: int
+    engine: Engine, fields: Collection[HistoryField] | None, chunk: int, after_run: int | None
 ) -> Iterator[FieldChange]:
     """Kept changes in issue order, rows straight from the driver (see ``syncd.store.scan``)."""
     with engine.connect() as connection:
-        yield from _scan_changes(connection, fields, chunk)
+        yield from _scan_changes(connection, fields, chunk, after_run)
 
 
 def _scan_changes(
-    connection: Connection, fields: Collection[HistoryField] | None, chunk: int
+    connection: Connection,
+    fields: Collection[HistoryField] | None,
+    chunk: int,
+    after_run: int | None = None,
 ) -> Iterator[FieldChange]:
     names = ", ".join(
         scanned(connection, column.name, "moment" if column is _CHANGED_AT else "text")
         for column in _COLUMNS
     )
     order = ", ".join(column.name for column in _ORDER)
-    where = ""
-    parameters: tuple[str, ...] = ()
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    conditions: list[str] = []
+    parameters: tuple[str | int, ...] = ()
     if fields is not None:
-        mark = "%s" if connection.dialect.name == "postgresql" else "?"
-        where = f" WHERE field IN ({', '.join(mark for _ in fields)})"
+        conditions.append(f"field IN ({', '.join(mark for _ in fields)})")
         parameters = tuple(f.value for f in fields)
+    if after_run is not None:
+        written = (
+            f"EXISTS (SELECT 1 FROM {issues.name} AS written"  # noqa: S608 - fixed names
+            f" WHERE written.source = {issue_changes.name}.source"
+            f" AND written.issue_id = {issue_changes.name}.issue_id"
+            f" AND written.run_id > {mark} AND written.deleted_at IS NULL)"
+        )
+        conditions.append(written)
+        parameters = (*parameters, after_run)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {names} FROM {issue_changes.name}{where} ORDER BY {order}"  # noqa: S608 - fixed names
     with scanning(connection) as cursor:
         cursor.execute(sql, parameters)

@@ -27,6 +27,7 @@ from syncd.store.schema import issue_history, issue_payloads, issues, rejected_r
 __all__ = [
     "PageCounts",
     "count_issues",
+    "deleted_after",
     "get_issue_by_key",
     "history_row",
     "iter_issues",
@@ -193,13 +194,22 @@ def history_row(
 
 
 def iter_issues(
-    engine: Engine, source: str | None, include_deleted: bool, chunk: int, *, with_raw: bool = True
+    engine: Engine,
+    source: str | None,
+    include_deleted: bool,
+    chunk: int,
+    *,
+    with_raw: bool = True,
+    after_run: int | None = None,
 ) -> Iterator[Issue]:
     """Stream stored issues (ordered by source and id), *chunk* rows fetched at a time.
 
     Without *with_raw* the payloads are not read and ``Issue.raw`` is empty: the raw
     payload is most of a stored issue's bytes, and deciding and aggregating never read it.
+    With *after_run* (only without raw payloads), just the issues a later run wrote last.
     """
+    if after_run is not None and with_raw:
+        raise ValueError("issues written after a run are read without their raw payloads")
     statement = _WITH_RAW if with_raw else select(issues)
     statement = statement.order_by(issues.c.source, issues.c.issue_id)
     if source is not None:
@@ -208,11 +218,19 @@ def iter_issues(
         statement = statement.where(issues.c.deleted_at.is_(None))
     with engine.connect() as connection:
         if not with_raw:
-            yield from scan_issues(connection, source, include_deleted, chunk)
+            yield from scan_issues(connection, source, include_deleted, chunk, after_run)
             return
         result = connection.execution_options(yield_per=chunk).execute(statement)
         for row in result:
             yield _to_issue(row, with_raw)
+
+
+def deleted_after(connection: Connection, after_run: int) -> list[tuple[str, int]]:
+    """``(source, issue id)`` of the issues a run after *after_run* marked deleted."""
+    statement = select(issues.c.source, issues.c.issue_id).where(
+        issues.c.run_id > after_run, issues.c.deleted_at.is_not(None)
+    )
+    return [(str(row.source), int(row.issue_id)) for row in connection.execute(statement)]
 
 
 def get_issue_by_key(connection: Connection, key: str, source: str | None) -> Issue | None:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from syncd.core.domain import RunCounts, RunKind, RunOutcome
@@ -24,6 +24,7 @@ __all__ = [
     "SyncProgress",
     "begin_run",
     "finish_run",
+    "last_run_id",
     "record_page",
     "require_current_run",
     "sync_progress",
@@ -94,6 +95,12 @@ def begin_run(connection: Connection, source: str, kind: RunKind, now: datetime)
         .values(outcome=RunOutcome.FAILURE.value, finished_at=now, error=_overtaken(int(run_id)))
     )
     return int(run_id)
+
+
+def last_run_id(connection: Connection) -> int:
+    """The greatest run id begun so far, 0 before the first run."""
+    found = connection.execute(select(func.max(sync_runs.c.run_id))).scalar_one()
+    return int(found or 0)
 
 
 def require_current_run(connection: Connection, source: str, run_id: int) -> None:

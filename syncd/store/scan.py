@@ -69,11 +69,15 @@ def _kind(name: str) -> str:
     return "json" if name in _JSON_COLUMNS else "moment" if name in _MOMENT_COLUMNS else "text"
 
 
-def _sql(connection: Connection, source: str | None, include_deleted: bool) -> str:
+def _sql(
+    connection: Connection, source: str | None, include_deleted: bool, after_run: int | None
+) -> str:
     names = ", ".join(scanned(connection, name, _kind(name)) for name in _COLUMNS)
     where = [] if include_deleted else ["deleted_at IS NULL"]
     if source is not None:
         where.append(f"source = {_mark(connection)}")
+    if after_run is not None:
+        where.append(f"run_id > {_mark(connection)}")
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT {names} FROM {issues.name}{condition} ORDER BY source, issue_id"  # noqa: S608 - fixed names
 
@@ -127,13 +131,21 @@ def _list(text: str) -> tuple[Any, ...]:
 
 
 def scan_issues(
-    connection: Connection, source: str | None, include_deleted: bool, chunk: int
+    connection: Connection,
+    source: str | None,
+    include_deleted: bool,
+    chunk: int,
+    after_run: int | None = None,
 ) -> Iterator[Issue]:
     """Stream stored issues without raw payloads (``Issue.raw`` empty), ordered by source and
-    id, from *connection*."""
+    id, from *connection*; with *after_run*, only those a run after it wrote last."""
     with scanning(connection) as cursor:
-        sql = _sql(connection, source, include_deleted)
-        cursor.execute(sql, () if source is None else (source,))
+        sql = _sql(connection, source, include_deleted, after_run)
+        parameters = (
+            *(() if source is None else (source,)),
+            *(() if after_run is None else (after_run,)),
+        )
+        cursor.execute(sql, parameters)
         while rows := cursor.fetchmany(chunk):
             columns: list[Any] = list(zip(*rows, strict=True))
             for index in _LISTS:

@@ -174,6 +174,31 @@ class Store:
         found = histories.iter_issue_histories(self.engine, stream, fields, chunk)
         return self._streamed("read issue histories", found)
 
+    def last_run(self) -> int:
+        """The id of the latest run begun (0 before any): issues written from now on carry a
+        greater one, so ``changed_after(last_run())`` later lists them."""
+        with self._reading("read the latest run") as connection:
+            return runs.last_run_id(connection)
+
+    def changed_after(
+        self, after_run: int, fields: Collection[HistoryField] | None = None, chunk: int = 5000
+    ) -> tuple[Iterator[tuple[Issue, tuple[FieldChange, ...]]], list[tuple[str, int]]]:
+        """What runs after *after_run* changed: the live issues they wrote (streamed as
+        ``iter_issue_histories`` streams them, with their changes of *fields*; none read when
+        *fields* is empty) and the ``(source, issue id)`` of those they marked deleted. A
+        census marks deletions and restorations with its run, a history repair the issues
+        whose history it completed."""
+        with self._reading("list deleted issues") as connection:
+            gone = issues.deleted_after(connection, after_run)
+        stream = issues.iter_issues(
+            self.engine, None, False, chunk, with_raw=False, after_run=after_run
+        )
+        if fields is not None and not fields:
+            bare = ((issue, ()) for issue in stream)
+            return self._streamed("read changed issues", bare), gone
+        found = histories.iter_issue_histories(self.engine, stream, fields, chunk, after_run)
+        return self._streamed("read changed issues", found), gone
+
     def issues_lacking_history(
         self, source: str, limit: int = 1000, after: int = -1
     ) -> list[tuple[int, datetime]]:
@@ -183,12 +208,16 @@ class Store:
             return histories.lacking_history(connection, source, limit, after)
 
     def complete_histories(
-        self, source: str, found: Sequence[tuple[int, datetime, Sequence[FieldChange]]]
+        self,
+        source: str,
+        found: Sequence[tuple[int, datetime, Sequence[FieldChange]]],
+        run_id: int | None = None,
     ) -> int:
         """Store fetched histories ``(issue id, version, changes)`` and mark each issue's
-        history complete up to that version where it is still at it; how many were marked."""
+        history complete up to that version where it is still at it; how many were marked.
+        With *run_id*, the issues are stamped as written by that run (see ``changed_after``)."""
         with self._transaction("store issue histories") as connection:
-            return histories.complete_histories(connection, source, found)
+            return histories.complete_histories(connection, source, found, run_id)
 
     def get_issue_by_key(self, key: str, source: str | None = None) -> Issue | None:
         """The issue known as *key*, now or before a move; ``None`` when unknown."""

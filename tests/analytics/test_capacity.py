@@ -8,7 +8,6 @@ Mon 2026-11-02 .. Sun 2026-11-08, then Mon 2026-11-09 .. Sun 2026-11-15.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
@@ -17,9 +16,10 @@ from hypothesis import strategies as st
 
 from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, resolve_windows
 from syncd.analytics.capacity import WorkLog
+from syncd.analytics.history import work_intervals
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
-from syncd.core.domain import FieldChange, Issue
+from syncd.core.domain import Issue
 
 from .capacity_builders import CREATED, Story, at, people_days, person_days_by_key, totals
 
@@ -263,13 +263,6 @@ def _ref(story: Story) -> tuple[str, int]:
     return (story.source, story.issue_id)
 
 
-class _ReplayingEverything(WorkLog):
-    """The log with no issue taken as settled: every history is replayed."""
-
-    def _settled(self, issue: Issue, changes: Sequence[FieldChange]) -> bool:
-        return False
-
-
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
@@ -296,11 +289,17 @@ def test_issues_settled_before_the_windows_are_skipped_without_changing_a_figure
         built.append(_acted(story, steps, created + timedelta(hours=1)))
     subjects = [("technology", "") if n % 2 else ("product", "") for n in range(len(built))]
 
-    found = []
-    for kind in (WorkLog, _ReplayingEverything):
-        log = kind(UNTIL, windows, lambda issue: TEAMS[issue.project])
-        for story in built:
-            log.add(story.issue(), story.changes())
-        found.append(log.totals(subjects.__getitem__, CapacityConfig(), windows))
+    def team_at(issue: Issue) -> str:
+        return TEAMS[issue.project]
+
+    skipping, replaying = WorkLog(UNTIL, windows, team_at), WorkLog(UNTIL, windows, team_at)
+    for story in built:
+        issue, changes = story.issue(), story.changes()
+        skipping.add(issue, changes)
+        # Every history replayed, none taken as settled.
+        replaying.add_intervals(_ref(story), work_intervals(issue, changes, UNTIL, team_at))
+    found = [
+        log.totals(subjects.__getitem__, CapacityConfig(), windows) for log in (skipping, replaying)
+    ]
 
     assert found[0] == found[1]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from store_builders import SOURCE, T0, make_issue, page_of
 
-from syncd.core.domain import FieldChange, HistoryField
+from syncd.core.domain import Census, FieldChange, HistoryField
 from syncd.store import Store
 
 STATUS = HistoryField.STATUS_CATEGORY
@@ -107,3 +107,34 @@ def test_an_assignee_round_trips_on_every_read_path(store: Store) -> None:
         None,
     ]
     assert store.get_issue_by_key("SHOP-1") == written[0]
+
+
+def test_what_runs_changed_after_a_run_is_listed_with_its_histories(store: Store) -> None:
+    """``changed_after`` lists the live issues later runs wrote, each with its changes, and
+    the issues a later census deleted; a history repair stamps the issues it completed with
+    its run, so they are listed too; issues no later run touched are not."""
+    first = store.begin_run(SOURCE, "full")
+    store.write_page(SOURCE, first, page_of(*(make_issue(n, minutes=5) for n in (1, 2, 3))))
+    mark = store.last_run()
+    assert mark == first
+
+    second = store.begin_run(SOURCE, "incremental")
+    written = (_change(2, 202, 6, STATUS, "indeterminate"),)
+    store.write_page(
+        SOURCE, second, page_of(make_issue(2, minutes=7), changes=written, history_complete=True)
+    )
+    repaired = [(3, T0 + timedelta(minutes=5), [_change(3, 303, 4, ASSIGNEE, "ann")])]
+    store.complete_histories(SOURCE, repaired, run_id=second)
+    census = store.begin_run(SOURCE, "census")
+    store.apply_census(
+        SOURCE, census, Census({"SHOP": frozenset({2, 3})}, frozenset(), complete=True)
+    )
+
+    live, gone = store.changed_after(mark)
+    found = {issue.issue_id: changes for issue, changes in live}
+
+    assert found == {2: written, 3: tuple(repaired[0][2])}
+    assert gone == [(SOURCE, 1)]
+    assert store.last_run() == census
+    after_census, none_gone = store.changed_after(census)
+    assert (list(after_census), none_gone) == ([], [])
