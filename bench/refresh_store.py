@@ -8,8 +8,11 @@ them, created over two years, nine in ten resolved a few days after work started
 server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed
 as the refresh does without capacity), ``histories`` (with the changes the capacity weighting
 reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on), in
-seconds and the process's CPU seconds, each ``--repeats`` times (default 2), with the
-process's peak RSS at the end.
+seconds and the process's CPU seconds, each ``--repeats`` times (default 2). Then, as a
+service does between syncs, one pipeline refreshes once, and ``--repeats`` times a run writes
+a new version of 1% of the issues (one in three finished or reopened) and the same pipeline
+refreshes (``after N``: it reads only what the run wrote) beside a new pipeline's refresh of
+the same store (``scratch``: every issue read). The process's peak RSS comes at the end.
 """
 
 from __future__ import annotations
@@ -102,7 +105,8 @@ def _count(items: Iterator[Any]) -> int:
     return sum(1 for _ in items)
 
 
-def _refresh(url: str, folder: Path) -> Callable[[], Any]:
+def _pipeline(url: str, folder: Path) -> Callable[[], Any]:
+    """A maker of pipelines over the store at *url*, under the bundled mapping files."""
     from syncd.app.mapping_files import load_mapping_files
     from syncd.app.pipeline import Pipeline
     from syncd.service.config import load_config
@@ -118,7 +122,40 @@ def _refresh(url: str, folder: Path) -> Callable[[], Any]:
     configure_logging("warning")
     config = load_config(path)
     files = load_mapping_files(config.mapping_paths())
-    return lambda: Pipeline(Store(create_store_engine(url)), files, config.analytics).refresh()
+    return lambda: Pipeline(Store(create_store_engine(url)), files, config.analytics)
+
+
+def _edit(store: Store, total: int, share: float, round_: int) -> int:
+    """Write a new version of *share* of the issues through one run, as an incremental sync
+    would (spread over the id range; one in three finished, or reopened, by the edit); how
+    many."""
+    run = store.begin_run("jira", RunKind.INCREMENTAL)
+    step = max(1, round(1 / share))
+    edited = []
+    for issue_id in range(round_ % step, total, step):
+        issue, changes = _stored(issue_id, total)
+        moment = _NOW + timedelta(minutes=round_ + 1)
+        if issue_id % 3 == 0:
+            done = issue.status_category is not StatusCategory.DONE
+            issue = replace(
+                issue,
+                status="Done" if done else "In Progress",
+                status_category=StatusCategory.DONE if done else StatusCategory.IN_PROGRESS,
+                resolved=moment if done else None,
+            )
+        edited.append((replace(issue, updated=moment), changes))
+    for number, start in enumerate(range(0, len(edited), _PAGE)):
+        chunk = edited[start : start + _PAGE]
+        page = Page(
+            "ALL",
+            number,
+            tuple(issue for issue, _ in chunk),
+            changes=tuple(change for _, changes in chunk for change in changes),
+            history_complete=True,
+        )
+        store.write_page("jira", run, page)
+    store.finish_run(run, RunOutcome.SUCCESS)
+    return len(edited)
 
 
 def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> None:
@@ -129,11 +166,17 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
         started = time.perf_counter()
         _fill(store, total)
         print(f"  filled {total:,} issues in {time.perf_counter() - started:.0f} s", flush=True)
-    refresh = _refresh(url, folder)
+    pipeline = _pipeline(url, folder)
     for _ in range(repeats):
         _timed("issues", lambda: _count(store.iter_issues(with_raw=False, chunk=1000)))
         _timed("histories", lambda: _count(store.iter_issue_histories(WORK_FIELDS, chunk=1000)))
-        _timed("refresh", refresh)
+        _timed("refresh", lambda: pipeline().refresh())
+    service = pipeline()
+    service.refresh()
+    for round_ in range(repeats):
+        edited = _edit(store, total, 0.01, round_)
+        _timed(f"after {edited:,}", service.refresh)
+        _timed("scratch", lambda: pipeline().refresh())
     engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {peak:.0f} MB")
