@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import resource
 import subprocess
 import sys
@@ -38,6 +37,7 @@ import yaml
 
 from bench.emulator import EmulatorProcess
 from bench.runner import write_config
+from bench.whole import INSTALLED
 
 __all__ = ["main"]
 
@@ -103,11 +103,10 @@ class _Run:
 
 def _syncd(*arguments: str) -> _Run:
     """What ``syncd ARGUMENTS`` took as a process; a failed run stops the benchmark."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     used = _children_cpu()
     began = time.perf_counter()
     command = [sys.executable, "-m", "syncd", "--log-level=warning", *arguments]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=INSTALLED)
     seconds = time.perf_counter() - began
     if done.returncode != 0:
         raise RuntimeError(f"syncd {' '.join(arguments)} failed:\n{done.stderr[-4000:]}")

@@ -417,8 +417,10 @@ class StandingDecider(_Inheritance, Generic[_Position]):
     ) -> None:
         super().__init__(roadmap_items, rule_set, teams, key_results)
         self._held: dict[_Position, Lineage] = {}
-        self._named: dict[tuple[str, str], set[_Position]] = {}
-        self._heirs: dict[tuple[str, str], set[_Position]] = {}
+        # Lists, not sets: nearly every key names one issue, and a list of one is a third of
+        # a set's size; so is remembering only the resolutions of issues with heirs.
+        self._named: dict[tuple[str, str], list[_Position]] = {}
+        self._heirs: dict[tuple[str, str], list[_Position]] = {}
         self._moved: set[tuple[str, str]] = set()
 
     def __len__(self) -> int:
@@ -431,10 +433,10 @@ class StandingDecider(_Inheritance, Generic[_Position]):
             self._forget(position, before)
         node = self.lineage(issue, team)
         self._held[position] = node
-        self._named.setdefault((node.source, node.key), set()).add(position)
+        self._named.setdefault((node.source, node.key), []).append(position)
         for key in (node.parent_key, node.epic_key):
             if key is not None:
-                self._heirs.setdefault((node.source, key), set()).add(position)
+                self._heirs.setdefault((node.source, key), []).append(position)
         self._moved.add((node.source, node.key))
 
     def drop(self, position: _Position) -> None:
@@ -468,15 +470,31 @@ class StandingDecider(_Inheritance, Generic[_Position]):
         return self._decision(node if node is not None else held)
 
     def _forget(self, position: _Position, node: Lineage) -> None:
-        self._named[node.source, node.key].discard(position)
+        _discard(self._named, (node.source, node.key), position)
         for key in (node.parent_key, node.epic_key):
             if key is not None:
-                self._heirs[node.source, key].discard(position)
+                _discard(self._heirs, (node.source, key), position)
         self._moved.add((node.source, node.key))
 
     def _node(self, source: str, key: str) -> Lineage | None:
         named = self._named.get((source, key))
-        return self._held[max(named)] if named else None
+        if not named:
+            return None
+        return self._held[named[0] if len(named) == 1 else max(named)]
+
+    def _keep(self, node: Lineage) -> bool:
+        return bool(self._heirs.get((node.source, node.key)))
+
+
+def _discard(
+    table: dict[tuple[str, str], list[_Position]], key: tuple[str, str], position: _Position
+) -> None:
+    """Take *position* out of *table*'s list for *key* (the key goes with its last one)."""
+    held = table[key]
+    if position in held:
+        held.remove(position)
+    if not held:
+        del table[key]
 
 
 def decide_all(

@@ -133,6 +133,7 @@ class IntegrityCheck:
         self._labelled: dict[tuple[str, int], str] = {}
         self._epics: dict[tuple[str, int], str] = {}
         self._decided: dict[tuple[str, int], str] = {}
+        self._names: dict[str, str] = {}  # each key result id held once, however many name it
 
     def add_issue(self, issue: Issue) -> None:
         """Take a live issue into account (in place of what it was, if it was given)."""
@@ -145,14 +146,15 @@ class IntegrityCheck:
         for label in issue.labels:
             named = kr_label(label)
             if named is not None:
-                self._labelled[identity] = named
+                self._labelled[identity] = self._names.setdefault(named, named)
                 break
 
     def add_decision(self, decision: Decision) -> None:
         """Take the decision of an issue already added (its key result wins over labels)."""
         identity = (decision.source, decision.issue_id)
         if decision.key_result:
-            self._decided[identity] = _fold(decision.key_result)
+            folded = _fold(decision.key_result)
+            self._decided[identity] = self._names.setdefault(folded, folded)
         else:
             self._decided.pop(identity, None)
 
