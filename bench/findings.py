@@ -25,7 +25,7 @@ _ON_SQLITE = """\
   restamped with one `UPDATE` per chunk. At 200k issues the refresh still took 17-18 s and
   ~510 MB, holding every `Issue` (about 1.4 KB each) and every `Decision`. Now the stored
   issues stream through once (`Pipeline.refresh`): per issue only a lineage record (own
-  verdict, parent and epic keys; `mappings.LineageDecider`), an `IssueState`, its team and a
+  verdict, parent and epic keys), an `IssueState`, its team and a
   shared decision outcome stay; decisions flow to the store in chunks; integrity is checked
   as issues and decisions pass (`IntegrityCheck`). The profile then showed SQLAlchemy's row
   handling as long as the query itself (7.8 s of 20 s), so on SQLite the refresh reads issues

@@ -5,8 +5,8 @@ it issues and roadmap items and saves its decisions. Entry points:
 
 - ``load_rule_set`` / ``check_rule_file``: rule files (``syncd rules check``);
 - ``decide_all``: one ``Decision`` per issue, with rule, version and inheritance path
-  (``LineageDecider`` does the same for a stream of issues, holding a small record each;
-  ``StandingDecider`` for issues that change, re-deciding only what a change reaches);
+  (``StandingDecider`` does the same for issues that come, change and go, holding a small
+  record each and re-deciding only what a change reaches);
 - ``explain``: ``syncd explain KEY``;
 - ``diff_rule_sets`` / ``diff_decisions``: ``syncd rules diff``;
 - ``load_okrs``, ``load_agreements``, ``load_teams`` and ``resolve_team``;
@@ -19,7 +19,7 @@ from mappings.agreements import AgreementSet, Judging, load_agreements, parse_ag
 from mappings.config import MappingsConfig
 from mappings.diff import RuleDiff, diff_decisions, diff_rule_sets
 from mappings.explain import Explanation, explain, explain_with
-from mappings.inherit import Decider, LineageDecider, StandingDecider, decide_all
+from mappings.inherit import Decider, StandingDecider, decide_all
 from mappings.okr_join import OkrConflict, OkrJoin, join_okrs
 from mappings.okrs import OkrSet, load_okrs, parse_okrs
 from mappings.rules import RuleSet, check_rule_file, check_rule_text, load_rule_set, parse_rule_set
@@ -37,7 +37,6 @@ __all__ = [
     "Decider",
     "Explanation",
     "Judging",
-    "LineageDecider",
     "MappingsConfig",
     "OkrConflict",
     "OkrJoin",

@@ -20,7 +20,7 @@ wins or it is explicit from a label; else, with ``key_result: true``, the neares
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from itertools import chain
 from typing import Generic, NamedTuple, TypeVar
 
@@ -35,7 +35,6 @@ __all__ = [
     "ROADMAP_HINT_RULE",
     "Decider",
     "Lineage",
-    "LineageDecider",
     "Link",
     "StandingDecider",
     "decide_all",
@@ -348,53 +347,6 @@ class Decider(_Inheritance):
         return found
 
 
-class LineageDecider(_Inheritance):
-    """Decides a stream of issues while holding only their ``Lineage``, never the issues.
-
-    ``add`` every issue first (in any order), then iterate ``decisions()``: one decision per
-    added issue, in the order added. Only the resolved decisions of issues that some other
-    issue names as parent or epic are remembered, so memory stays a small record per issue.
-    """
-
-    def __init__(
-        self,
-        roadmap_items: Iterable[RoadmapItem],
-        rule_set: RuleSet,
-        teams: TeamConfig | None = None,
-        key_results: Collection[str] | None = None,
-    ) -> None:
-        super().__init__(roadmap_items, rule_set, teams, key_results)
-        self._order: list[Lineage] = []
-        self._nodes: dict[str, dict[str, Lineage]] = {}
-        self._ancestors: dict[str, set[str]] = {}
-
-    def add(self, issue: Issue, team: str | None = None) -> None:
-        """Take *issue* (its resolved *team*, when known, saves resolving it again)."""
-        node = self.lineage(issue, team)
-        self._order.append(node)
-        self._nodes.setdefault(node.source, {})[node.key] = node
-        named = self._ancestors.setdefault(node.source, set())
-        if node.parent_key is not None:
-            named.add(node.parent_key)
-        if node.epic_key is not None:
-            named.add(node.epic_key)
-
-    def decisions(self) -> Iterator[Decision]:
-        """One decision per added issue, in the order added."""
-        for node in self._order:
-            yield self._decision(node)
-
-    def _node(self, source: str, key: str) -> Lineage | None:
-        return self._nodes.get(source, {}).get(key)
-
-    def _known_key(self, source: str, key: str) -> str:
-        known = self._nodes.get(source, {}).get(key)
-        return key if known is None else known.key
-
-    def _keep(self, node: Lineage) -> bool:
-        return node.key in self._ancestors.get(node.source, ())
-
-
 class StandingDecider(_Inheritance, Generic[_Position]):
     """Decisions of a collection whose issues come, change and go, kept as ``Decider`` would
     give them afresh, re-resolving only what a change can reach.
@@ -484,6 +436,10 @@ class StandingDecider(_Inheritance, Generic[_Position]):
 
     def _keep(self, node: Lineage) -> bool:
         return bool(self._heirs.get((node.source, node.key)))
+
+    def _known_key(self, source: str, key: str) -> str:
+        named = self._named.get((source, key))
+        return self._held[named[0]].key if named else key
 
 
 def _discard(

@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mapping_builders import issue, roadmap
 
-from mappings import LineageDecider, OkrSet, RuleSet, TeamConfig, decide_all, parse_rule_set
+from mappings import (
+    OkrSet,
+    RuleSet,
+    StandingDecider,
+    TeamConfig,
+    decide_all,
+    parse_rule_set,
+)
 from mappings.examples import RULES
 from syncd.core.domain import Decision, Issue, RoadmapItem, StatusCategory, WorkClass
 
@@ -67,24 +74,26 @@ def test_every_issue_gets_exactly_one_decision(issues: list[Issue], own_first: b
 def test_a_stream_decides_as_the_whole_collection_does(
     issues: list[Issue], own_first: bool, order: random.Random
 ) -> None:
-    """``LineageDecider`` keeps only a lineage record per issue, yet decides exactly as
-    ``decide_all``; added in another order, every outcome is the same (only the wording of
+    """``StandingDecider`` keeps only a lineage record per issue, yet decides exactly as
+    ``decide_all``; put in another order, every outcome is the same (only the wording of
     a cycle's note follows the order in which the cycle was entered)."""
     rule_set, items = _bundled_rules_and_item(issues, own_first)
     expected = decide_all(issues, items, rule_set)
 
-    stream = LineageDecider(items, rule_set)
-    for found in issues:
-        stream.add(found)
-    assert list(stream.decisions()) == [expected[(i.source, i.issue_id)] for i in issues]
+    stream: StandingDecider[int] = StandingDecider(items, rule_set)
+    for position, found in enumerate(issues):
+        stream.put(position, found)
+    assert stream.settle() == set(range(len(issues)))
+    decided = [stream.decide(position) for position in range(len(issues))]
+    assert decided == [expected[(i.source, i.issue_id)] for i in issues]
 
     shuffled = list(issues)
     order.shuffle(shuffled)
-    stream = LineageDecider(items, rule_set)
-    for found in shuffled:
-        stream.add(found)
-    decided = list(stream.decisions())
-    assert [(d.source, d.issue_id) for d in decided] == [(i.source, i.issue_id) for i in shuffled]
+    stream = StandingDecider(items, rule_set)
+    for position, found in enumerate(shuffled):
+        stream.put(position, found)
+    stream.settle()
+    decided = [stream.decide(position) for position in range(len(shuffled))]
     for decision in decided:
         before = expected[(decision.source, decision.issue_id)]
         assert _outcome(decision) == _outcome(before)
