@@ -17,7 +17,15 @@ from typing import Any
 import requests
 
 from bench.emulator import EmulatorProcess
-from bench.runner import PROJECTS, Samples, changed_rules, contender, scrape_service, write_config
+from bench.runner import (
+    PROJECTS,
+    Samples,
+    changed_rules,
+    contender,
+    scrape_service,
+    service_cycles,
+    write_config,
+)
 from bench.stores import BenchStore, bench_store
 from bench.whole import naive_script, raw_script, syncd_sync_once
 from connectors.jira.fields import discover_fields
@@ -56,6 +64,7 @@ class Outcome:
     edited: int = 0
     notes: list[str] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)
+    cycles: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, name: str, result: dict[str, Any]) -> None:
         """Record one run of contender *name*."""
@@ -87,6 +96,7 @@ def measure(mode: str, issues: int, options: Options, workdir: Path) -> Outcome:
             ("incremental", lambda: _incremental(outcome, emulator, config, options)),
             ("re-decide", lambda: _redecide(outcome, workdir, store, options)),
             ("scrape", lambda: _scrape(outcome, workdir, emulator.url, store, options)),
+            ("service cycle", lambda: _cycles(outcome, workdir, emulator, store, options)),
             ("latency", lambda: _latency(outcome, emulator, store, config, raw_spec, options)),
         ]
         try:
@@ -174,6 +184,23 @@ def _url_of(config: Path) -> str:
 
 def _scrape(outcome: Outcome, workdir: Path, url: str, store: BenchStore, options: Options) -> None:
     outcome.scrape = scrape_service(workdir, url, store.url, outcome.page_size, options.scrapes)
+
+
+def _cycles(
+    outcome: Outcome,
+    workdir: Path,
+    emulator: EmulatorProcess,
+    store: BenchStore,
+    options: Options,
+) -> None:
+    outcome.cycles = service_cycles(
+        workdir,
+        emulator.url,
+        store.url,
+        outcome.page_size,
+        lambda: emulator.edit(0.01),
+        options.repeats,
+    )
 
 
 def _latency(  # noqa: PLR0917

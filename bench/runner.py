@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,14 @@ import yaml
 
 from bench.contenders import peak_rss_mb
 
-__all__ = ["PROJECTS", "Samples", "contender", "scrape_service", "write_config"]
+__all__ = [
+    "PROJECTS",
+    "Samples",
+    "contender",
+    "scrape_service",
+    "service_cycles",
+    "write_config",
+]
 
 _BUNDLED = Path(__file__).resolve().parent.parent / "mappings" / "examples"
 PROJECTS = ("SHOP", "GROW", "MOB", "PLAT", "DATA")
@@ -75,10 +84,11 @@ def write_config(
     port: int = 0,
     changelog: bool = True,
     weightings: tuple[str, ...] | None = None,
+    interval_seconds: int = 3600,
 ) -> Path:
     """A syncd configuration, in *workdir*, for the emulator at *url* and the store at
     *store_url* (reading histories unless *changelog* is false; the default weightings unless
-    *weightings* names them)."""
+    *weightings* names them; a service syncs every *interval_seconds*)."""
     config = {
         "store": {"url": store_url},
         "service": {"host": "127.0.0.1", "port": port, "grace_seconds": 5},
@@ -93,7 +103,7 @@ def write_config(
                     # One fetch thread per project partition: with 4 threads for 5 projects
                     # the fifth waits, and the slowest thread fetches 34% of the pages.
                     "concurrency": len(PROJECTS),
-                    "interval_seconds": 3600,
+                    "interval_seconds": interval_seconds,
                     "sweep_interval_seconds": 86400,
                     "changelog": changelog,
                 }
@@ -134,11 +144,22 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _service(workdir: Path, url: str, store_url: str, page_size: int) -> Iterator[tuple[str, int]]:
+def _service(
+    workdir: Path,
+    url: str,
+    store_url: str,
+    page_size: int,
+    *,
+    interval_seconds: int = 3600,
+    log: Path | None = None,
+) -> Iterator[tuple[str, int]]:
     port = _free_port()
-    config = write_config(workdir, url, store_url, page_size=page_size, port=port)
+    config = write_config(
+        workdir, url, store_url, page_size=page_size, port=port, interval_seconds=interval_seconds
+    )
     command = [str(Path(sys.executable).parent / "syncd"), "run", "--config", str(config)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with (log or Path(os.devnull)).open("w") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 900
@@ -182,3 +203,66 @@ def scrape_service(
             "series": series,
             "service_rss_mb": peak_rss_mb(str(pid)),
         }
+
+
+def service_cycles(  # noqa: PLR0917 - the service's store and the emulator it polls
+    workdir: Path,
+    url: str,
+    store_url: str,
+    page_size: int,
+    edit: Callable[[], int],
+    rounds: int,
+) -> list[dict[str, Any]]:
+    """Start ``syncd run`` (syncing every 2 s) over the stored organisation; *rounds* times,
+    *edit* the emulator's issues and time the service's next cycle that fetched something,
+    from its log: ``sync_seconds`` (the run), ``refresh_seconds`` (from the run's end to the
+    refresh's), their sum ``seconds``, the issues the run ``fetched``, the refresh's
+    ``issues_read`` and how many were ``edited``."""
+    log = workdir / "service.log"
+    found = []
+    with _service(workdir, url, store_url, page_size, interval_seconds=2, log=log):
+        for _ in range(rounds):
+            seen = len(_events(log))
+            edited = edit()
+            found.append({**_next_cycle(log, seen), "edited": edited})
+    return found
+
+
+def _events(log: Path) -> list[dict[str, Any]]:
+    events = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a line still being written
+    return events
+
+
+def _next_cycle(log: Path, seen: int, timeout: float = 900) -> dict[str, Any]:
+    """The first cycle logged after the first *seen* events whose sync fetched issues."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = _events(log)[seen:]
+        synced = next(
+            (n for n, e in enumerate(events)
+             if e.get("event") == "sync_run" and e.get("issues_fetched", 0) > 0),
+            None,
+        )  # fmt: skip
+        if synced is not None:
+            refreshed = next((e for e in events[synced:] if e.get("event") == "refreshed"), None)
+            if refreshed is not None:
+                run = events[synced]
+                gap = datetime.fromisoformat(refreshed["timestamp"]) - datetime.fromisoformat(
+                    run["timestamp"]
+                )
+                sync_seconds = float(run["duration_s"])
+                return {
+                    "seconds": sync_seconds + gap.total_seconds(),
+                    "sync_seconds": sync_seconds,
+                    "refresh_seconds": gap.total_seconds(),
+                    "issues_read": int(refreshed["issues_read"]),
+                    "fetched": int(run["issues_fetched"]),
+                }
+        time.sleep(0.2)
+    raise RuntimeError("the service logged no cycle after the edit")

@@ -41,3 +41,24 @@ def test_the_ceiling_ratio_is_judged_against_the_stores_own_target(
 
     assert f"| {verdict} |" in _full_sync_row(document)
     assert "| 4.0x (OK) |" in document  # the naive script took four times as long
+
+
+@pytest.mark.parametrize(("cycle", "verdict"), [(1.0, "5.0% (OK)"), (1.02, "5.1% (missed)")])
+def test_the_service_cycle_is_judged_against_a_full_sync(cycle: float, verdict: str) -> None:
+    """The running service's cycle after 1% changed is set against the full whole command
+    (20 s here), with its sync and refresh parts and what the refresh read."""
+    outcome = _outcome(20.0)
+    outcome.cycles = [
+        {
+            "seconds": cycle,
+            "sync_seconds": 0.25,
+            "refresh_seconds": cycle - 0.25,
+            "issues_read": 200,
+            "fetched": 200,
+            "edited": 200,
+        }
+    ]
+    document = render([outcome], "python -m bench", "one run", {}, "SQLite", machine=[])
+
+    row = f"| cloud | 20,000 | 200 | 200 | {cycle:.2f} | 0.25 | {cycle - 0.25:.2f} | 200 "
+    assert f"{row}| {verdict} |" in document
