@@ -49,6 +49,12 @@ _MOMENTS = tuple(_COLUMNS.index(name) for name in ("created_at", "updated_at"))
 _RESOLVED = _COLUMNS.index("resolved_at")
 _CATEGORY = _COLUMNS.index("status_category")
 _CUSTOM = _COLUMNS.index("custom")
+_FEW_VALUES = tuple(
+    _COLUMNS.index(name)
+    for name in ("source", "project", "issue_type", "status", "priority", "team", "assignee")
+)
+"""Columns with a handful of distinct values: each value is held once however many rows
+carry it (a refresh or a backfill keeps some of them for every issue)."""
 _CATEGORIES = {category.value: category for category in StatusCategory}
 _JSON_COLUMNS = frozenset(("labels", "components", "sprints", "custom"))
 _MOMENT_COLUMNS = frozenset(("created_at", "updated_at", "resolved_at"))
@@ -146,8 +152,11 @@ def scan_issues(
             *(() if after_run is None else (after_run,)),
         )
         cursor.execute(sql, parameters)
+        shared: dict[Any, Any] = {}
         while rows := cursor.fetchmany(chunk):
             columns: list[Any] = list(zip(*rows, strict=True))
+            for index in _FEW_VALUES:
+                columns[index] = map(shared.setdefault, columns[index], columns[index])
             for index in _LISTS:
                 columns[index] = map(_list, columns[index])
             for index in _MOMENTS:
