@@ -102,11 +102,7 @@ class RunningTotals:
 
     def put(self, ref: Hashable, item: WorkItem, windows: tuple[Window, ...]) -> None:
         """Count *item* under *ref* as *windows* see it, in place of what *ref* counted."""
-        before = self._held.pop(ref, None)
-        if before is not None:
-            self._sums.add(before[0], -1)
-            if before[0].key_result:
-                del self._linked[before[0].key_result][ref]
+        self.drop(ref)
         counted = _counted(item, windows)
         if counted is None:
             return
@@ -115,6 +111,14 @@ class RunningTotals:
         self._held[ref] = (counted, item)
         if counted.key_result:
             self._linked[counted.key_result][ref] = item
+
+    def drop(self, ref: Hashable) -> None:
+        """Take away what *ref* counted (nothing happens when it counted nothing)."""
+        before = self._held.pop(ref, None)
+        if before is not None:
+            self._sums.add(before[0], -1)
+            if before[0].key_result:
+                del self._linked[before[0].key_result][ref]
 
     def totals(self, windows: tuple[Window, ...]) -> Totals:
         """The totals of the items held; *windows* are those of the last ``put`` (their

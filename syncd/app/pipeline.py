@@ -22,10 +22,10 @@ from mappings import join_okrs, team_of
 from syncd.analytics import (
     AnalyticsConfig,
     Snapshot,
-    compute_snapshot,
     resolve_windows,
 )
 from syncd.analytics.capacity import work_reach
+from syncd.analytics.compute import snapshot_of
 from syncd.analytics.history import WORK_FIELDS
 from syncd.analytics.integrity import IntegrityProblem
 from syncd.app.gc_pause import gc_paused
@@ -161,8 +161,9 @@ class Pipeline:
             log, subject_at = standing.work_log(now, windows, lambda i: team_of(i, teams))
             capacity = log.totals(subject_at, self._analytics.capacity, windows)
             phases.capacity_seconds += time.perf_counter() - allocating
-        snapshot = compute_snapshot(
-            standing.items(),
+        snapshot = snapshot_of(
+            standing.totals(now, windows),
+            windows,
             self._files.agreements.agreements if self._files.agreements else (),
             inputs.key_results,
             problems.counts(),
@@ -203,12 +204,17 @@ class Pipeline:
         """The standing issues brought up to date, and when they were last read whole: those
         the last refresh left plus what runs changed since, when they were decided under the
         same *inputs* and were read whole less than *reread_after* (``REREAD_AFTER``) ago;
-        else every stored issue, read afresh."""
+        else (and when the clock went back) every stored issue, read afresh."""
         mark = self._store.last_run()
         standing, read_at = self._standing
         stale = now - read_at >= self._reread_after
-        if standing is None or stale or not standing.inputs.same_as(inputs):
-            standing = StandingIssues(inputs, mark, track_work=capacity_on)
+        if (
+            standing is None
+            or stale
+            or not standing.inputs.same_as(inputs)
+            or (standing.counted_at is not None and now < standing.counted_at)
+        ):
+            standing = StandingIssues(inputs, mark, self._analytics.windows, track_work=capacity_on)
             stream = self._issues(with_history=capacity_on)
             read_at = now
         else:

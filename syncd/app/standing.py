@@ -7,23 +7,35 @@ since (``Store.changed_after``: the issues written, those a census marked delete
 whose history a repair completed), re-decide those and whatever inherits from them
 (``mappings.StandingDecider``), and write only their decisions. Each issue is held as the
 analytics read it (its ``IssueState``, team and outcome) and, while its work can still count
-in the capacity windows, with its history; the figures are then summed in the order a
-refresh from scratch sums them, so both give the very same snapshot.
+in the capacity windows, with its history; the figures' running sums (exact, as the
+backfill's) re-count only the issues that changed or whose resolution a moving window took
+in or let go of, so a refresh after a run gives the snapshot a refresh from scratch gives.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from mappings import StandingDecider, resolve_team
-from syncd.analytics import IssueState, WorkItem
+from syncd.analytics import IssueState, WindowConfig, WorkItem
+from syncd.analytics.aggregate import RunningTotals, Totals, aggregate
 from syncd.analytics.capacity import IssueRef, Subject, WorkLog, settled
 from syncd.analytics.integrity import IntegrityCheck, IntegrityReport
 from syncd.analytics.rows import Window
+from syncd.analytics.windows import turns_of
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import Decision, FieldChange, Issue, KeyResult, RoadmapItem, WorkClass
+from syncd.core.domain import (
+    Decision,
+    FieldChange,
+    Issue,
+    KeyResult,
+    RoadmapItem,
+    StatusCategory,
+    WorkClass,
+)
 
 __all__ = ["DecisionInputs", "Outcome", "StandingIssues"]
 
@@ -54,14 +66,24 @@ class StandingIssues:
     issue at a time.
 
     ``put`` an issue (new or changed, with its kept changes when capacity is weighted) or
-    ``drop`` one, then ``settle()`` re-decides what the changes reach; ``items()`` and
-    ``work_log()`` give what ``compute_snapshot`` and the capacity weighting read, in the
-    store's (source, issue id) order. ``after_run`` is the latest run whose writes are in.
-    Issues are held with their histories only with *track_work* (the capacity weighting),
-    and then only while their work can reach the windows.
+    ``drop`` one, then ``settle()`` re-decides what the changes reach; ``totals(now)`` sums
+    the held issues' figures over the *windows* at *now* (a moment not before the previous
+    one), after the first count re-counting only the issues put, dropped or re-decided since
+    and those whose resolution a window took in or let go of (``turns_of``); ``work_log()``
+    gives what the capacity weighting reads, in the store's (source, issue id) order.
+    ``after_run`` is the latest run whose writes are in. Issues are held with their histories
+    only with *track_work* (the capacity weighting), and then only while their work can
+    reach the windows.
     """
 
-    def __init__(self, inputs: DecisionInputs, after_run: int, *, track_work: bool) -> None:
+    def __init__(
+        self,
+        inputs: DecisionInputs,
+        after_run: int,
+        windows: tuple[WindowConfig, ...],
+        *,
+        track_work: bool,
+    ) -> None:
         files = inputs.files
         self.inputs = inputs
         self.after_run = after_run
@@ -80,6 +102,11 @@ class StandingIssues:
         self._shared: dict[Outcome, Outcome] = {}
         self._track_work = track_work
         self._working: dict[IssueRef, tuple[Issue, tuple[FieldChange, ...]]] = {}
+        self._windows = windows
+        self._running: RunningTotals | None = None
+        self._due: set[IssueRef] = set()
+        self._turns: list[tuple[datetime, IssueRef]] = []
+        self.counted_at: datetime | None = None
 
     def __len__(self) -> int:
         return len(self._states)
@@ -95,6 +122,7 @@ class StandingIssues:
         self.integrity.add_issue(issue)
         self._states[ref] = IssueState.of(issue, self._measured)
         self._team_of[ref] = team or issue.team or issue.project
+        self._due.add(ref)
         if self._track_work and (reach is None or not settled(issue, changes, reach)):
             self._working[ref] = (issue, changes)
         else:
@@ -106,6 +134,7 @@ class StandingIssues:
         self.integrity.drop(ref)
         for held in (self._states, self._team_of, self._outcomes, self._working):
             held.pop(ref, None)
+        self._due.add(ref)
 
     def settle(self) -> Iterator[Decision]:
         """The decisions that changes since the last ``settle`` may have changed, each issue's
@@ -115,12 +144,49 @@ class StandingIssues:
             outcome = (decision.work_class, decision.category, decision.key_result)
             self._outcomes[ref] = self._shared.setdefault(outcome, outcome)
             self.integrity.add_decision(decision)
+            self._due.add(ref)
             yield decision
 
-    def items(self) -> Iterator[WorkItem]:
-        """Every held issue as the analytics see it, in (source, issue id) order."""
+    def totals(self, now: datetime, windows: tuple[Window, ...]) -> Totals:
+        """The held issues' figures summed over *windows* (``resolve_windows`` at *now*), as
+        ``aggregate`` sums them.
+
+        The first count sums every issue afresh (a one-shot command counts once); the next
+        one starts running sums, which later counts bring up to date.
+        """
+        if self.counted_at is not None and now < self.counted_at:
+            raise ValueError(f"the totals stand at {self.counted_at}; not back to {now}")
+        first, self.counted_at = self.counted_at is None, now
+        if first:
+            self._due.clear()
+            return aggregate(self._items(), windows)
+        if self._running is None:
+            self._running, self._due = RunningTotals(), set(self._states)
+        while self._turns and self._turns[0][0] <= now:
+            self._due.add(heapq.heappop(self._turns)[1])
+        for ref in self._due:
+            self._count(ref, now, windows, self._running)
+        self._due.clear()
+        return self._running.totals(windows)
+
+    def _items(self) -> Iterator[WorkItem]:
         for ref in sorted(self._states):
             yield WorkItem(self._states[ref], *self._outcomes[ref], self._team_of[ref])
+
+    def _count(
+        self, ref: IssueRef, now: datetime, windows: tuple[Window, ...], running: RunningTotals
+    ) -> None:
+        """Count *ref* as it stands in *running*, and note when a window may take its work
+        in or let it go."""
+        state = self._states.get(ref)
+        if state is None:
+            running.drop(ref)
+            return
+        running.put(ref, WorkItem(state, *self._outcomes[ref], self._team_of[ref]), windows)
+        if state.status_category is StatusCategory.DONE and state.resolved is not None:
+            for turn in turns_of(self._windows, state.resolved):
+                if turn > now:
+                    heapq.heappush(self._turns, (turn, ref))
 
     def report(self, today: datetime) -> IntegrityReport:
         """The integrity problems among the held issues and decisions on *today*'s date."""
