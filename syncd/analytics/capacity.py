@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
-from functools import cache
 from typing import Final, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -47,6 +46,7 @@ __all__ = [
     "WorkLog",
     "allocate",
     "issue_days",
+    "part_amount",
     "settled",
     "work_reach",
 ]
@@ -82,11 +82,17 @@ class WorkCalendar:
 
 
 class Allocation(NamedTuple):
-    """A part of one person's working day spent on one issue, for the issue's team then."""
+    """One of *parts* equal parts of one person's working day, spent on one issue, for the
+    issue's team then (a day's allocations are its *parts*: they add up to exactly 1)."""
 
     issue: IssueRef
     team: str
-    share: Fraction
+    parts: int
+
+    @property
+    def share(self) -> Fraction:
+        """The part of the day, exactly."""
+        return Fraction(1, self.parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,8 +235,7 @@ def _person_days(
                 touched[day][issue] = (span.start, span.team)
     days = {
         day: tuple(
-            Allocation(issue, team, _even(len(issues)))
-            for issue, (_, team) in sorted(issues.items())
+            Allocation(issue, team, len(issues)) for issue, (_, team) in sorted(issues.items())
         )
         for day, issues in sorted(touched.items())
     }
@@ -238,12 +243,6 @@ def _person_days(
     if days:
         idle = tuple(day for day in working.between(min(days), max(days)) if day not in days)
     return PersonDays(person, home, working.calendar, days, idle)
-
-
-@cache
-def _even(parts: int) -> Fraction:
-    """One of *parts* equal parts of a day (a handful of distinct values: kept)."""
-    return Fraction(1, parts)
 
 
 DAY_PARTS: Final = math.lcm(*range(1, 129))
@@ -255,12 +254,17 @@ Amount = int | Fraction
 """Person-days in units of ``1 / DAY_PARTS``."""
 
 
-@cache
-def scaled(share: Fraction) -> Amount:
-    """*share* of a day in units of ``1 / DAY_PARTS``."""
-    if DAY_PARTS % share.denominator:
-        return share * DAY_PARTS
-    return share.numerator * (DAY_PARTS // share.denominator)
+_PART_AMOUNTS: Final = (0, *(DAY_PARTS // parts for parts in range(1, 129)))
+
+
+def part_amount(parts: int) -> Amount:
+    """One of *parts* equal parts of a day in units of ``1 / DAY_PARTS``: an integer
+    looked up for up to 128 parts, an exact fraction beyond when it must be one."""
+    if parts < len(_PART_AMOUNTS):
+        return _PART_AMOUNTS[parts]
+    if DAY_PARTS % parts:
+        return Fraction(DAY_PARTS, parts)
+    return DAY_PARTS // parts
 
 
 def unscaled(amount: Amount) -> float:
@@ -359,8 +363,9 @@ class _Gathered:
             for day, allocations in person.days.items():
                 inside = windows_at(person.calendar, day)
                 latest = day == latest_day
-                for issue, team, share in allocations:
-                    amount = scaled(share)
+                # A day's allocations are its parts, each the same amount.
+                amount = part_amount(len(allocations))
+                for issue, team, _ in allocations:
                     gathered.spent[team, issue, inside] += amount
                     if latest:
                         gathered.running[team, issue] += amount

@@ -31,7 +31,7 @@ from syncd.analytics.capacity import (
     WorkCalendar,
     _person_days,
     _WorkingDays,
-    scaled,
+    part_amount,
     unscaled,
 )
 from syncd.analytics.history import WorkInterval
@@ -43,6 +43,9 @@ __all__ = ["CapacitySweep"]
 _LAST_INSTANT = timedelta(microseconds=1)
 _K = TypeVar("_K")
 _Held = tuple[IssueRef, WorkInterval]
+_RECENT = timedelta(days=8)
+"""How far before a person's latest end the last day they worked on is looked for first
+(a week and a day: whatever their calendar, some working day lies within)."""
 
 
 @dataclass(slots=True)
@@ -59,14 +62,88 @@ class _Ledger:
 @dataclass(slots=True)
 class _Person:
     """One person's intervals, those reaching into the current moment's windows, and the
-    ended days each window counts (``[low, high)`` of the ledger in use)."""
+    ended days each window counts (``[low, high)`` of the ledger in use).
+
+    Kept with the reaching intervals, so that a moment need not read them all: the latest
+    end and the earliest end among them, the whole length of those of each team (with
+    their number), and the *recent* ones: those ending no earlier than ``_RECENT`` before
+    the latest end, in the same order (every interval still open is one).
+    """
 
     name: str
     spans: list[_Held]
     begun: int = 0
     reaching: list[_Held] = field(default_factory=list)
+    recent: list[_Held] = field(default_factory=list)
+    latest_end: datetime | None = None
+    earliest_end: datetime | None = None
+    lengths: dict[str, tuple[timedelta, int]] = field(default_factory=dict)
     ledger: _Ledger | None = None
     counted: list[tuple[int, int]] = field(default_factory=list)
+
+    def reach(self, since: datetime, now: datetime) -> None:
+        """Take in the intervals begun before *now*; let go those ended by *since*."""
+        spans, begun = self.spans, self.begun
+        while begun < len(spans) and spans[begun][1].start < now:
+            held = spans[begun]
+            begun += 1
+            self._hold(held, 1)
+            self.reaching.append(held)
+            self.recent.append(held)
+            end = held[1].end
+            if self.latest_end is None or end > self.latest_end:
+                self.latest_end = end
+            if self.earliest_end is None or end < self.earliest_end:
+                self.earliest_end = end
+        self.begun = begun
+        if self.earliest_end is not None and self.earliest_end <= since:
+            kept = []
+            for held in self.reaching:
+                if held[1].end > since:
+                    kept.append(held)
+                else:
+                    self._hold(held, -1)
+            self.reaching = kept
+            self.earliest_end = min((held[1].end for held in kept), default=None)
+            if not kept:
+                self.latest_end = None
+        horizon = self.horizon(now)
+        if horizon is None:
+            self.recent = []
+        elif any(held[1].end < horizon or held[1].end <= since for held in self.recent):
+            self.recent = [held for held in self.recent
+                           if held[1].end >= horizon and held[1].end > since]  # fmt: skip
+
+    def horizon(self, now: datetime) -> datetime | None:
+        """``_RECENT`` before the latest end of the reaching intervals cut at *now*: the
+        recent ones end no earlier (``None`` when none reaches)."""
+        if self.latest_end is None:
+            return None
+        return min(self.latest_end, now) - _RECENT
+
+    def ending_after(self, moment: datetime, now: datetime) -> list[_Held]:
+        """The reaching intervals that end after *moment*, in order."""
+        horizon = self.horizon(now)
+        held = self.recent if horizon is not None and moment >= horizon else self.reaching
+        return [(ref, span) for ref, span in held if span.end > moment]
+
+    def _hold(self, held: _Held, sign: int) -> None:
+        span = held[1]
+        length, count = self.lengths.get(span.team, (timedelta(), 0))
+        length, count = length + sign * (span.end - span.start), count + sign
+        if count:
+            self.lengths[span.team] = (length, count)
+        else:
+            del self.lengths[span.team]
+
+    def home_team(self, now: datetime) -> str:
+        """The team whose reaching intervals (cut at *now*) the person held longest (ties:
+        by name)."""
+        held = {team: length for team, (length, _) in self.lengths.items()}
+        for _, span in self.recent:
+            if span.end > now:
+                held[span.team] -= span.end - now
+        return min(held, key=lambda team: (-held[team], team))
 
 
 class CapacitySweep:
@@ -128,7 +205,7 @@ class CapacitySweep:
         bounds = (since.date() - timedelta(days=1), now.date() + timedelta(days=1))
         step = _Step(now, windows, bounds)
         for person in self._people:
-            self._reach(person, since, now)
+            person.reach(since, now)
             if person.reaching:
                 self._measure(person, step)
             elif person.ledger is not None and any(low < high for low, high in person.counted):
@@ -137,21 +214,14 @@ class CapacitySweep:
                     self._slide(person, person.ledger, index, window, now)
         return step.totals(self._by_subject, self._subject_of)
 
-    def _reach(self, person: _Person, since: datetime, now: datetime) -> None:
-        while person.begun < len(person.spans) and person.spans[person.begun][1].start < now:
-            person.reaching.append(person.spans[person.begun])
-            person.begun += 1
-        if person.reaching and any(held[1].end <= since for held in person.reaching):
-            person.reaching = [held for held in person.reaching if held[1].end > since]
-
     def _measure(self, person: _Person, step: _Step) -> None:
-        home = _home_team(person.reaching, step.now)
+        home = person.home_team(step.now)
         ledger = self._ledger(person, home)
         for index, window in enumerate(step.windows):
             self._slide(person, ledger, index, window, step.now)
         calendar, working = ledger.calendar, ledger.working
         under_way = self._under_way(person, ledger, step)
-        first, last = _allocated_span(working, person.reaching, step.now, step.bounds)
+        first, last = _allocated_span(working, person, step.now, step.bounds)
         if first is None or last is None:
             return
         latest = under_way if under_way and max(under_way) == last else None
@@ -215,11 +285,17 @@ class CapacitySweep:
         if ledger is None:
             return
         by_issue, by_subject = self._by_issue[index], self._by_subject[index]
+        subjects = self._subjects
         for position in range(low, high):
-            for ref, team, share in ledger.allocations[position]:
-                amount = scaled(share) if sign > 0 else -scaled(share)
+            allocations = ledger.allocations[position]
+            amount = part_amount(len(allocations))
+            if sign < 0:
+                amount = -amount
+            for ref, team, _ in allocations:
                 _add(by_issue, (team, ref), amount)
-                subject = self._subjects.setdefault(ref, self._subject_of(ref))
+                subject = subjects.get(ref)
+                if subject is None:
+                    subject = subjects[ref] = self._subject_of(ref)
                 _add(by_subject, (team, subject), amount)
                 self._teams[ref].add(team)
 
@@ -232,7 +308,7 @@ class CapacitySweep:
             return {}
         if not step.bounds[0] <= day <= step.bounds[1]:
             return {}
-        return _allocated_on(person.name, ledger, person.reaching, step.now, day)
+        return _allocated_on(person, ledger, step.now, day)
 
     def _day_of(
         self, person: _Person, ledger: _Ledger, day: date, step: _Step
@@ -242,7 +318,7 @@ class CapacitySweep:
         if ledger.calendar.day_start(day) >= step.since:
             position = bisect.bisect_left(ledger.days, day)
             return ledger.allocations[position]
-        return _allocated_on(person.name, ledger, person.reaching, step.now, day).get(day, ())
+        return _allocated_on(person, ledger, step.now, day).get(day, ())
 
 
 @dataclass(slots=True)
@@ -275,8 +351,8 @@ class _Step:
             self.under_way = [{} for _ in self.windows]
         for index, window in enumerate(self.windows):
             if _inside(calendar, day, window):
-                for ref, team, share in allocations:
-                    _add(self.under_way[index], (team, ref), scaled(share))
+                for ref, team, parts in allocations:
+                    _add(self.under_way[index], (team, ref), part_amount(parts))
 
     def totals(
         self,
@@ -294,9 +370,9 @@ class _Step:
                     allocated[scope, window.name, under] += amount
         latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
         for allocations in self.latest:
-            for ref, team, share in allocations:
+            for ref, team, parts in allocations:
                 for scope, under in counted_under(team, *subject_of(ref)):
-                    latest[scope, under] += scaled(share)
+                    latest[scope, under] += part_amount(parts)
         unallocated: defaultdict[tuple[str, str], float] = defaultdict(float)
         for (home, name), days in sorted(self.idle.items()):
             for scope in (home, ALL_TEAMS):
@@ -306,14 +382,6 @@ class _Step:
             latest={key: unscaled(amount) for key, amount in latest.items() if amount},
             unallocated=dict(unallocated),
         )
-
-
-def _home_team(reaching: list[_Held], now: datetime) -> str:
-    """The team whose intervals (cut at *now*) the person held longest (ties: by name)."""
-    held: defaultdict[str, timedelta] = defaultdict(timedelta)
-    for _, span in reaching:
-        held[span.team] += (span.end if span.end < now else now) - span.start
-    return min(held, key=lambda team: (-held[team], team))
 
 
 def _ended(ledger: _Ledger, position: int, now: datetime, end: datetime) -> bool:
@@ -328,15 +396,16 @@ def _inside(calendar: WorkCalendar, day: date, window: Window) -> bool:
 
 
 def _allocated_on(
-    person: str, ledger: _Ledger, reaching: list[_Held], now: datetime, day: date
+    person: _Person, ledger: _Ledger, now: datetime, day: date
 ) -> dict[date, tuple[Allocation, ...]]:
     """*day*'s allocation from the intervals reaching it, cut at *now*."""
     one_day = _WorkingDays(ledger.calendar, day, day)
     begins = ledger.calendar.day_start(day)
     touching = [
-        (ref, span._replace(end=min(span.end, now))) for ref, span in reaching if span.end > begins
+        (ref, span._replace(end=min(span.end, now)))
+        for ref, span in person.ending_after(begins, now)
     ]
-    return dict(_person_days(person, "", one_day, touching).days)
+    return dict(_person_days(person.name, "", one_day, touching).days)
 
 
 def _touched(
@@ -349,14 +418,16 @@ def _touched(
 
 
 def _allocated_span(
-    working: _WorkingDays, reaching: list[_Held], now: datetime, bounds: tuple[date, date]
+    working: _WorkingDays, person: _Person, now: datetime, bounds: tuple[date, date]
 ) -> tuple[date | None, date | None]:
-    """The first and last working day (within *bounds*) the intervals cut at *now* touch.
+    """The first and last working day (within *bounds*) the reaching intervals cut at *now*
+    touch.
 
     The intervals are in order of start, so the first that touches a working day touches
-    the first; the last is looked for among the intervals ending in the last eight days
-    first (none ending earlier can touch a later day), and among all only when none does.
+    the first; the last is looked for among the recent intervals first (none ending
+    earlier can touch a later day), and among all only when none does.
     """
+    reaching = person.reaching
     first: date | None = None
     for _, span in reaching:
         days = _touched(working, span.start, min(span.end, now), bounds)
@@ -365,9 +436,9 @@ def _allocated_span(
             break
     if first is None:
         return None, None
-    latest_end = max(min(span.end, now) for _, span in reaching)
-    horizon = latest_end - timedelta(days=8)
-    last = _last_touched(working, reaching, now, bounds, horizon)
+    horizon = person.horizon(now)
+    assert horizon is not None
+    last = _last_touched(working, person.recent, now, bounds, horizon)
     if last is None or last < horizon.astimezone(working.calendar.zone).date():
         last = _last_touched(working, reaching, now, bounds, None)
     return first, last
