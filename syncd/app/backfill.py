@@ -21,16 +21,16 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 from mappings import StandingDecider, team_of
 from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
 from syncd.analytics.aggregate import RunningTotals
-from syncd.analytics.capacity import IssueRef
+from syncd.analytics.capacity import IssueRef, settled
 from syncd.analytics.capacity_sweep import CapacitySweep
 from syncd.analytics.compute import snapshot_of
-from syncd.analytics.history import issue_as_of, work_intervals
+from syncd.analytics.history import WorkInterval, issue_as_of, work_intervals
 from syncd.analytics.rows import Window
 from syncd.analytics.windows import turns_of
 from syncd.app.as_of import StoredContext
@@ -168,7 +168,7 @@ class _Sweep:
                 self._context.roadmap_items, files.rule_set, files.teams, files.key_result_ids
             )
         windows = resolve_windows(analytics.windows, moment)
-        capacity = self._capacity_sweep(files, analytics)
+        capacity = self._capacity_sweep(files, analytics, windows, moment)
         touched = self._replay.advance(moment)
         for index in touched:
             issue = self._replay.state(index)
@@ -216,8 +216,15 @@ class _Sweep:
         return due
 
     def _capacity_sweep(
-        self, files: MappingFiles, analytics: AnalyticsConfig
+        self,
+        files: MappingFiles,
+        analytics: AnalyticsConfig,
+        windows: tuple[Window, ...],
+        moment: datetime,
     ) -> CapacitySweep | None:
+        """The capacity sweep, made at the first step: an issue settled before the first
+        step's windows reach (``WorkLog`` leaves the same out) adds no interval any step
+        reads, as the windows only move on."""
         if "capacity" not in analytics.weightings:
             return None
         if self._capacity is None:
@@ -225,14 +232,23 @@ class _Sweep:
             def team_at(issue: Issue) -> str:
                 return team_of(issue, files.teams)
 
+            since = min((w.start for w in windows), default=moment) - timedelta(days=1)
             intervals = (
-                ((issue.source, issue.issue_id), work_intervals(issue, changes, _NEVER, team_at))
+                ((issue.source, issue.issue_id), _reaching(issue, changes, since, team_at))
                 for issue, changes in self._replay.stored()
+                if not settled(issue, changes, since)
             )
             self._capacity = CapacitySweep(
                 intervals, analytics.capacity, self._subjects.__getitem__, self._until
             )
         return self._capacity
+
+
+def _reaching(
+    issue: Issue, changes: Sequence[FieldChange], since: datetime, team_at: Callable[[Issue], str]
+) -> list[WorkInterval]:
+    """The work intervals of *issue* that end after *since*: those any step reads."""
+    return [span for span in work_intervals(issue, changes, _NEVER, team_at) if span.end > since]
 
 
 def _packed(moment: datetime, index: int) -> int:
