@@ -97,7 +97,7 @@ class RunningTotals:
 
     def __init__(self) -> None:
         self._sums = _Sums(exact=True)
-        self._held: dict[Hashable, tuple[_Counted, WorkItem]] = {}
+        self._held: dict[Hashable, _Counted] = {}
         self._linked: defaultdict[str, dict[Hashable, WorkItem]] = defaultdict(dict)
 
     def put(self, ref: Hashable, item: WorkItem, windows: tuple[Window, ...]) -> None:
@@ -106,9 +106,11 @@ class RunningTotals:
         counted = _counted(item, windows)
         if counted is None:
             return
-        counted = counted._replace(weights=tuple(_exact(w) for w in counted.weights))
+        # Only an item in a group sums its weights: the others' need not be made exact, nor kept.
+        weights = () if counted.group is None else tuple(_exact(w) for w in counted.weights)
+        counted = counted._replace(weights=weights)
         self._sums.add(counted, 1)
-        self._held[ref] = (counted, item)
+        self._held[ref] = counted
         if counted.key_result:
             self._linked[counted.key_result][ref] = item
 
@@ -116,9 +118,9 @@ class RunningTotals:
         """Take away what *ref* counted (nothing happens when it counted nothing)."""
         before = self._held.pop(ref, None)
         if before is not None:
-            self._sums.add(before[0], -1)
-            if before[0].key_result:
-                del self._linked[before[0].key_result][ref]
+            self._sums.add(before, -1)
+            if before.key_result:
+                del self._linked[before.key_result][ref]
 
     def totals(self, windows: tuple[Window, ...]) -> Totals:
         """The totals of the items held; *windows* are those of the last ``put`` (their
