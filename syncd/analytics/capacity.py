@@ -284,6 +284,11 @@ class _WorkingDays:
         """The working days from *first* to *last*, both included."""
         return self._days[bisect_left(self._days, first) : bisect_right(self._days, last)]
 
+    def ends_between(self, first: date, last: date) -> tuple[date, date] | None:
+        """The first and the last working day from *first* to *last* (``None`` if none)."""
+        low, high = bisect_left(self._days, first), bisect_right(self._days, last)
+        return (self._days[low], self._days[high - 1]) if low < high else None
+
     def touched_by(self, span: WorkInterval) -> list[date]:
         """The working days that *span* touches in the calendar's zone."""
         zone = self.calendar.zone

@@ -250,6 +250,9 @@ class CapacitySweep:
             spans = [(ref, span._replace(end=min(span.end, self._until)))
                      for ref, span in person.spans if span.start < self._until]  # fmt: skip
             days = _person_days(person.name, home, working, spans).days
+            for allocations in days.values():
+                for ref, team, _ in allocations:
+                    self._teams[ref].add(team)
             ordered = sorted(days)
             ledger = _Ledger(
                 calendar,
@@ -292,12 +295,19 @@ class CapacitySweep:
             if sign < 0:
                 amount = -amount
             for ref, team, _ in allocations:
-                _add(by_issue, (team, ref), amount)
                 subject = subjects.get(ref)
                 if subject is None:
                     subject = subjects[ref] = self._subject_of(ref)
-                _add(by_subject, (team, subject), amount)
-                self._teams[ref].add(team)
+                held = by_issue.get((team, ref), 0) + amount
+                if held:
+                    by_issue[team, ref] = held
+                else:
+                    del by_issue[team, ref]
+                summed = by_subject.get((team, subject), 0) + amount
+                if summed:
+                    by_subject[team, subject] = summed
+                else:
+                    del by_subject[team, subject]
 
     def _under_way(
         self, person: _Person, ledger: _Ledger, step: _Step
@@ -365,14 +375,15 @@ class _Step:
                 for scope, under in counted_under(team, *subject):
                     allocated[scope, window.name, under] += amount
         for window, under_way in zip(self.windows, self.under_way, strict=False):
-            for (team, ref), amount in under_way.items():
-                for scope, under in counted_under(team, *subject_of(ref)):
+            for (team, subject), amount in _per_subject(under_way.items(), subject_of).items():
+                for scope, under in counted_under(team, *subject):
                     allocated[scope, window.name, under] += amount
+        running = (((team, ref), part_amount(parts))
+                   for allocations in self.latest for ref, team, parts in allocations)  # fmt: skip
         latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
-        for allocations in self.latest:
-            for ref, team, parts in allocations:
-                for scope, under in counted_under(team, *subject_of(ref)):
-                    latest[scope, under] += part_amount(parts)
+        for (team, subject), amount in _per_subject(running, subject_of).items():
+            for scope, under in counted_under(team, *subject):
+                latest[scope, under] += amount
         unallocated: defaultdict[tuple[str, str], float] = defaultdict(float)
         for (home, name), days in sorted(self.idle.items()):
             for scope in (home, ALL_TEAMS):
@@ -382,6 +393,18 @@ class _Step:
             latest={key: unscaled(amount) for key, amount in latest.items() if amount},
             unallocated=dict(unallocated),
         )
+
+
+def _per_subject(
+    amounts: Iterable[tuple[tuple[str, IssueRef], Amount]],
+    subject_of: Callable[[IssueRef], Subject],
+) -> dict[tuple[str, Subject], Amount]:
+    """*amounts* per (team, issue) summed per (team, subject), each issue's looked up once
+    (the sums are exact: their order does not matter)."""
+    summed: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
+    for (team, ref), amount in amounts:
+        summed[team, subject_of(ref)] += amount
+    return summed
 
 
 def _ended(ledger: _Ledger, position: int, now: datetime, end: datetime) -> bool:
@@ -410,11 +433,12 @@ def _allocated_on(
 
 def _touched(
     working: _WorkingDays, start: datetime, end: datetime, bounds: tuple[date, date]
-) -> list[date]:
+) -> tuple[date, date] | None:
+    """The first and last working day within *bounds* that ``[start, end)`` touches."""
     zone = working.calendar.zone
     begins = max(start.astimezone(zone).date(), bounds[0])
     ends = min((end - _LAST_INSTANT).astimezone(zone).date(), bounds[1])
-    return working.between(begins, ends) if begins <= ends else []
+    return working.ends_between(begins, ends) if begins <= ends else None
 
 
 def _allocated_span(
@@ -427,12 +451,11 @@ def _allocated_span(
     the first; the last is looked for among the recent intervals first (none ending
     earlier can touch a later day), and among all only when none does.
     """
-    reaching = person.reaching
     first: date | None = None
-    for _, span in reaching:
-        days = _touched(working, span.start, min(span.end, now), bounds)
-        if days:
-            first = days[0]
+    for _, span in person.reaching:
+        touched = _touched(working, span.start, min(span.end, now), bounds)
+        if touched is not None:
+            first = touched[0]
             break
     if first is None:
         return None, None
@@ -440,24 +463,30 @@ def _allocated_span(
     assert horizon is not None
     last = _last_touched(working, person.recent, now, bounds, horizon)
     if last is None or last < horizon.astimezone(working.calendar.zone).date():
-        last = _last_touched(working, reaching, now, bounds, None)
+        last = _last_touched(working, person.reaching, now, bounds, None)
     return first, last
 
 
 def _last_touched(
     working: _WorkingDays,
-    reaching: list[_Held],
+    held: list[_Held],
     now: datetime,
     bounds: tuple[date, date],
     after: datetime | None,
 ) -> date | None:
+    """The last working day within *bounds* that the intervals of *held* ending at or after
+    *after*, cut at *now*, touch; read latest end first, until none can touch a later day."""
+    ends = sorted(((min(span.end, now), span.start) for _, span in held), reverse=True)
+    zone = working.calendar.zone
     last: date | None = None
-    for _, span in reaching:
-        end = min(span.end, now)
-        if after is None or end >= after:
-            days = _touched(working, span.start, end, bounds)
-            if days and (last is None or days[-1] > last):
-                last = days[-1]
+    for end, start in ends:
+        if after is not None and end < after:
+            break
+        if last is not None and (end - _LAST_INSTANT).astimezone(zone).date() <= last:
+            break
+        touched = _touched(working, start, end, bounds)
+        if touched is not None and (last is None or touched[1] > last):
+            last = touched[1]
     return last
 
 
