@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
@@ -215,10 +215,26 @@ def _scan_changes(
         parameters = (*parameters, after_run)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {names} FROM {issue_changes.name}{where} ORDER BY {order}"  # noqa: S608 - fixed names
+    # The values a history repeats (sources, statuses, people, keys; a history entry's time
+    # for each of its fields) are held once, not once per change.
+    texts: dict[str, str] = {}
+
+    def held(text: str | None) -> str | None:
+        return None if text is None else texts.setdefault(text, text)
+
+    at, when = "", datetime.min.replace(tzinfo=UTC)
     with scanning(connection) as cursor:
         cursor.execute(sql, parameters)
         while rows := cursor.fetchmany(chunk):
             for source, issue_id, history_id, changed_at, field, before, after in rows:
+                if changed_at != at:
+                    at, when = changed_at, moment(changed_at)
                 yield FieldChange(
-                    source, issue_id, history_id, moment(changed_at), _FIELDS[field], before, after
+                    texts.setdefault(source, source),
+                    issue_id,
+                    history_id,
+                    when,
+                    _FIELDS[field],
+                    held(before),
+                    held(after),
                 )
