@@ -40,6 +40,7 @@ from syncd.app.backfill_range import (
     default_last_day,
     plan_backfill,
 )
+from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import MappingFiles
 from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
 from syncd.store import Store
@@ -67,20 +68,26 @@ class HistoryReplay:
     resolution or a kept change falls after the previous moment and at or before *moment*;
     ``state(index)`` gives each as it stood then (``None`` before its creation). The
     rebuilt issues equal ``issue_as_of`` at *moment* in every field the figures read (an
-    issue's ``updated`` time, which none reads, may stand at an earlier step).
+    issue's ``updated`` time, which none reads, may stand at an earlier step). An issue
+    rebuilt after its last event is never rebuilt again: only that state is kept of it, not
+    the stored issue and its history, so ``stored()`` is read before the first ``advance``.
     """
 
     def __init__(self, stored: Iterator[tuple[Issue, tuple[FieldChange, ...]]]) -> None:
         self._issues: list[Issue] = []
         self._histories: list[tuple[FieldChange, ...]] = []
         packed: list[int] = []
+        last = array("q")
         for index, (issue, changes) in enumerate(stored):
             self._issues.append(issue)
             self._histories.append(changes)
             times = {issue.created, *(change.changed_at for change in changes)}
             if issue.resolved is not None:
                 times.add(issue.resolved)
-            packed.extend(_packed(moment, index) for moment in times)
+            events = [_packed(moment, index) for moment in times]
+            packed.extend(events)
+            last.append(max(events))
+        self._last = last
         packed.sort()
         # One machine word per event instead of a tuple of objects: a few MB for millions.
         self._events = array("q", packed)
@@ -107,7 +114,10 @@ class HistoryReplay:
             position += 1
         self._next = position
         for index in touched:
-            self._states[index] = issue_as_of(self._issues[index], self._histories[index], moment)
+            state = issue_as_of(self._issues[index], self._histories[index], moment)
+            self._states[index] = state
+            if state is not None and self._last[index] < limit:
+                self._issues[index], self._histories[index] = state, ()
         return touched
 
     def state(self, index: int) -> Issue | None:
@@ -116,7 +126,8 @@ class HistoryReplay:
         return self._states[index]
 
     def stored(self) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
-        """Every issue as stored, with its history, in the store's order."""
+        """Every issue as stored, with its history, in the store's order (before the first
+        ``advance``)."""
         return zip(self._issues, self._histories, strict=True)
 
 
@@ -142,9 +153,14 @@ def replayed_snapshots(
     moments = list(moments)
     if not moments:
         return
-    sweep = _Sweep(HistoryReplay(iter(stored)), context, moments[-1])
+    # What the replay and each step build holds no reference cycles: the cyclic collector
+    # would only traverse it again and again (see ``syncd.app.gc_pause``).
+    with gc_paused():
+        sweep = _Sweep(HistoryReplay(iter(stored)), context, moments[-1])
     for moment in moments:
-        yield sweep.step(moment, files, analytics)
+        with gc_paused():
+            snapshot = sweep.step(moment, files, analytics)
+        yield snapshot
 
 
 class _Sweep:
