@@ -24,6 +24,8 @@ from typing import BinaryIO
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
 from prometheus_client.openmetrics.exposition import generate_latest
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 from syncd.analytics import Snapshot
 from syncd.metrics.snapshot_collector import snapshot_families
@@ -36,13 +38,7 @@ EOF = b"# EOF\n"
 def timestamped_exposition(snapshot: Snapshot, labels: Mapping[str, str] | None = None) -> bytes:
     """*snapshot*'s series in OpenMetrics text, each sample stamped with the snapshot's time
     (whole seconds) and carrying *labels* besides its own; without the final ``# EOF``."""
-    stamp = int(snapshot.computed_at.timestamp())
-    extra = dict(labels or {})
-    families = [_stamped(family, stamp, extra) for family in snapshot_families(snapshot)]
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed(families))
-    rendered: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
-    return rendered.removesuffix(EOF)
+    return _Exposition(labels)(snapshot)
 
 
 def write_openmetrics(
@@ -55,8 +51,9 @@ def write_openmetrics(
     of an earlier step is held), then ``# EOF``; call *on_step* after each. Returns the
     number of steps written."""
     steps = 0
+    exposition = _Exposition(labels)
     for snapshot in snapshots:
-        output.write(timestamped_exposition(snapshot, labels))
+        output.write(exposition(snapshot))
         steps += 1
         if on_step is not None:
             on_step(snapshot)
@@ -64,11 +61,80 @@ def write_openmetrics(
     return steps
 
 
-def _stamped(family: Metric, stamp: int, labels: Mapping[str, str]) -> Metric:
+class _Exposition:
+    """Snapshots rendered as ``generate_latest`` renders them, step after step.
+
+    The steps repeat the same families and series with other values: each family's
+    ``# HELP``/``# TYPE`` lines and each series' name and labels are rendered once, by
+    ``generate_latest`` itself, and reused; a sample line adds its value and timestamp as
+    ``generate_latest`` writes them. A family with a sample of another kind (no value, an
+    exemplar) is rendered by ``generate_latest`` whole.
+    """
+
+    def __init__(self, labels: Mapping[str, str] | None) -> None:
+        self._labels = dict(labels or {})
+        self._headers: dict[tuple[str, str, str, str], str] = {}
+        self._series: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+
+    def __call__(self, snapshot: Snapshot) -> bytes:
+        stamp = int(snapshot.computed_at.timestamp())
+        parts: list[str] = []
+        for family in snapshot_families(snapshot):
+            if not all(_plain(sample) for sample in family.samples):
+                parts.append(_rendered([_stamped(family, stamp, self._labels)]))
+                continue
+            parts.append(self._header(family))
+            self._render_new(family)
+            for sample in family.samples:
+                series = self._series[sample.name, tuple(sample.labels.items())]
+                value = floatToGoString(sample.value)  # type: ignore[no-untyped-call]
+                parts.append(f"{series} {value} {stamp}\n")
+        return "".join(parts).encode("utf-8")
+
+    def _header(self, family: Metric) -> str:
+        key = (family.name, family.documentation, family.type, family.unit)
+        header = self._headers.get(key)
+        if header is None:
+            header = self._headers[key] = _rendered([_stamped(family, 0, {}, samples=())])
+        return header
+
+    def _render_new(self, family: Metric) -> None:
+        """Render the series of *family* not seen before, all in one call."""
+        new = {(sample.name, tuple(sample.labels.items())): sample._replace(value=0.0)
+               for sample in family.samples
+               if (sample.name, tuple(sample.labels.items())) not in self._series}  # fmt: skip
+        if not new:
+            return
+        lines = _rendered([_stamped(family, 0, self._labels, samples=new.values())])
+        # One line per sample, in order (a newline inside a label value is escaped).
+        samples = lines.removeprefix(self._header(family)).removesuffix("\n").split("\n")
+        for key, line in zip(new, samples, strict=True):
+            self._series[key] = line.removesuffix(" 0.0 0")
+
+
+def _plain(sample: Sample) -> bool:
+    """A sample with a value and nothing besides (what every snapshot family holds)."""
+    return (
+        isinstance(sample.value, float | int)
+        and sample.exemplar is None
+        and getattr(sample, "native_histogram", None) is None
+    )
+
+
+def _rendered(families: list[Metric]) -> str:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Fixed(families))
+    rendered: bytes = generate_latest(registry)  # type: ignore[no-untyped-call]
+    return rendered.removesuffix(EOF).decode("utf-8")
+
+
+def _stamped(
+    family: Metric, stamp: int, labels: Mapping[str, str], samples: Iterable[Sample] | None = None
+) -> Metric:
     copy = Metric(family.name, family.documentation, family.type, family.unit)
     copy.samples = [
         sample._replace(labels={**sample.labels, **labels}, timestamp=stamp)
-        for sample in family.samples
+        for sample in (family.samples if samples is None else samples)
     ]
     return copy
 
