@@ -18,6 +18,7 @@ The range itself (its steps, default end and refusals) is ``syncd.app.backfill_r
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from array import array
@@ -154,13 +155,18 @@ def replayed_snapshots(
     if not moments:
         return
     # What the replay and each step build holds no reference cycles: the cyclic collector
-    # would only traverse it again and again (see ``syncd.app.gc_pause``).
+    # would only traverse it again and again (see ``syncd.app.gc_pause``), while steps
+    # build and, frozen after each, while the caller uses the step's snapshot.
     with gc_paused():
         sweep = _Sweep(HistoryReplay(iter(stored)), context, moments[-1])
-    for moment in moments:
-        with gc_paused():
-            snapshot = sweep.step(moment, files, analytics)
-        yield snapshot
+    try:
+        for moment in moments:
+            with gc_paused():
+                snapshot = sweep.step(moment, files, analytics)
+                gc.freeze()
+            yield snapshot
+    finally:
+        gc.unfreeze()
 
 
 class _Sweep:
