@@ -16,8 +16,9 @@ unallocated ones) and the latest working day's person-days.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -45,7 +46,8 @@ _K = TypeVar("_K")
 _Held = tuple[IssueRef, WorkInterval]
 _RECENT = timedelta(days=8)
 """How far before a person's latest end the last day they worked on is looked for first
-(a week and a day: whatever their calendar, some working day lies within)."""
+(a week and a day, so a whole working week lies within; where none of it is worked, every
+reaching interval is read)."""
 
 
 @dataclass(slots=True)
@@ -64,19 +66,23 @@ class _Person:
     """One person's intervals, those reaching into the current moment's windows, and the
     ended days each window counts (``[low, high)`` of the ledger in use).
 
-    Kept with the reaching intervals, so that a moment need not read them all: the latest
-    end and the earliest end among them, the whole length of those of each team (with
-    their number), and the *recent* ones: those ending no earlier than ``_RECENT`` before
-    the latest end, in the same order (every interval still open is one).
+    Kept with the reaching intervals, so that a moment need not read them all: their ends
+    in a heap (the earliest leaves first), the latest end, the whole length of those of
+    each team (with their number), and the *recent* ones: those ending no earlier than
+    ``_RECENT`` before the latest end, in the same order (every interval still open is
+    one). ``reaching`` lists them in order of start, with some that have left (ended by
+    *since*) until they are half of it; none before ``front`` reaches.
     """
 
     name: str
     spans: list[_Held]
     begun: int = 0
     reaching: list[_Held] = field(default_factory=list)
+    front: int = 0
+    ends: list[tuple[datetime, int]] = field(default_factory=list)
+    since: datetime | None = None
     recent: list[_Held] = field(default_factory=list)
     latest_end: datetime | None = None
-    earliest_end: datetime | None = None
     lengths: dict[str, tuple[timedelta, int]] = field(default_factory=dict)
     ledger: _Ledger | None = None
     counted: list[tuple[int, int]] = field(default_factory=list)
@@ -86,33 +92,45 @@ class _Person:
         spans, begun = self.spans, self.begun
         while begun < len(spans) and spans[begun][1].start < now:
             held = spans[begun]
-            begun += 1
             self._hold(held, 1)
+            heapq.heappush(self.ends, (held[1].end, begun))
             self.reaching.append(held)
             self.recent.append(held)
-            end = held[1].end
-            if self.latest_end is None or end > self.latest_end:
-                self.latest_end = end
-            if self.earliest_end is None or end < self.earliest_end:
-                self.earliest_end = end
+            if self.latest_end is None or held[1].end > self.latest_end:
+                self.latest_end = held[1].end
+            begun += 1
         self.begun = begun
-        if self.earliest_end is not None and self.earliest_end <= since:
-            kept = []
-            for held in self.reaching:
-                if held[1].end > since:
-                    kept.append(held)
-                else:
-                    self._hold(held, -1)
-            self.reaching = kept
-            self.earliest_end = min((held[1].end for held in kept), default=None)
-            if not kept:
-                self.latest_end = None
+        self.since = since
+        left = 0
+        while self.ends and self.ends[0][0] <= since:
+            self._hold(spans[heapq.heappop(self.ends)[1]], -1)
+            left += 1
+        if left:
+            self._let_go(since)
         horizon = self.horizon(now)
         if horizon is None:
             self.recent = []
         elif any(held[1].end < horizon or held[1].end <= since for held in self.recent):
             self.recent = [held for held in self.recent
                            if held[1].end >= horizon and held[1].end > since]  # fmt: skip
+
+    def _let_go(self, since: datetime) -> None:
+        """Drop the intervals that left from ``reaching`` once they are half of it."""
+        if not self.ends:
+            self.reaching, self.front, self.latest_end = [], 0, None
+        elif 2 * len(self.ends) <= len(self.reaching):
+            self.reaching = [held for held in self.reaching if held[1].end > since]
+            self.front = 0
+        while self.front < len(self.reaching) and self.reaching[self.front][1].end <= since:
+            self.front += 1
+
+    def reaching_now(self) -> Iterator[_Held]:
+        """The reaching intervals, in order of start."""
+        since, reaching = self.since, self.reaching
+        assert since is not None
+        for position in range(self.front, len(reaching)):
+            if reaching[position][1].end > since:
+                yield reaching[position]
 
     def horizon(self, now: datetime) -> datetime | None:
         """``_RECENT`` before the latest end of the reaching intervals cut at *now*: the
@@ -124,8 +142,9 @@ class _Person:
     def ending_after(self, moment: datetime, now: datetime) -> list[_Held]:
         """The reaching intervals that end after *moment*, in order."""
         horizon = self.horizon(now)
-        held = self.recent if horizon is not None and moment >= horizon else self.reaching
-        return [(ref, span) for ref, span in held if span.end > moment]
+        if horizon is not None and moment >= horizon:
+            return [(ref, span) for ref, span in self.recent if span.end > moment]
+        return [(ref, span) for ref, span in self.reaching_now() if span.end > moment]
 
     def _hold(self, held: _Held, sign: int) -> None:
         span = held[1]
@@ -206,7 +225,7 @@ class CapacitySweep:
         step = _Step(now, windows, bounds)
         for person in self._people:
             person.reach(since, now)
-            if person.reaching:
+            if person.ends:
                 self._measure(person, step)
             elif person.ledger is not None and any(low < high for low, high in person.counted):
                 # No interval reaches the windows any more: the days they held all leave.
@@ -452,7 +471,7 @@ def _allocated_span(
     earlier can touch a later day), and among all only when none does.
     """
     first: date | None = None
-    for _, span in person.reaching:
+    for _, span in person.reaching_now():
         touched = _touched(working, span.start, min(span.end, now), bounds)
         if touched is not None:
             first = touched[0]
@@ -463,7 +482,7 @@ def _allocated_span(
     assert horizon is not None
     last = _last_touched(working, person.recent, now, bounds, horizon)
     if last is None or last < horizon.astimezone(working.calendar.zone).date():
-        last = _last_touched(working, person.reaching, now, bounds, None)
+        last = _last_touched(working, list(person.reaching_now()), now, bounds, None)
     return first, last
 
 
