@@ -11,7 +11,7 @@ reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capaci
 seconds and the process's CPU seconds, each ``--repeats`` times (default 2). Then, as a
 service does between syncs, one pipeline refreshes once, and ``--repeats`` times a run writes
 a new version of 1% of the issues (one in three finished or reopened) and the same pipeline
-refreshes (``after N``: it reads only what the run wrote) beside a new pipeline's refresh of
+refreshes (``after run``: it reads only what the run wrote) beside a new pipeline's refresh of
 the same store (``scratch``: every issue read). The process's peak RSS comes at the end.
 """
 
@@ -127,14 +127,14 @@ def _pipeline(url: str, folder: Path) -> Callable[[], Any]:
 
 def _edit(store: Store, total: int, share: float, round_: int) -> int:
     """Write a new version of *share* of the issues through one run, as an incremental sync
-    would (spread over the id range; one in three finished, or reopened, by the edit); how
-    many."""
+    would (spread over the id range; one in three finished, or reopened, by the edit, updated
+    now, so later than any version stored); how many."""
     run = store.begin_run("jira", RunKind.INCREMENTAL)
     step = max(1, round(1 / share))
     edited = []
+    moment = datetime.now(UTC)
     for issue_id in range(round_ % step, total, step):
         issue, changes = _stored(issue_id, total)
-        moment = _NOW + timedelta(minutes=round_ + 1)
         if issue_id % 3 == 0:
             done = issue.status_category is not StatusCategory.DONE
             issue = replace(
@@ -174,8 +174,9 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
     service = pipeline()
     service.refresh()
     for round_ in range(repeats):
-        edited = _edit(store, total, 0.01, round_)
-        _timed(f"after {edited:,}", service.refresh)
+        _edit(store, total, 0.01, round_)
+        _timed("after run", service.refresh)
+        print(f"  (the refresh after the run read {service.last_phases.issues_read:,} issues)")
         _timed("scratch", lambda: pipeline().refresh())
     engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
