@@ -18,10 +18,11 @@ the same store (``scratch``: every issue read). The process's peak RSS comes at 
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,17 +81,30 @@ def _stored(issue_id: int, total: int) -> tuple[Issue, tuple[FieldChange, ...]]:
 
 
 def _fill(store: Store, total: int) -> None:
-    run = store.begin_run("jira", RunKind.FULL)
-    for number, start in enumerate(range(0, total, _PAGE)):
-        stored = [_stored(i, total) for i in range(start, min(start + _PAGE, total))]
-        page = Page(
-            "ALL",
-            number,
-            tuple(issue for issue, _ in stored),
-            changes=tuple(change for _, changes in stored for change in changes),
-            history_complete=True,
+    _write_run(store, RunKind.FULL, (_stored(i, total) for i in range(total)))
+
+
+def _write_run(
+    store: Store, kind: RunKind, stored: Iterable[tuple[Issue, tuple[FieldChange, ...]]]
+) -> None:
+    """Write *stored* through one run of *kind*, in pages of ``_PAGE`` issues."""
+    run = store.begin_run("jira", kind)
+    found = iter(stored)
+    for number in itertools.count():
+        page = list(itertools.islice(found, _PAGE))
+        if not page:
+            break
+        store.write_page(
+            "jira",
+            run,
+            Page(
+                "ALL",
+                number,
+                tuple(issue for issue, _ in page),
+                changes=tuple(change for _, changes in page for change in changes),
+                history_complete=True,
+            ),
         )
-        store.write_page("jira", run, page)
     store.finish_run(run, RunOutcome.SUCCESS)
 
 
@@ -129,7 +143,6 @@ def _edit(store: Store, total: int, share: float, round_: int) -> int:
     """Write a new version of *share* of the issues through one run, as an incremental sync
     would (spread over the id range; one in three finished, or reopened, by the edit, updated
     now, so later than any version stored); how many."""
-    run = store.begin_run("jira", RunKind.INCREMENTAL)
     step = max(1, round(1 / share))
     edited = []
     moment = datetime.now(UTC)
@@ -144,17 +157,7 @@ def _edit(store: Store, total: int, share: float, round_: int) -> int:
                 resolved=moment if done else None,
             )
         edited.append((replace(issue, updated=moment), changes))
-    for number, start in enumerate(range(0, len(edited), _PAGE)):
-        chunk = edited[start : start + _PAGE]
-        page = Page(
-            "ALL",
-            number,
-            tuple(issue for issue, _ in chunk),
-            changes=tuple(change for _, changes in chunk for change in changes),
-            history_complete=True,
-        )
-        store.write_page("jira", run, page)
-    store.finish_run(run, RunOutcome.SUCCESS)
+    _write_run(store, RunKind.INCREMENTAL, edited)
     return len(edited)
 
 
