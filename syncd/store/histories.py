@@ -193,28 +193,33 @@ def _scan_changes(
     chunk: int,
     after_run: int | None = None,
 ) -> Iterator[FieldChange]:
+    table = issue_changes.name
     names = ", ".join(
-        scanned(connection, column.name, "moment" if column is _CHANGED_AT else "text")
+        scanned(connection, f"{table}.{column.name}", "moment" if column is _CHANGED_AT else "text")
         for column in _COLUMNS
     )
-    order = ", ".join(column.name for column in _ORDER)
+    order = ", ".join(f"{table}.{column.name}" for column in _ORDER)
     mark = "%s" if connection.dialect.name == "postgresql" else "?"
     conditions: list[str] = []
     parameters: tuple[str | int, ...] = ()
     if fields is not None:
-        conditions.append(f"field IN ({', '.join(mark for _ in fields)})")
+        conditions.append(f"{table}.field IN ({', '.join(mark for _ in fields)})")
         parameters = tuple(f.value for f in fields)
+    origin = table
     if after_run is not None:
-        written = (
-            f"EXISTS (SELECT 1 FROM {issues.name} AS written"  # noqa: S608 - fixed names
-            f" WHERE written.source = {issue_changes.name}.source"
-            f" AND written.issue_id = {issue_changes.name}.issue_id"
-            f" AND written.run_id > {mark} AND written.deleted_at IS NULL)"
-        )
-        conditions.append(written)
-        parameters = (*parameters, after_run)
+        # The issues a later run wrote, then their changes by the changes' issue index: a
+        # cross join keeps SQLite's planner (which has no statistics) from scanning every
+        # change instead.
+        origin = f"{issues.name} AS written CROSS JOIN {table}"
+        conditions[:0] = [
+            f"written.run_id > {mark}",
+            "written.deleted_at IS NULL",
+            f"{table}.source = written.source",
+            f"{table}.issue_id = written.issue_id",
+        ]
+        parameters = (after_run, *parameters)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    sql = f"SELECT {names} FROM {issue_changes.name}{where} ORDER BY {order}"  # noqa: S608 - fixed names
+    sql = f"SELECT {names} FROM {origin}{where} ORDER BY {order}"  # noqa: S608 - fixed names
     # The values a history repeats (sources, statuses, people, keys; a history entry's time
     # for each of its fields) are held once, not once per change.
     texts: dict[str, str] = {}
