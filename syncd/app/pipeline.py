@@ -79,9 +79,7 @@ class Pipeline:
     found (empty on a replica that only follows); ``last_phases`` times the last refresh;
     ``mapping_files`` tells whether the mapping files on disk are valid and which set is in
     use (*files* counts as loaded when the pipeline is built). A refresh builds on the issues
-    the previous one read for up to *reread_after*, then reads every stored issue again;
-    without *keep_issues*, every refresh reads every stored issue (less memory between
-    refreshes, more work in each).
+    the previous one read for up to *reread_after*, then reads every stored issue again.
     """
 
     def __init__(
@@ -93,11 +91,9 @@ class Pipeline:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reread_after: timedelta = REREAD_AFTER,
-        keep_issues: bool = True,
     ) -> None:
         self._store = store
         self._reread_after = reread_after
-        self._keep_issues = keep_issues
         self._files = files
         self._analytics = analytics
         self._fingerprint = fingerprint(files.paths)
@@ -155,7 +151,7 @@ class Pipeline:
         # half-way leaves the next one to read every issue again.
         self._standing = (None, read_at)
         counts = self._store.replace_decisions(_timed(standing.settle(), phases))
-        self._standing = (standing if self._keep_issues else None, read_at)
+        self._standing = (standing, read_at)
         problems = standing.report(now)
         computing = time.perf_counter()
         capacity = None

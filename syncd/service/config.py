@@ -62,7 +62,6 @@ class ServiceConfig(Settings):
     host: str = "127.0.0.1"
     port: int = Field(default=9464, ge=0, le=65535)
     grace_seconds: float = Field(default=20.0, gt=0, le=600)
-    keep_issues: bool = True
 
 
 class SourcesConfig(Settings):

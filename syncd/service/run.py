@@ -125,13 +125,7 @@ def build_service(
         revision=build_revision(),
     )
     sources = jira_sources(config, stop=stop, observer=_RequestMetrics(metrics))
-    pipeline = Pipeline(
-        store,
-        files,
-        config.analytics,
-        roadmap_sources(config),
-        keep_issues=config.service.keep_issues,
-    )
+    pipeline = Pipeline(store, files, config.analytics, roadmap_sources(config))
     MappingFilesCollector(registry, lambda: pipeline.mapping_files)
     pipeline.follow()
     _restore_health(store, metrics, names)

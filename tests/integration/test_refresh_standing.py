@@ -186,29 +186,3 @@ def test_a_service_refresh_after_a_sync_reads_what_the_sync_wrote(
         assert pipeline.last_phases.issues_read == rig.store.count_issues() != stored
     finally:
         rig.emulator.stop()
-
-
-def test_a_service_that_keeps_no_issues_reads_every_issue_at_each_refresh(
-    tmp_path: Path, database_url: str
-) -> None:
-    """``service.keep_issues: false``: every refresh reads every stored issue, and its
-    figures are the same."""
-    rig = make_rig(database_url, "cloud", issues=120)
-    try:
-        files = _files(tmp_path)
-        now = rig.emulator.clock.now
-        pipeline = Pipeline(rig.store, files, ANALYTICS, clock=now, keep_issues=False)
-        rig.engine.sync(rig.source)
-        pipeline.refresh()
-        rig.advance(minutes=30)
-        rig.emulator.edit(sorted(visible_records(rig.emulator))[0], status="Done")
-        rig.advance(minutes=30)
-        rig.engine.sync(rig.source)
-        snapshot = pipeline.refresh()
-
-        assert pipeline.last_phases is not None
-        assert pipeline.last_phases.issues_read == rig.store.count_issues()
-        keeping = Pipeline(rig.store, files, ANALYTICS, clock=now)
-        assert_same_figures(snapshot, keeping.refresh())
-    finally:
-        rig.emulator.stop()
