@@ -47,10 +47,10 @@ The bullets above are the history, each with the figures measured then (`SyncEng
 timed inside its process, not the whole command). What follows is this run's.
 
 This run measured Cloud organisations only (Data Center's pages hold 1,000 issues; its
-figures were not regenerated). The machine was shared with other work throughout (the load
-average stayed between 7 and 14 for two cores), and the PostgreSQL run of
-`docs/benchmarks-postgresql.md` overlapped the 100k organisation; absolute times are
-inflated.
+figures were not regenerated), on a quiet machine (load average about 1 at the start), with
+every command started from compiled bytecode as an installed package starts (before, each
+start compiled the project again, about 0.8 s). The previous run, at a load average of 7-14,
+flattered syncd's ratios: the raw script then took 9.1 s at 20k, now 2.7 s.
 
 ## What the whole commands show
 
@@ -59,45 +59,32 @@ refresh) against the raw fetch and called it the ratio (1.6-1.8x); they timed th
 baseline as a script holding every issue in one session (its 1.2 GB at 100k made the memory
 target pass). Timed whole, as a user waits, under one measurement:
 
-- **Against the raw-fetch ceiling** (target ≤ 1.5x): `syncd sync --once` takes 2.9x the
-  raw script at 20k issues and 4.5x at 100k. The sync span alone is 1.8x and 3.1x the raw
-  script's span; around it the command spends 11 s at 20k and 46 s at 100k starting
-  (imports, configuration, schema check) and re-deciding every stored issue with the
-  snapshot. syncd used 12 s of CPU at 20k and 54 s at 100k against the raw script's 1.5 s
-  and 5.9 s (the emulator's own CPU not counted). The load did not flatter the raw script:
-  the emulator serving it needs the CPU too. Two interleaved rounds at 20k later the same
-  day, at a load average of 2-5, gave raw 2.5-4.0 s, syncd 14.3-14.6 s (3.6-5.7x; sync span
-  9.8-9.9 s) and the naive script 16-29 s: the misses stand on a quieter machine.
-- **Against the naive script** (target ≥ 4x): 2.4x faster at 20k, 1.8x at 100k. The naive
-  script commits per page and stays at 59 MB; syncd peaks at 124 MB (20k) and 223 MB (100k).
-  The claim that syncd needs a fifth of a naive sync's memory held only against a script
-  that holds everything in one session.
-- **Incremental after 1% changed** (target ≤ 5%): the sync itself is 3.8% (20k) and 3.2%
-  (100k) of a full sync's span, but the command then re-decides every stored issue, so it
-  takes 28% and 36% of a full command.
-- **100 ms per page** (target ≥ 3x over the sequential raw script): 1.0x at 20k, 0.9x at
-  100k whole; the sync span alone is 1.4x. With five fetch threads the pages arrive faster
-  than one core writes them, so the writer, not the network, bounds the span, and the
-  refresh then adds the same time as without latency.
-- **Re-deciding** 100k issues took 45 s in this run (span, start-up excluded), and the
-  service's peak over its first cycle reached 247 MB at 100k, so the 200 MB target at 200k
-  is missed already at half the size. `/metrics` p99 was 158 ms at 20k and 436 ms at 100k.
+- **Against the raw-fetch ceiling** (target ≤ 1.5x): `syncd sync --once` takes 5.0x the
+  raw script at 20k issues and 4.0x at 100k. syncd used 12 s of CPU at 20k and 57 s at 100k
+  against the raw script's 1.2 s and 6.3 s: on two cores a sync is bound by its own CPU
+  (one core's worth, the interpreter lock), the sync span alone being 3.7x and 3.0x the raw
+  script's; the command then spends 3.9 s (20k) and 15 s (100k) starting and refreshing.
+- **Against the naive script** (target ≥ 4x): 1.5x faster at 20k, 1.6x at 100k. The naive
+  script commits per page and stays at 58 MB; syncd peaks at 146 MB (20k) and 318 MB (100k):
+  a refresh holds a record per issue, and since this run keeps them for the next refresh.
+- **Incremental after 1% changed** (target ≤ 5%): a one-shot `syncd sync --once` still
+  refreshes from scratch, 34% (20k) and 28% (100k) of a full command, though its sync is
+  3.4% and 2.3% of a full sync's span. The running service refreshes after a run from what
+  it holds, reading, deciding and counting only what the run wrote: its cycle after 1%
+  changed is 7.4% (20k) and 5.3% (100k) of a full command, the refresh 0.7 s and 1.9 s (most
+  of it the capacity weighting's allocation, computed again at each refresh).
+- **100 ms per page** (target ≥ 3x over the sequential raw script): 1.5x at 20k, 1.6x at
+  100k whole; the sync span alone is 2.0x. With five fetch threads the pages arrive faster
+  than one core writes them, so the writer, not the network, bounds the span.
+- **Re-deciding** 100k issues after a rules change took 14.5 s (span, start-up excluded).
+  The service's peak over its first cycle reached 338 MB at 100k (150 MB at 20k), so the
+  200 MB target at 200k is missed already at half the size; `/metrics` p99 was 28 ms at 20k
+  and 26 ms at 100k.
 
-A `py-spy --gil` profile of `syncd sync --once` (Cloud, 20k issues, SQLite, on this machine
-the same day) splits the time the interpreter lock was held: the sync 57% (the writer thread
-32%: binding timestamps 5%, the driver's `executemany` 4%, JSON text 4%, building rows 3%;
-decoding and parsing pages on the fetch threads 14%; reading histories 11%), the refresh after
-it 24% (writing decisions through SQLAlchemy's generic `executemany` and compiling their
-parameters, scanning issues and histories back, deciding), and imports 18% (pydantic models
-and dataclasses being built, SQLAlchemy, the mapping and connector packages). The process is
-bound by the one core its interpreter lock allows. So there are two gaps of a size: the sync
-itself, whose writer thread cannot keep up with five fetch threads (its span's excess over
-the raw script's: 7 s at 20k, 66 s at 100k), and the work the command repeats whatever
-changed, re-deciding every stored issue after every sync (the whole of an incremental
-command's excess) and the start-up imports (11 s at 20k, 46 s at 100k). Next: re-decide
-only what a sync changed (the changed issues and those inheriting from them), write
-decisions through the driver as page rows are, import only what a command uses, and commit
-the pages waiting for the writer together.
+Next: allocate each person's ended days once in the service, as the backfill's
+`CapacitySweep` does, instead of at each refresh; keep a one-shot command's records for the
+next one (or let it ask the running service); and the writer thread, which bounds a full
+sync on two cores.
 """
 
 _ON_POSTGRESQL = """\

@@ -266,7 +266,9 @@ def _cycles(outcomes: Sequence[Outcome]) -> list[str]:
         "store): 1% of the issues edited, then the service's next cycle that fetched "
         "something, from its log: the sync run's duration and the time from its end to the "
         "end of the refresh after it. The service's refresh reads only the issues the run "
-        "wrote (*read*); a one-shot command reads every stored issue. *share* compares the "
+        "wrote (*read*: fewer than *changed* when the edits landed while a cycle was syncing, "
+        "which took part of them); a one-shot command reads every stored issue. *share* "
+        "compares the "
         "cycle with a full `syncd sync --once`, whole.",
         "",
         "| mode | issues | changed | fetched | cycle s | of which sync s | refresh s | read "
