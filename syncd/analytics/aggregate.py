@@ -22,6 +22,7 @@ __all__ = [
     "Totals",
     "aggregate",
     "completed_in",
+    "subject_named",
     "subject_of",
     "with_capacity",
 ]
@@ -207,9 +208,15 @@ def _count(counter: Counter[_K], key: _K, sign: int) -> None:
 
 def subject_of(item: WorkItem) -> SubjectKey:
     """The (work class, category) *item* counts under; an unclassified item has no category."""
-    if item.work_class is WorkClass.UNCLASSIFIED:
+    return subject_named(item.work_class, item.category)
+
+
+def subject_named(work_class: WorkClass, category: str | None) -> SubjectKey:
+    """The (work class, category) a decision of *work_class* and *category* counts under,
+    in the totals and in the capacity weighting alike."""
+    if work_class is WorkClass.UNCLASSIFIED:
         return UNCLASSIFIED
-    return (item.work_class.value, item.category or "")
+    return (work_class.value, category or "")
 
 
 def completed_in(state: IssueState, windows: tuple[Window, ...]) -> tuple[bool, ...] | None:

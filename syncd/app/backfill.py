@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from mappings import StandingDecider, team_of
 from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
-from syncd.analytics.aggregate import RunningTotals
+from syncd.analytics.aggregate import RunningTotals, subject_named
 from syncd.analytics.capacity import IssueRef, settled
 from syncd.analytics.capacity_sweep import CapacitySweep
 from syncd.analytics.compute import snapshot_of
@@ -43,7 +43,7 @@ from syncd.app.backfill_range import (
 )
 from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
+from syncd.core.domain import FieldChange, Issue, StatusCategory
 from syncd.store import Store
 
 __all__ = [
@@ -219,9 +219,7 @@ class _Sweep:
             return
         decision = self._decider.decide(index)
         self._totals.put(index, WorkItem.of(issue, decision, self._teams[index]), windows)
-        subject = (WorkClass.UNCLASSIFIED.value, "")
-        if decision.work_class is not WorkClass.UNCLASSIFIED:
-            subject = (decision.work_class.value, decision.category or "")
+        subject = subject_named(decision.work_class, decision.category)
         self._subjects[issue.source, issue.issue_id] = subject
         if self._capacity is not None:
             self._capacity.resubject((issue.source, issue.issue_id), subject)

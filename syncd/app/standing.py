@@ -21,7 +21,7 @@ from datetime import datetime
 
 from mappings import StandingDecider, resolve_team
 from syncd.analytics import IssueState, WindowConfig, WorkItem
-from syncd.analytics.aggregate import RunningTotals, Totals, aggregate
+from syncd.analytics.aggregate import RunningTotals, Totals, aggregate, subject_named
 from syncd.analytics.capacity import IssueRef, Subject, WorkLog, settled
 from syncd.analytics.integrity import IntegrityCheck, IntegrityReport
 from syncd.analytics.rows import Window
@@ -188,9 +188,9 @@ class StandingIssues:
                 if turn > now:
                     heapq.heappush(self._turns, (turn, ref))
 
-    def report(self, today: datetime) -> IntegrityReport:
-        """The integrity problems among the held issues and decisions on *today*'s date."""
-        return self.integrity.report(today.date())
+    def report(self, now: datetime) -> IntegrityReport:
+        """The integrity problems among the held issues and decisions on *now*'s date."""
+        return self.integrity.report(now.date())
 
     def work_log(
         self, now: datetime, windows: tuple[Window, ...], team_at: Callable[[Issue], str]
@@ -208,12 +208,9 @@ class StandingIssues:
             order.append(ref)
             if not log.add(issue, changes):
                 del self._working[ref]
-        return log, lambda position: _subject(self._outcomes[order[position]])
 
+        def subject_at(position: int) -> Subject:
+            work_class, category, _ = self._outcomes[order[position]]
+            return subject_named(work_class, category)
 
-def _subject(outcome: Outcome) -> Subject:
-    """An outcome as the capacity weighting's subject: (class, category)."""
-    work_class, category, _ = outcome
-    if work_class is WorkClass.UNCLASSIFIED:
-        return (work_class.value, "")
-    return (work_class.value, category or "")
+        return log, subject_at
