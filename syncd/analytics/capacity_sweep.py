@@ -18,9 +18,9 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from syncd.analytics.capacity import (
@@ -35,13 +35,15 @@ from syncd.analytics.capacity import (
     part_amount,
     unscaled,
 )
-from syncd.analytics.history import WorkInterval
+from syncd.analytics.history import WorkInterval, work_intervals
 from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
 from syncd.analytics.settings import CapacityConfig
+from syncd.core.domain import FieldChange, Issue
 
-__all__ = ["CapacitySweep"]
+__all__ = ["CapacitySweep", "reaching_intervals"]
 
 _LAST_INSTANT = timedelta(microseconds=1)
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 _K = TypeVar("_K")
 _Held = tuple[IssueRef, WorkInterval]
 _RECENT = timedelta(days=8)
@@ -166,12 +168,15 @@ class _Person:
 
 
 class CapacitySweep:
-    """Capacity totals of fixed issues' work intervals at moments that only advance.
+    """Capacity totals of issues' work intervals at moments that only advance.
 
     *intervals* gives each issue's ``work_intervals`` computed up to a moment at or after
     *until*, the latest moment asked (they are cut at each moment); ``totals`` reads each
     issue's current subject from *subject_of* for the days it adds, and ``resubject`` moves
-    what an issue counted when its subject changes.
+    what an issue counted when its subject changes; ``replace`` puts changed issues'
+    intervals in place of theirs. Days before *first_day* (no earlier than two days before
+    the windows' reach at the first moment asked) are not held; by default, from two days
+    before the earliest interval.
     """
 
     def __init__(
@@ -180,17 +185,24 @@ class CapacitySweep:
         config: CapacityConfig,
         subject_of: Callable[[IssueRef], Subject],
         until: datetime,
+        *,
+        first_day: date | None = None,
     ) -> None:
         self._config = config
         self._subject_of = subject_of
         by_person: defaultdict[str, list[_Held]] = defaultdict(list)
+        self._people_of: dict[IssueRef, frozenset[str]] = {}
         for ref, spans in intervals:
             for span in spans:
                 by_person[span.person].append((ref, span))
-        self._people = [_Person(name, sorted(held, key=lambda h: h[1].start))
-                        for name, held in sorted(by_person.items())]  # fmt: skip
-        starts = [held[1].start for person in self._people for held in person.spans]
-        self._first = min(starts, default=until).date() - timedelta(days=2)
+            if spans:
+                self._people_of[ref] = frozenset(span.person for span in spans)
+        self._people = {name: _Person(name, sorted(held, key=_start))
+                        for name, held in sorted(by_person.items())}  # fmt: skip
+        starts = [held[1].start for held in _spans_of(self._people.values())]
+        if first_day is None:
+            first_day = min(starts, default=until).date() - timedelta(days=2)
+        self._first = first_day
         self._last = until.date() + timedelta(days=2)
         self._until = until
         self._ledgers: dict[tuple[str, str], _Ledger] = {}
@@ -200,6 +212,12 @@ class CapacitySweep:
         self._by_subject: list[dict[tuple[str, Subject], Amount]] = []
         self._subjects: dict[IssueRef, Subject] = {}
         self._teams: defaultdict[IssueRef, set[str]] = defaultdict(set)
+        self._counted_at: tuple[datetime, tuple[Window, ...]] | None = None
+
+    @property
+    def until(self) -> datetime:
+        """The latest moment the sweep may be asked for."""
+        return self._until
 
     def resubject(self, ref: IssueRef, subject: Subject) -> None:
         """Count what issue *ref* holds in each window under *subject* from now on."""
@@ -223,7 +241,8 @@ class CapacitySweep:
         since = min((w.start for w in windows), default=now) - timedelta(days=1)
         bounds = (since.date() - timedelta(days=1), now.date() + timedelta(days=1))
         step = _Step(now, windows, bounds)
-        for person in self._people:
+        self._counted_at = (now, windows)
+        for person in self._people.values():
             person.reach(since, now)
             if person.ends:
                 self._measure(person, step)
@@ -231,7 +250,134 @@ class CapacitySweep:
                 # No interval reaches the windows any more: the days they held all leave.
                 for index, window in enumerate(windows):
                     self._slide(person, person.ledger, index, window, now)
-        return step.totals(self._by_subject, self._subject_of)
+        return step.totals(self._by_subject, self._subject)
+
+    def replace(self, changed: Mapping[IssueRef, Sequence[WorkInterval]]) -> None:
+        """Hold the work intervals of the issues of *changed* (as *intervals* gives them;
+        none for an issue gone, or settled) in place of theirs.
+
+        Each person either version names is held anew. In the calendar their days are
+        counted in, only the days on which a changed issue's part differs are allocated again,
+        and re-counted in the windows that held them at the last moment asked: the next
+        ``totals`` equals that of a sweep built over the new intervals.
+        """
+        incoming: defaultdict[str, list[_Held]] = defaultdict(list)
+        names: set[str] = set()
+        for ref, spans in changed.items():
+            names.update(self._people_of.pop(ref, ()))
+            for span in spans:
+                incoming[span.person].append((ref, span))
+            if spans:
+                self._people_of[ref] = frozenset(span.person for span in spans)
+        for name in sorted(names | incoming.keys()):
+            self._hold_anew(name, changed, sorted(incoming.get(name, ()), key=_start))
+        for ref, spans in changed.items():
+            if not spans:
+                self._subjects.pop(ref, None)
+                self._teams.pop(ref, None)
+
+    def _hold_anew(
+        self, name: str, changed: Mapping[IssueRef, object], incoming: list[_Held]
+    ) -> None:
+        """Hold *name*'s intervals with those of the *changed* issues replaced by *incoming*,
+        keeping the ledger in use up to date and dropping the others."""
+        old = self._people.pop(name, None)
+        kept = [held for held in old.spans if held[0] not in changed] if old else []
+        person = _Person(name, sorted([*kept, *incoming], key=_start))
+        ledger = old.ledger if old is not None else None
+        for key in [key for key in self._ledgers if key[0] == name]:
+            if self._ledgers[key] is not ledger:
+                del self._ledgers[key]
+        if old is not None and ledger is not None:
+            before = [held for held in old.spans if held[0] in changed]
+            self._reallocate(ledger, person, before, incoming)
+            person.ledger, person.counted = ledger, self._positions(ledger)
+        if person.spans:
+            self._people[name] = person
+
+    def _reallocate(
+        self, ledger: _Ledger, person: _Person, before: list[_Held], after: list[_Held]
+    ) -> None:
+        """Allocate again the days of *ledger* on which the changed issues' parts differ
+        (*before* and *after*, in order of start), counting the change in the windows."""
+        old_parts = _parts_by_day(ledger.working, before, self._until)
+        new_parts = _parts_by_day(ledger.working, after, self._until)
+        affected = sorted(day for day in old_parts.keys() | new_parts.keys()
+                          if old_parts.get(day) != new_parts.get(day))  # fmt: skip
+        if not affected:
+            return
+        calendar, until = ledger.calendar, self._until
+        begins = calendar.day_start(affected[0])
+        ends = min(calendar.day_start(affected[-1] + timedelta(days=1)), until)
+        touching = [
+            (ref, span._replace(end=min(span.end, until)))
+            for ref, span in person.spans
+            if span.start < ends and span.end > begins
+        ]
+        span_days = _WorkingDays(calendar, affected[0], affected[-1])
+        fresh = _person_days(person.name, "", span_days, touching).days
+        for day in affected:
+            position = bisect.bisect_left(ledger.days, day)
+            held = position < len(ledger.days) and ledger.days[position] == day
+            allocations = fresh.get(day, ())
+            self._recount(ledger, day, ledger.allocations[position] if held else (), allocations)
+            if allocations and held:
+                ledger.allocations[position] = allocations
+            elif held:
+                del ledger.days[position], ledger.allocations[position], ledger.starts[position]
+            elif allocations:
+                ledger.days.insert(position, day)
+                ledger.allocations.insert(position, allocations)
+                ledger.starts.insert(position, calendar.day_start(day))
+
+    def _recount(
+        self,
+        ledger: _Ledger,
+        day: date,
+        before: tuple[Allocation, ...],
+        after: tuple[Allocation, ...],
+    ) -> None:
+        """Count *after* in place of *before* as *day*'s allocation in the windows that held
+        the day at the last moment asked."""
+        for ref, team, _ in after:
+            self._teams[ref].add(team)
+        if self._counted_at is None:
+            return
+        now, windows = self._counted_at
+        calendar = ledger.calendar
+        if calendar.day_start(day + timedelta(days=1)) > now:
+            return
+        start = calendar.day_start(day)
+        for index, window in enumerate(windows):
+            if window.start <= start < window.end:
+                if before:
+                    self._count_days(index, (before,), -1)
+                if after:
+                    self._count_days(index, (after,), 1)
+
+    def _positions(self, ledger: _Ledger) -> list[tuple[int, int]]:
+        """The ledger positions each window counted at the last moment asked: the ended days
+        that begin inside it."""
+        if self._counted_at is None:
+            return [(0, 0) for _ in self._by_issue]
+        now, windows = self._counted_at
+        found = []
+        for window in windows:
+
+            def under_way(position: int, end: datetime = window.end) -> bool:
+                return not _ended(ledger, position, now, end)
+
+            low = bisect.bisect_left(ledger.starts, window.start)
+            high = bisect.bisect_left(range(len(ledger.days)), True, lo=low, key=under_way)
+            found.append((low, high))
+        return found
+
+    def _subject(self, ref: IssueRef) -> Subject:
+        """Issue *ref*'s current subject (``resubject`` keeps the ones looked up current)."""
+        subject = self._subjects.get(ref)
+        if subject is None:
+            subject = self._subjects[ref] = self._subject_of(ref)
+        return subject
 
     def _measure(self, person: _Person, step: _Step) -> None:
         home = person.home_team(step.now)
@@ -304,12 +450,14 @@ class CapacitySweep:
         person.counted[index] = (new_low, new_high)
 
     def _count(self, ledger: _Ledger | None, index: int, low: int, high: int, sign: int) -> None:
-        if ledger is None:
-            return
+        if ledger is not None and low < high:
+            self._count_days(index, ledger.allocations[low:high], sign)
+
+    def _count_days(self, index: int, days: Iterable[tuple[Allocation, ...]], sign: int) -> None:
+        """Add (*sign* 1) or take out (-1) the allocations of *days* in window *index*."""
         by_issue, by_subject = self._by_issue[index], self._by_subject[index]
         subjects = self._subjects
-        for position in range(low, high):
-            allocations = ledger.allocations[position]
+        for allocations in days:
             amount = part_amount(len(allocations))
             if sign < 0:
                 amount = -amount
@@ -412,6 +560,39 @@ class _Step:
             latest={key: unscaled(amount) for key, amount in latest.items() if amount},
             unallocated=dict(unallocated),
         )
+
+
+def reaching_intervals(
+    issue: Issue,
+    changes: Sequence[FieldChange],
+    since: datetime,
+    team_at: Callable[[Issue], str],
+) -> list[WorkInterval]:
+    """The work intervals of *issue* that end after *since* (the windows' reach), as if it
+    stays as it is: what a sweep takes of it."""
+    return [span for span in work_intervals(issue, changes, _NEVER, team_at) if span.end > since]
+
+
+def _start(held: _Held) -> datetime:
+    return held[1].start
+
+
+def _spans_of(people: Iterable[_Person]) -> Iterator[_Held]:
+    for person in people:
+        yield from person.spans
+
+
+def _parts_by_day(
+    working: _WorkingDays, held: list[_Held], until: datetime
+) -> dict[date, dict[IssueRef, str]]:
+    """Per working day that *held*'s intervals (in order of start, cut at *until*) touch, the
+    team each issue's part goes to (that of its latest interval begun that day)."""
+    parts: defaultdict[date, dict[IssueRef, str]] = defaultdict(dict)
+    for ref, span in held:
+        if span.start < until:
+            for day in working.touched_by(span._replace(end=min(span.end, until))):
+                parts[day][ref] = span.team
+    return parts
 
 
 def _per_subject(

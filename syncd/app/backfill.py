@@ -22,16 +22,16 @@ import gc
 import heapq
 import math
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from mappings import StandingDecider, team_of
 from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
 from syncd.analytics.aggregate import RunningTotals, subject_named
 from syncd.analytics.capacity import IssueRef, settled
-from syncd.analytics.capacity_sweep import CapacitySweep
+from syncd.analytics.capacity_sweep import CapacitySweep, reaching_intervals
 from syncd.analytics.compute import snapshot_of
-from syncd.analytics.history import WorkInterval, issue_as_of, work_intervals
+from syncd.analytics.history import issue_as_of
 from syncd.analytics.rows import Window
 from syncd.analytics.windows import turns_of
 from syncd.app.as_of import StoredContext
@@ -58,8 +58,6 @@ __all__ = [
 
 _INDEX_BITS = 24
 """Room for the issue index inside one packed replay event (16 million issues)."""
-_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
-"""Beyond every step: work intervals computed up to it are cut at each step's end."""
 
 
 class HistoryReplay:
@@ -254,7 +252,7 @@ class _Sweep:
 
             since = min((w.start for w in windows), default=moment) - timedelta(days=1)
             intervals = (
-                ((issue.source, issue.issue_id), _reaching(issue, changes, since, team_at))
+                ((issue.source, issue.issue_id), reaching_intervals(issue, changes, since, team_at))
                 for issue, changes in self._replay.stored()
                 if not settled(issue, changes, since)
             )
@@ -262,13 +260,6 @@ class _Sweep:
                 intervals, analytics.capacity, self._subjects.__getitem__, self._until
             )
         return self._capacity
-
-
-def _reaching(
-    issue: Issue, changes: Sequence[FieldChange], since: datetime, team_at: Callable[[Issue], str]
-) -> list[WorkInterval]:
-    """The work intervals of *issue* that end after *since*: those any step reads."""
-    return [span for span in work_intervals(issue, changes, _NEVER, team_at) if span.end > since]
 
 
 def _packed(moment: datetime, index: int) -> int:

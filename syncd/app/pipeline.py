@@ -158,8 +158,9 @@ class Pipeline:
         if capacity_on:
             allocating = time.perf_counter()
             teams = self._files.teams
-            log, subject_at = standing.work_log(now, windows, lambda i: team_of(i, teams))
-            capacity = log.totals(subject_at, self._analytics.capacity, windows)
+            capacity = standing.capacity(
+                now, windows, lambda i: team_of(i, teams), self._analytics.capacity
+            )
             phases.capacity_seconds += time.perf_counter() - allocating
         snapshot = snapshot_of(
             standing.totals(now, windows),
@@ -214,7 +215,13 @@ class Pipeline:
             or not standing.inputs.same_as(inputs)
             or (standing.counted_at is not None and now < standing.counted_at)
         ):
-            standing = StandingIssues(inputs, mark, self._analytics.windows, track_work=capacity_on)
+            standing = StandingIssues(
+                inputs,
+                mark,
+                self._analytics.windows,
+                track_work=capacity_on,
+                until=now + self._reread_after,
+            )
             stream = self._issues(with_history=capacity_on)
             read_at = now
         else:

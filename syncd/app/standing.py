@@ -17,14 +17,24 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mappings import StandingDecider, resolve_team
 from syncd.analytics import IssueState, WindowConfig, WorkItem
 from syncd.analytics.aggregate import RunningTotals, Totals, aggregate, subject_named
-from syncd.analytics.capacity import IssueRef, Subject, WorkLog, settled
+from syncd.analytics.capacity import (
+    CapacityTotals,
+    IssueRef,
+    Subject,
+    WorkLog,
+    settled,
+    work_reach,
+)
+from syncd.analytics.capacity_sweep import CapacitySweep, reaching_intervals
+from syncd.analytics.history import WorkInterval
 from syncd.analytics.integrity import IntegrityCheck, IntegrityReport
 from syncd.analytics.rows import Window
+from syncd.analytics.settings import CapacityConfig
 from syncd.analytics.windows import turns_of
 from syncd.app.mapping_files import MappingFiles
 from syncd.core.domain import (
@@ -83,6 +93,7 @@ class StandingIssues:
         windows: tuple[WindowConfig, ...],
         *,
         track_work: bool,
+        until: datetime | None = None,
     ) -> None:
         files = inputs.files
         self.inputs = inputs
@@ -102,6 +113,10 @@ class StandingIssues:
         self._shared: dict[Outcome, Outcome] = {}
         self._track_work = track_work
         self._working: dict[IssueRef, tuple[Issue, tuple[FieldChange, ...]]] = {}
+        self._until = until
+        self._work_changed: set[IssueRef] = set()
+        self._capacity_counted = False
+        self._sweep: CapacitySweep | None = None
         self._windows = windows
         self._running: RunningTotals | None = None
         self._due: set[IssueRef] = set()
@@ -123,6 +138,7 @@ class StandingIssues:
         self._states[ref] = IssueState.of(issue, self._measured)
         self._team_of[ref] = team or issue.team or issue.project
         self._due.add(ref)
+        self._work_changed.add(ref)
         if self._track_work and (reach is None or not settled(issue, changes, reach)):
             self._working[ref] = (issue, changes)
         else:
@@ -135,6 +151,7 @@ class StandingIssues:
         for held in (self._states, self._team_of, self._outcomes, self._working):
             held.pop(ref, None)
         self._due.add(ref)
+        self._work_changed.add(ref)
 
     def settle(self) -> Iterator[Decision]:
         """The decisions that changes since the last ``settle`` may have changed, each issue's
@@ -143,6 +160,8 @@ class StandingIssues:
             decision = self._decider.decide(ref)
             outcome = (decision.work_class, decision.category, decision.key_result)
             self._outcomes[ref] = self._shared.setdefault(outcome, outcome)
+            if self._sweep is not None:
+                self._sweep.resubject(ref, subject_named(*outcome[:2]))
             self.integrity.add_decision(decision)
             self._due.add(ref)
             yield decision
@@ -214,3 +233,52 @@ class StandingIssues:
             return subject_named(work_class, category)
 
         return log, subject_at
+
+    def capacity(
+        self,
+        now: datetime,
+        windows: tuple[Window, ...],
+        team_at: Callable[[Issue], str],
+        config: CapacityConfig,
+    ) -> CapacityTotals:
+        """The capacity weighting's totals at *now* over *windows* (``resolve_windows`` at
+        *now*), as ``WorkLog(now, windows, team_at).totals`` gives them over the held issues.
+
+        The first count allocates afresh (a one-shot command counts once); the next one
+        starts a ``CapacitySweep`` up to *until* (when the issues are read whole again),
+        which later counts bring up to date with the issues put or dropped since: each
+        person's ended days are allocated once, and again only where a change alters them.
+        """
+        since = work_reach(now, windows)
+        if not self._capacity_counted or self._until is None or now >= self._until:
+            self._capacity_counted, self._sweep = True, None
+            self._work_changed.clear()
+            log, subject_at = self.work_log(now, windows, team_at)
+            return log.totals(subject_at, config, windows)
+        if self._sweep is None:
+            for ref in [ref for ref, (i, c) in self._working.items() if settled(i, c, since)]:
+                del self._working[ref]
+            self._sweep = CapacitySweep(
+                ((ref, self._reaching(ref, since, team_at)) for ref in sorted(self._working)),
+                config,
+                self._subject_of,
+                self._until,
+                first_day=since.date() - timedelta(days=2),
+            )
+        else:
+            changed = sorted(self._work_changed)
+            self._sweep.replace({ref: self._reaching(ref, since, team_at) for ref in changed})
+        self._work_changed.clear()
+        return self._sweep.totals(now, windows)
+
+    def _reaching(
+        self, ref: IssueRef, since: datetime, team_at: Callable[[Issue], str]
+    ) -> list[WorkInterval]:
+        """The work intervals of the held issue *ref* that end after *since*, computed as
+        if it stays as it is (none when it is not held with its history)."""
+        held = self._working.get(ref)
+        return reaching_intervals(*held, since, team_at) if held is not None else []
+
+    def _subject_of(self, ref: IssueRef) -> Subject:
+        work_class, category, _ = self._outcomes[ref]
+        return subject_named(work_class, category)

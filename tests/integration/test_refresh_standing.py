@@ -3,9 +3,10 @@ from scratch.
 
 Generated organisations (tests/backfill/test_backfill_sweep.py's: issues created, started,
 finished, reopened, reassigned, re-parented, moved between projects and teams) are stored as
-they stood at a first moment and refreshed; then a second run writes what changed by a later
-moment (new issues, later versions with their history), a census deletes some issues and
-restores others, and the same pipeline refreshes again. Its snapshot and stored decisions
+they stood at a first moment and refreshed; then a run writes what changed by a later moment
+(new issues, later versions with their history) and the same pipeline refreshes again; then
+another run and a census that deletes some issues and restores others, and a third refresh.
+Each snapshot, and the last refresh's stored decisions,
 must be those of a new pipeline refreshing the same store from scratch (amounts to a relative
 1e-9: the running sums are exact, a refresh from scratch adds floats in turn), and it must
 have read only the issues the later runs wrote.
@@ -34,6 +35,8 @@ from tests.integration.sync_support import make_rig, visible_records
 
 FIRST = BEGIN + timedelta(days=12)
 """The stored organisation as it stood then is refreshed first."""
+MIDDLE = BEGIN + timedelta(days=26)
+"""Then again after a run, which starts the capacity weighting's sweep."""
 LATER = BEGIN + timedelta(days=40)
 Organisation = list[tuple[Issue, tuple[FieldChange, ...]]]
 _FILES: list[MappingFiles] = []
@@ -69,6 +72,15 @@ def _write(store: Store, issues: Sequence[tuple[Issue, tuple[FieldChange, ...]]]
     store.write_page("jira", run, page)
 
 
+def _write_new(store: Store, before: Organisation, after: Organisation) -> Organisation:
+    """Write the issues of *after* that are new or changed since *before*; which."""
+    versions = {(issue.issue_id, issue.updated) for issue, _ in before}
+    written = [(i, c) for i, c in after if (i.issue_id, i.updated) not in versions]
+    if written:
+        _write(store, written)
+    return written
+
+
 def _census(store: Store, live: Sequence[Issue]) -> None:
     """A complete census that sees only *live* (every project of the organisation swept)."""
     run = store.begin_run("jira", "census")
@@ -97,8 +109,9 @@ def test_a_refresh_after_runs_equals_a_refresh_from_scratch(
     organisation: Organisation, gone: set[int], back: set[int], tmp_path_factory: Any
 ) -> None:
     """Whatever changed between two refreshes (new issues, new versions and histories,
-    parents and epics coming and going, deletions and restorations), the second refresh of a
-    pipeline equals a refresh from scratch of the same store, and reads only what changed."""
+    parents and epics coming and going, deletions and restorations), each later refresh of a
+    pipeline (the second starts the capacity sweep, the third brings it up to date) equals a
+    refresh from scratch of the same store, and reads only what changed."""
     if not _FILES:
         _FILES.append(_files(tmp_path_factory.mktemp("files")))
     files = _FILES[0]
@@ -115,11 +128,13 @@ def test_a_refresh_after_runs_equals_a_refresh_from_scratch(
         _census(store, [i for i, _ in before if i.issue_id not in back])
     pipeline.refresh()
 
+    middle = _as_of(organisation, MIDDLE)
+    _write_new(store, before, middle)
+    clock.now = MIDDLE
+    assert_same_figures(pipeline.refresh(), _refreshed_from_scratch(url, files, MIDDLE)[0])
+
     after = _as_of(organisation, LATER)
-    versions = {(i.issue_id, i.updated) for i, _ in before}
-    written = [(i, c) for i, c in after if (i.issue_id, i.updated) not in versions]
-    if written:
-        _write(store, written)
+    written = _write_new(store, middle, after)
     live = [issue for issue, _ in after if issue.issue_id not in gone]
     _census(store, live)
     clock.now = LATER
