@@ -257,7 +257,8 @@ def _cycles(outcomes: Sequence[Outcome]) -> list[str]:
             f"| {statistics.median(c['sync_seconds'] for c in o.cycles):.2f} "
             f"| {statistics.median(c['refresh_seconds'] for c in o.cycles):.2f} "
             f"| {statistics.median(c['issues_read'] for c in o.cycles):,.0f} "
-            f"| {100 * share:.1f}% ({_verdict(share <= 0.05)}) |"
+            f"| {100 * share:.1f}% ({_verdict(share <= 0.05)}) "
+            f"| {max(c.get('service_rss_mb', 0) for c in o.cycles):.0f} |"
         )
     if not rows:
         return []
@@ -267,13 +268,15 @@ def _cycles(outcomes: Sequence[Outcome]) -> list[str]:
         "something, from its log: the sync run's duration and the time from its end to the "
         "end of the refresh after it. The service's refresh reads only the issues the run "
         "wrote (*read*: fewer than *changed* when the edits landed while a cycle was syncing, "
-        "which took part of them); a one-shot command reads every stored issue. *share* "
-        "compares the "
-        "cycle with a full `syncd sync --once`, whole.",
+        "which took part of them); a one-shot command reads every stored issue. Before the "
+        "edits the service has refreshed twice: the first refresh reads every issue, the "
+        "second starts the capacity sweep that later ones bring up to date (a service does "
+        "both again once an hour, `REREAD_AFTER`). *share* compares the cycle with a full "
+        "`syncd sync --once`, whole; *peak RSS* is the service's after its last timed cycle.",
         "",
         "| mode | issues | changed | fetched | cycle s | of which sync s | refresh s | read "
-        "| share of full |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| share of full | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]

@@ -213,18 +213,22 @@ def service_cycles(  # noqa: PLR0917 - the service's store and the emulator it p
     edit: Callable[[], int],
     rounds: int,
 ) -> list[dict[str, Any]]:
-    """Start ``syncd run`` (syncing every 2 s) over the stored organisation; *rounds* times,
+    """Start ``syncd run`` (syncing every 2 s) over the stored organisation and let it
+    refresh twice (the first refresh reads every issue, the second starts what later ones
+    bring up to date, as a service does once per ``REREAD_AFTER``); then *rounds* times,
     *edit* the emulator's issues and time the service's next cycle that fetched something,
     from its log: ``sync_seconds`` (the run), ``refresh_seconds`` (from the run's end to the
     refresh's), their sum ``seconds``, the issues the run ``fetched``, the refresh's
-    ``issues_read`` and how many were ``edited``."""
+    ``issues_read``, how many were ``edited`` and the service's peak RSS so far."""
     log = workdir / "service.log"
     found = []
-    with _service(workdir, url, store_url, page_size, interval_seconds=2, log=log):
+    with _service(workdir, url, store_url, page_size, interval_seconds=2, log=log) as (_, pid):
+        _refreshes(log, 2)
         for _ in range(rounds):
             seen = len(_events(log))
             edited = edit()
             found.append({**_next_cycle(log, seen), "edited": edited})
+            found[-1]["service_rss_mb"] = peak_rss_mb(str(pid))
     return found
 
 
@@ -237,6 +241,16 @@ def _events(log: Path) -> list[dict[str, Any]]:
             except json.JSONDecodeError:
                 continue  # a line still being written
     return events
+
+
+def _refreshes(log: Path, count: int, timeout: float = 900) -> None:
+    """Wait until the service has logged *count* refreshes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(1 for e in _events(log) if e.get("event") == "refreshed") >= count:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the service logged fewer than {count} refreshes")
 
 
 def _next_cycle(log: Path, seen: int, timeout: float = 900) -> dict[str, Any]:

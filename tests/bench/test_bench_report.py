@@ -46,7 +46,8 @@ def test_the_ceiling_ratio_is_judged_against_the_stores_own_target(
 @pytest.mark.parametrize(("cycle", "verdict"), [(1.0, "5.0% (OK)"), (1.02, "5.1% (missed)")])
 def test_the_service_cycle_is_judged_against_a_full_sync(cycle: float, verdict: str) -> None:
     """The running service's cycle after 1% changed is set against the full whole command
-    (20 s here), with its sync and refresh parts and what the refresh read."""
+    (20 s here), with its sync and refresh parts, what the refresh read and the service's
+    peak memory."""
     outcome = _outcome(20.0)
     outcome.cycles = [
         {
@@ -56,9 +57,10 @@ def test_the_service_cycle_is_judged_against_a_full_sync(cycle: float, verdict: 
             "issues_read": 200,
             "fetched": 200,
             "edited": 200,
+            "service_rss_mb": 181.4,
         }
     ]
     document = render([outcome], "python -m bench", "one run", {}, "SQLite", machine=[])
 
     row = f"| cloud | 20,000 | 200 | 200 | {cycle:.2f} | 0.25 | {cycle - 0.25:.2f} | 200 "
-    assert f"{row}| {verdict} |" in document
+    assert f"{row}| {verdict} | 181 |" in document
