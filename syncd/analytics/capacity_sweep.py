@@ -52,6 +52,24 @@ _RECENT = timedelta(days=8)
 reaching interval is read)."""
 
 
+_Day = tuple[tuple[IssueRef, ...], tuple[str, ...]]
+"""One allocated working day of a ledger: the issues it went to, and the team of each
+(each has an equal part). Two tuples a day rather than one ``Allocation`` per issue and day:
+a ledger holds every such pair of the windows' days."""
+
+
+def _compact(allocations: tuple[Allocation, ...]) -> _Day:
+    return tuple(a.issue for a in allocations), tuple(a.team for a in allocations)
+
+
+def _spread(day: _Day) -> tuple[Allocation, ...]:
+    refs, teams = day
+    return tuple(Allocation(ref, team, len(refs)) for ref, team in zip(refs, teams, strict=True))
+
+
+_NONE: _Day = ((), ())
+
+
 @dataclass(slots=True)
 class _Ledger:
     """One person's days allocated over all of their intervals, in one calendar."""
@@ -59,7 +77,7 @@ class _Ledger:
     calendar: WorkCalendar
     working: _WorkingDays
     days: list[date]
-    allocations: list[tuple[Allocation, ...]]
+    allocations: list[_Day]
     starts: list[datetime]
 
 
@@ -191,12 +209,12 @@ class CapacitySweep:
         self._config = config
         self._subject_of = subject_of
         by_person: defaultdict[str, list[_Held]] = defaultdict(list)
-        self._people_of: dict[IssueRef, frozenset[str]] = {}
+        self._people_of: dict[IssueRef, tuple[str, ...]] = {}
         for ref, spans in intervals:
             for span in spans:
                 by_person[span.person].append((ref, span))
             if spans:
-                self._people_of[ref] = frozenset(span.person for span in spans)
+                self._people_of[ref] = _names(spans)
         self._people = {name: _Person(name, sorted(held, key=_start))
                         for name, held in sorted(by_person.items())}  # fmt: skip
         starts = [held[1].start for held in _spans_of(self._people.values())]
@@ -268,7 +286,7 @@ class CapacitySweep:
             for span in spans:
                 incoming[span.person].append((ref, span))
             if spans:
-                self._people_of[ref] = frozenset(span.person for span in spans)
+                self._people_of[ref] = _names(spans)
         for name in sorted(names | incoming.keys()):
             self._hold_anew(name, changed, sorted(incoming.get(name, ()), key=_start))
         for ref, spans in changed.items():
@@ -319,13 +337,13 @@ class CapacitySweep:
         for day in affected:
             position = bisect.bisect_left(ledger.days, day)
             held = position < len(ledger.days) and ledger.days[position] == day
-            allocations = fresh.get(day, ())
-            self._recount(ledger, day, ledger.allocations[position] if held else (), allocations)
-            if allocations and held:
+            allocations = _compact(fresh.get(day, ()))
+            self._recount(ledger, day, ledger.allocations[position] if held else _NONE, allocations)
+            if allocations[0] and held:
                 ledger.allocations[position] = allocations
             elif held:
                 del ledger.days[position], ledger.allocations[position], ledger.starts[position]
-            elif allocations:
+            elif allocations[0]:
                 ledger.days.insert(position, day)
                 ledger.allocations.insert(position, allocations)
                 ledger.starts.insert(position, calendar.day_start(day))
@@ -334,12 +352,12 @@ class CapacitySweep:
         self,
         ledger: _Ledger,
         day: date,
-        before: tuple[Allocation, ...],
-        after: tuple[Allocation, ...],
+        before: _Day,
+        after: _Day,
     ) -> None:
         """Count *after* in place of *before* as *day*'s allocation in the windows that held
         the day at the last moment asked."""
-        for ref, team, _ in after:
+        for ref, team in zip(*after, strict=True):
             self._teams[ref].add(team)
         if self._counted_at is None:
             return
@@ -350,9 +368,9 @@ class CapacitySweep:
         start = calendar.day_start(day)
         for index, window in enumerate(windows):
             if window.start <= start < window.end:
-                if before:
+                if before[0]:
                     self._count_days(index, (before,), -1)
-                if after:
+                if after[0]:
                     self._count_days(index, (after,), 1)
 
     def _positions(self, ledger: _Ledger) -> list[tuple[int, int]]:
@@ -423,7 +441,7 @@ class CapacitySweep:
                 calendar,
                 working,
                 ordered,
-                [days[day] for day in ordered],
+                [_compact(days[day]) for day in ordered],
                 [calendar.day_start(day) for day in ordered],
             )
             self._ledgers[person.name, key] = ledger
@@ -453,15 +471,15 @@ class CapacitySweep:
         if ledger is not None and low < high:
             self._count_days(index, ledger.allocations[low:high], sign)
 
-    def _count_days(self, index: int, days: Iterable[tuple[Allocation, ...]], sign: int) -> None:
+    def _count_days(self, index: int, days: Iterable[_Day], sign: int) -> None:
         """Add (*sign* 1) or take out (-1) the allocations of *days* in window *index*."""
         by_issue, by_subject = self._by_issue[index], self._by_subject[index]
         subjects = self._subjects
-        for allocations in days:
-            amount = part_amount(len(allocations))
+        for refs, teams in days:
+            amount = part_amount(len(refs))
             if sign < 0:
                 amount = -amount
-            for ref, team, _ in allocations:
+            for ref, team in zip(refs, teams, strict=True):
                 subject = subjects.get(ref)
                 if subject is None:
                     subject = subjects[ref] = self._subject_of(ref)
@@ -494,7 +512,7 @@ class CapacitySweep:
         (ended before the windows' reach) could have touched it."""
         if ledger.calendar.day_start(day) >= step.since:
             position = bisect.bisect_left(ledger.days, day)
-            return ledger.allocations[position]
+            return _spread(ledger.allocations[position])
         return _allocated_on(person, ledger, step.now, day).get(day, ())
 
 
@@ -571,6 +589,11 @@ def reaching_intervals(
     """The work intervals of *issue* that end after *since* (the windows' reach), as if it
     stays as it is: what a sweep takes of it."""
     return [span for span in work_intervals(issue, changes, _NEVER, team_at) if span.end > since]
+
+
+def _names(spans: Iterable[WorkInterval]) -> tuple[str, ...]:
+    """The people of *spans*, once each (a tuple: most issues have one)."""
+    return tuple(dict.fromkeys(span.person for span in spans))
 
 
 def _start(held: _Held) -> datetime:
