@@ -204,6 +204,10 @@ class _Inheritance(ABC):
         return self._memo[(start.source, start.issue_id)]
 
     def _resolve_cycle(self, members: list[Lineage]) -> None:
+        # Named from its first member by (source, id), wherever the resolution entered it, so
+        # that one issue's explanation and a refresh of all describe a cycle alike.
+        first = min(range(len(members)), key=lambda i: (members[i].source, members[i].issue_id))
+        members = members[first:] + members[:first]
         keys = " → ".join(member.key for member in (*members, members[0]))
         for member in members:
             note = Link(None, None, None, (f"inheritance cycle {keys} ignored",))

@@ -20,7 +20,7 @@ __all__ = ["register"]
 def register(commands: Any) -> None:
     """Add this module's commands to the ``syncd`` parser."""
     explain_cmd = commands.add_parser("explain", help="why an issue got its decision")
-    explain_cmd.add_argument("key", help="the issue key, e.g. SHOP-12")
+    explain_cmd.add_argument("key", help="the issue key (now or before a move), e.g. SHOP-12")
     explain_cmd.add_argument("--source", default=None, help="the source, when several hold the key")
     add_config_option(explain_cmd)
     explain_cmd.set_defaults(handler=_explain)
@@ -74,19 +74,19 @@ def _explain(args: argparse.Namespace) -> int:
     config = config_from(args)
     files = mapping_files(config)
     store = open_store(config, upgrade=False)
-    try:
-        answer = explain(
-            args.key,
-            store.iter_issues(),
-            store.iter_roadmap_items(),
-            files.rule_set,
-            teams=files.teams,
-            key_results=files.key_result_ids,
-            source=args.source,
-        )
-    except LookupError:
+    issue = store.get_issue_by_key(args.key, args.source)
+    if issue is None:
         print(f"syncd: no stored issue has the key {args.key}", file=sys.stderr)
         return 1
+    answer = explain(
+        issue.key,
+        store.get_lineage(issue),
+        store.iter_roadmap_items(),
+        files.rule_set,
+        teams=files.teams,
+        key_results=files.key_result_ids,
+        source=issue.source,
+    )
     print(answer.render())
     return 0
 

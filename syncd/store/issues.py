@@ -254,6 +254,37 @@ def get_issue_by_key(connection: Connection, key: str, source: str | None) -> Is
     return _find_by_key(connection, identity, None)
 
 
+def get_lineage(connection: Connection, issue: Issue) -> list[Issue]:
+    """*issue* and the live issues it may inherit from, as a refresh sees them: for each
+    parent and epic key, the live issue of the same source holding that key now (of several,
+    the greatest id, which a refresh's (source, id) order names last), then theirs in turn.
+
+    Deciding *issue* among these gives the decision a refresh gives it among every stored
+    issue, without reading them all.
+    """
+    found = {issue.key: issue}
+    waiting = [issue]
+    while waiting:
+        current = waiting.pop()
+        for key in (current.parent_key, current.epic_key):
+            if key is None or key in found:
+                continue
+            statement = (
+                _WITH_RAW.where(
+                    issues.c.source == issue.source,
+                    issues.c.key == key,
+                    issues.c.deleted_at.is_(None),
+                )
+                .order_by(issues.c.issue_id.desc())
+                .limit(1)
+            )
+            row = connection.execute(statement).one_or_none()
+            if row is not None:
+                found[key] = above = _to_issue(row)
+                waiting.append(above)
+    return list(found.values())
+
+
 def count_issues(connection: Connection, source: str | None, include_deleted: bool) -> int:
     """How many issues are stored (live only unless *include_deleted*)."""
     statement = select(func.count()).select_from(issues)

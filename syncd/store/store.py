@@ -224,6 +224,12 @@ class Store:
         with self._reading("look an issue up") as connection:
             return issues.get_issue_by_key(connection, key, source)
 
+    def get_lineage(self, issue: Issue) -> list[Issue]:
+        """*issue* and the live issues it may inherit from (``issues.get_lineage``): what
+        explaining its decision needs."""
+        with self._reading("read an issue's lineage") as connection:
+            return issues.get_lineage(connection, issue)
+
     def count_issues(self, source: str | None = None, include_deleted: bool = False) -> int:
         """How many issues are stored (live ones unless *include_deleted*)."""
         with self._reading("count issues") as connection:

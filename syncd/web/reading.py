@@ -3,7 +3,8 @@
 ``ViewSources`` is what the service hands the view; ``build_index`` reads the store once for
 a snapshot (issues with their current decisions, and the histories the capacity weighting
 needs) into a ``WorkIndex``; ``explain_issue`` explains one issue from its own lineage only
-(the issue, its parents and epic, the roadmap items), so it does not read every issue.
+(``Store.get_lineage``: the issue, the live issues it may inherit from, the roadmap items),
+so it does not read every issue.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from syncd.store.decisions import DecisionRecord
 from syncd.web.drilldown import WorkIndex
 
 __all__ = ["MappingView", "ViewSources", "build_index", "explain_issue"]
-
-_LINEAGE_LIMIT = 8  # parents and epics above an issue: a handful in any real hierarchy
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +95,7 @@ def explain_issue(
     mapping = sources.mappings()
     explanation = explain(
         key,
-        _lineage(sources.store, issue),
+        sources.store.get_lineage(issue),
         sources.store.iter_roadmap_items(),
         mapping.rule_set,
         teams=mapping.teams,
@@ -105,19 +104,3 @@ def explain_issue(
     )
     history = sources.store.decision_history(source, issue.issue_id)
     return explanation, sorted(history, key=lambda record: record.decided_at, reverse=True)
-
-
-def _lineage(store: Store, issue: Issue) -> list[Issue]:
-    """*issue* and the issues it may inherit from: parents and epics, transitively."""
-    found = {issue.key: issue}
-    waiting = [issue]
-    while waiting and len(found) < _LINEAGE_LIMIT:
-        current = waiting.pop()
-        for key in (current.parent_key, current.epic_key):
-            if key is None or key in found:
-                continue
-            above = store.get_issue_by_key(key, issue.source)
-            if above is not None:
-                found[key] = above
-                waiting.append(above)
-    return list(found.values())
