@@ -80,7 +80,7 @@ def _stored(issue_id: int, total: int) -> tuple[Issue, tuple[FieldChange, ...]]:
     return issue, changes
 
 
-def _fill(store: Store, total: int) -> None:
+def fill_store(store: Store, total: int) -> None:
     _write_run(store, RunKind.FULL, (_stored(i, total) for i in range(total)))
 
 
@@ -119,7 +119,7 @@ def _count(items: Iterator[Any]) -> int:
     return sum(1 for _ in items)
 
 
-def _pipeline(url: str, folder: Path) -> Callable[[], Any]:
+def pipeline_maker(url: str, folder: Path) -> Callable[[], Any]:
     """A maker of pipelines over the store at *url*, under the bundled mapping files."""
     from syncd.app.mapping_files import load_mapping_files
     from syncd.app.pipeline import Pipeline
@@ -167,9 +167,9 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
     store = Store(engine)
     if not keep or store.count_issues() != total:
         started = time.perf_counter()
-        _fill(store, total)
+        fill_store(store, total)
         print(f"  filled {total:,} issues in {time.perf_counter() - started:.0f} s", flush=True)
-    pipeline = _pipeline(url, folder)
+    pipeline = pipeline_maker(url, folder)
     for _ in range(repeats):
         _timed("issues", lambda: _count(store.iter_issues(with_raw=False, chunk=1000)))
         _timed("histories", lambda: _count(store.iter_issue_histories(WORK_FIELDS, chunk=1000)))

@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ __all__ = ["INSTALLED", "naive_script", "raw_script", "syncd_sync_once", "whole_
 
 _BIN = Path(sys.executable).parent
 _ROOT = Path(__file__).resolve().parent.parent
+_LAUNCHER = Path(__file__).resolve().parent / "launch.py"
 _PACKAGES = ("syncd", "connectors", "mappings", "bench")
 INSTALLED = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 """The environment every timed command runs in: bytecode is read and written as usual."""
@@ -43,25 +43,20 @@ def _compile_once() -> None:
 
 def whole_command(command: list[str], workdir: Path) -> dict[str, Any]:
     """Run *command* to its exit: ``seconds`` (wall), ``cpu_seconds``, ``peak_rss_mb``, and
-    ``output``/``log``, the text it wrote to stdout and stderr. A failure raises with its log."""
+    ``output``/``log``, the text it wrote to stdout and stderr. A failure raises with its log.
+
+    It starts from ``bench.launch``, a small process of its own, so that its peak RSS is its
+    own and not the benchmark process's (see there)."""
     _compile_once()
-    out, err = workdir / "command.out", workdir / "command.err"
+    out, err, cost = workdir / "command.out", workdir / "command.err", workdir / "command.json"
+    launched = [sys.executable, str(_LAUNCHER), str(cost), *command]
     with out.open("w") as stdout, err.open("w") as stderr:
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=INSTALLED)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - began
-    process.returncode = os.waitstatus_to_exitcode(status)
+        process = subprocess.run(launched, stdout=stdout, stderr=stderr, env=INSTALLED, check=False)
     log = err.read_text(encoding="utf-8", errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"{command[0]} exited {process.returncode}:\n{log[-4000:]}")
-    return {
-        "seconds": seconds,
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
-        "output": out.read_text(encoding="utf-8"),
-        "log": log,
-    }
+    measured = json.loads(cost.read_text(encoding="utf-8"))
+    return {**measured, "output": out.read_text(encoding="utf-8"), "log": log}
 
 
 def syncd_sync_once(config: Path, workdir: Path) -> dict[str, Any]:
