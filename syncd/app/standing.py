@@ -79,11 +79,12 @@ class StandingIssues:
     ``drop`` one, then ``settle()`` re-decides what the changes reach; ``totals(now)`` sums
     the held issues' figures over the *windows* at *now* (a moment not before the previous
     one), after the first count re-counting only the issues put, dropped or re-decided since
-    and those whose resolution a window took in or let go of (``turns_of``); ``work_log()``
-    gives what the capacity weighting reads, in the store's (source, issue id) order.
-    ``after_run`` is the latest run whose writes are in. Issues are held with their histories
-    only with *track_work* (the capacity weighting), and then only while their work can
-    reach the windows.
+    and those whose resolution a window took in or let go of (``turns_of``); ``capacity(now)``
+    gives the capacity weighting's totals. ``after_run`` is the latest run whose writes are
+    in. Issues are held with their histories only with *track_work* (the capacity
+    weighting), only while their work can reach the windows, and once a capacity sweep has
+    started (the second count, held until *until*), only from their ``put`` to the next
+    count: the sweep holds their work intervals.
     """
 
     def __init__(
@@ -211,7 +212,7 @@ class StandingIssues:
         """The integrity problems among the held issues and decisions on *now*'s date."""
         return self.integrity.report(now.date())
 
-    def work_log(
+    def _work_log(
         self, now: datetime, windows: tuple[Window, ...], team_at: Callable[[Issue], str]
     ) -> tuple[WorkLog, Callable[[int], Subject]]:
         """The work intervals at *now* of the issues whose work can reach *windows*, in
@@ -250,14 +251,17 @@ class StandingIssues:
         person's ended days are allocated once, and again only where a change alters them.
         """
         since = work_reach(now, windows)
-        if not self._capacity_counted or self._until is None or now >= self._until:
-            self._capacity_counted, self._sweep = True, None
+        if self._sweep is not None:
+            if self._until is None or now >= self._until:
+                raise ValueError(f"the capacity sweep holds until {self._until}, not {now}")
+            changed = sorted(self._work_changed)
+            self._sweep.replace({ref: self._reaching(ref, since, team_at) for ref in changed})
+        elif not self._capacity_counted or self._until is None or now >= self._until:
+            self._capacity_counted = True
             self._work_changed.clear()
-            log, subject_at = self.work_log(now, windows, team_at)
+            log, subject_at = self._work_log(now, windows, team_at)
             return log.totals(subject_at, config, windows)
-        if self._sweep is None:
-            for ref in [ref for ref, (i, c) in self._working.items() if settled(i, c, since)]:
-                del self._working[ref]
+        else:
             self._sweep = CapacitySweep(
                 ((ref, self._reaching(ref, since, team_at)) for ref in sorted(self._working)),
                 config,
@@ -265,10 +269,9 @@ class StandingIssues:
                 self._until,
                 first_day=since.date() - timedelta(days=2),
             )
-        else:
-            changed = sorted(self._work_changed)
-            self._sweep.replace({ref: self._reaching(ref, since, team_at) for ref in changed})
+        # The sweep holds their intervals now: only issues put from here on are held whole.
         self._work_changed.clear()
+        self._working.clear()
         return self._sweep.totals(now, windows)
 
     def _reaching(

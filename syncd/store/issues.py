@@ -236,7 +236,8 @@ def deleted_after(connection: Connection, after_run: int) -> list[tuple[str, int
 def get_issue_by_key(connection: Connection, key: str, source: str | None) -> Issue | None:
     """The issue known as *key* now, or once (keys change when issues move); ``None`` if none.
 
-    Live issues win over soft-deleted ones, then the most recently updated.
+    Live issues win over soft-deleted ones, then the first source by name, then the greatest
+    id: where two issues of a source hold one key, the one a refresh names by it.
     """
     found = _find_by_key(connection, issues.c.key == key, source)
     if found is not None:
@@ -300,7 +301,7 @@ def _find_by_key(connection: Connection, condition: Any, source: str | None) -> 
     if source is not None:
         statement = statement.where(issues.c.source == source)
     statement = statement.order_by(
-        issues.c.deleted_at.is_not(None), issues.c.updated_at.desc()
+        issues.c.deleted_at.is_not(None), issues.c.source, issues.c.issue_id.desc()
     ).limit(1)
     row = connection.execute(statement).one_or_none()
     return None if row is None else _to_issue(row)

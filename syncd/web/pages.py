@@ -308,7 +308,7 @@ def issue(source: str, key: str) -> Response:
         "issue.html",
         key=explanation.issue.key,
         source=source,
-        jira_url=_jira_url(source, key),
+        jira_url=_jira_url(source, explanation.issue.key),
         summary=explanation.issue.summary,
         type=explanation.issue.issue_type,
         status=explanation.issue.status,
@@ -323,7 +323,7 @@ def issue(source: str, key: str) -> Response:
             "path": list(decision.path),
             "reason": decision.reason,
         },
-        weights=_weights_of(source, key),
+        weights=_weights_of(source, explanation.issue.key),
         rule_description=rule.rule.description if rule is not None else None,
         conditions=list(explanation.deciding_conditions),
         steps=[

@@ -87,14 +87,14 @@ def _decided(
 def explain_issue(
     sources: ViewSources, source: str, key: str
 ) -> tuple[Explanation, list[DecisionRecord]] | None:
-    """The explanation of *key* in *source* and its decision's history, newest first;
-    ``None`` when no such issue is stored."""
+    """The explanation of *key* (now, or before a move) in *source* and its decision's
+    history, newest first; ``None`` when no such issue is stored."""
     issue = sources.store.get_issue_by_key(key, source)
     if issue is None:
         return None
     mapping = sources.mappings()
     explanation = explain(
-        key,
+        issue.key,
         sources.store.get_lineage(issue),
         sources.store.iter_roadmap_items(),
         mapping.rule_set,
