@@ -124,30 +124,33 @@ than SQLite's (2.2x against 1.5x).
   15% less CPU; JSON as text a further 4%.
 
 The bullets above are the history, each with the figures measured then. This run measured
-Cloud organisations only, on a machine shared with other work (load average 7-14 for two
-cores; the SQLite run of `docs/benchmarks.md` overlapped its 20k organisation), the naive
-script at 20k only (`--naive-cap 20000`: it merges one issue per round trip to the server).
+Cloud organisations only, once each (`--repeats 1`), without the latency table
+(`--latency-repeats 0`; docs/benchmarks-scenarios.md has the one-partition latency), the
+naive script at 20k only (`--naive-cap 20000`), on an idle machine with an Intel Xeon, where
+a round trip to the local server costs far less than on the previous run's machine: the
+naive script, one `Session.merge` per issue, took 28 s at 20k here against 192 s then.
 
 ## What the whole commands show
 
-- **Against the raw-fetch ceiling** (target ≤ 2.2x): `syncd sync --once` takes 3.4x the
-  raw script at 20k issues and 5.6x at 100k. The sync span alone is 2.0x the raw span at
-  20k (4.3x at 100k); starting, re-deciding every stored issue and the snapshot add 21 s at
-  20k (36 s at 100k).
-- **Against the naive script** (target ≥ 4x): 4.1x faster at 20k: on PostgreSQL each
-  `Session.merge` is a round trip to the server, so the naive script takes 192 s.
-- **Incremental after 1% changed** (target ≤ 5%): the sync is 1.7% (20k) and 2.2% (100k)
-  of a full sync's span, the command 20% and 26% of a full command, for the same reason as
-  on SQLite: it re-decides every stored issue after syncing.
-- **Re-deciding** takes 10.5 s at 20k (span) and 35 s at 100k; the 10 s target at 200k
-  is far off. PostgreSQL's refresh reads issues and stored decisions through SQLAlchemy's
-  generic result path (a `Row`, a processor per timestamp, an `Issue` per row); SQLite's
-  reads them from the driver (`syncd/store/scan.py`). The service's peak over its first
-  cycle is 243 MB at 100k, over the 200 MB target for 200k.
+- **Against the raw-fetch ceiling** (target ≤ 2.2x): `syncd sync --once` takes 6.9x the
+  raw script at 20k issues and 7.0x at 100k. The sync span alone is 5.5-5.6x the raw span;
+  starting, re-deciding every stored issue and the snapshot add 3.4 s at 20k and 13 s at
+  100k. syncd used 9.4 s of CPU at 20k and 42 s at 100k against the raw script's 0.8 s and
+  3.7 s.
+- **Against the naive script** (target ≥ 4x): 2.1x faster at 20k (4.1x in the previous
+  run, where each round trip to the server cost more).
+- **Incremental after 1% changed** (target ≤ 5%): the running service's cycle is 2.8%
+  (20k, 0.37 s) and 2.4% (100k, 1.48 s) of a full command: it reads, decides and counts only
+  what the run wrote, the capacity sweep allocating again only the days the changes alter.
+  A one-shot `syncd sync --once` still refreshes from scratch: 23% (20k) and 19% (100k) of
+  a full command, its sync alone 2.2% and 1.6% of a full sync's span.
+- **Re-deciding** takes 2.1 s at 20k (span) and 13.1 s at 100k; the 10 s target at 200k is
+  missed. The service's peak over its first cycle is 335 MB at 100k (158 MB at 20k), over
+  the 200 MB target for 200k; `/metrics` p99 18-28 ms.
 
 The profile of the whole command on SQLite (`docs/benchmarks.md`) applies here with the
-server's share added: what the command repeats after every sync (re-deciding every stored
-issue, start-up imports) is the largest gap after the sync itself.
+server's share added: what a one-shot command repeats after every sync (re-deciding every
+stored issue, start-up imports) is the largest gap after the sync itself.
 """
 
 FINDINGS = {"SQLite": _ON_SQLITE, "PostgreSQL": _ON_POSTGRESQL}
