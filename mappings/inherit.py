@@ -333,9 +333,13 @@ class Decider(_Inheritance):
         return self._issues[(matches[0], key)] if matches else None
 
     def decide(self, issue: Issue) -> Decision:
-        """The decision for *issue* (which must belong to the collection)."""
+        """The decision for *issue* (which must belong to the collection). Where two issues
+        share a key, the key names the one with the greater position, for the issues that
+        inherit through it; each is decided as itself."""
         node = self._node(issue.source, issue.key)
-        return self._decision(node if node is not None else self.lineage(issue))
+        if node is None or node.issue_id != issue.issue_id:
+            node = self.lineage(issue)
+        return self._decision(node)
 
     def decide_all(self) -> dict[tuple[str, int], Decision]:
         """Exactly one decision per issue of the collection, keyed by ``(source, issue_id)``."""
@@ -421,9 +425,7 @@ class StandingDecider(_Inheritance, Generic[_Position]):
 
     def decide(self, position: _Position) -> Decision:
         """The decision of the issue at *position*, as ``Decider.decide`` gives it."""
-        held = self._held[position]
-        node = self._node(held.source, held.key)
-        return self._decision(node if node is not None else held)
+        return self._decision(self._held[position])
 
     def _forget(self, position: _Position, node: Lineage) -> None:
         _discard(self._named, (node.source, node.key), position)

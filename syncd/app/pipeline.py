@@ -123,8 +123,9 @@ class Pipeline:
         every stored issue through once; the next ones read only what runs changed since.
         What is held per issue, from one refresh to the next, is its lineage (for
         inheritance), its ``IssueState``, team and decision outcome, and only while its work
-        can count for capacity, the issue and its history: memory stays a small record per
-        issue. The snapshot equals one computed from scratch. The cyclic garbage collector is
+        can count for capacity, its work intervals (from the second refresh on, in a capacity
+        sweep): memory stays a small record per issue. The snapshot equals one computed from
+        scratch. The cyclic garbage collector is
         paused meanwhile (see ``syncd.app.gc_pause``).
         """
         phases = RefreshPhases()

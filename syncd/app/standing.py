@@ -6,10 +6,12 @@ inputs (the same mapping files, roadmap items and key results), read only what r
 since (``Store.changed_after``: the issues written, those a census marked deleted and those
 whose history a repair completed), re-decide those and whatever inherits from them
 (``mappings.StandingDecider``), and write only their decisions. Each issue is held as the
-analytics read it (its ``IssueState``, team and outcome) and, while its work can still count
-in the capacity windows, with its history; the figures' running sums (exact, as the
-backfill's) re-count only the issues that changed or whose resolution a moving window took
-in or let go of, so a refresh after a run gives the snapshot a refresh from scratch gives.
+analytics read it (its ``IssueState``, team and outcome); the figures' running sums (exact,
+as the backfill's) re-count only the issues that changed or whose resolution a moving window
+took in or let go of. The capacity weighting holds the work intervals of the issues whose
+work can still count in its windows, in a ``CapacitySweep`` from the second count on, which
+allocates again only the days a change alters. So a refresh after a run gives the snapshot
+a refresh from scratch gives.
 """
 
 from __future__ import annotations

@@ -31,9 +31,10 @@ def _collections(draw: st.DrawFn) -> list[Issue]:
     size = draw(st.integers(min_value=1, max_value=25))
     keys = [f"SHOP-{n}" for n in range(1, size + 1)]
     related = st.one_of(st.none(), st.sampled_from([*keys, "SHOP-999"]))
+    # One issue in ten holds another's key, as a store may for a while (a move half-seen).
     return [
         issue(
-            key,
+            draw(st.sampled_from(keys)) if draw(st.integers(0, 9)) == 0 else key,
             draw(st.sampled_from(_TYPES)),
             labels=tuple(draw(st.lists(st.sampled_from(_LABELS), max_size=3))),
             parent_key=draw(related),
@@ -58,15 +59,18 @@ def _bundled_rules_and_item(
 @settings(max_examples=150, deadline=None)
 @given(issues=_collections(), own_first=st.booleans())
 def test_every_issue_gets_exactly_one_decision(issues: list[Issue], own_first: bool) -> None:
-    """Any collection (cycles, self-parents, missing parents) decides each issue exactly once."""
+    """Any collection (cycles, self-parents, missing parents, keys two issues hold) decides
+    each issue exactly once, as itself."""
     rule_set, items = _bundled_rules_and_item(issues, own_first)
     decisions = decide_all(issues, items, rule_set)
     assert sorted((i.source, i.issue_id) for i in issues) == sorted(decisions)
     for found in issues:
         decision = decisions[(found.source, found.issue_id)]
+        assert decision.issue_id == found.issue_id
         assert decision.path[0] == found.key
         assert (decision.rule_id is None) == (decision.work_class is WorkClass.UNCLASSIFIED)
-        assert len(set(decision.path)) == len(decision.path), "a path never loops"
+        if len({i.key for i in issues}) == len(issues):  # else two issues may show one key
+            assert len(set(decision.path)) == len(decision.path), "a path never loops"
 
 
 @settings(max_examples=150, deadline=None)
@@ -87,6 +91,8 @@ def test_a_stream_decides_as_the_whole_collection_does(
     decided = [stream.decide(position) for position in range(len(issues))]
     assert decided == [expected[(i.source, i.issue_id)] for i in issues]
 
+    if len({i.key for i in issues}) < len(issues):
+        return  # which of two issues a shared key names follows their order
     shuffled = list(issues)
     order.shuffle(shuffled)
     stream = StandingDecider(items, rule_set)
