@@ -1,18 +1,21 @@
 """Re-deciding a stored organisation: the refresh's read of every issue, and the whole refresh.
 
 Run: ``.venv/bin/python -m bench.refresh_store [--issues N] [--postgres URL | --sqlite PATH]
-[--keep] [--repeats N]``. Fills a store with *N* issues (as ``bench.store_write_page`` builds
-them, created over two years, nine in ten resolved a few days after work started, in pages of
-1,000, each with three kept changes: status category, assignee, status) once; with
+[--keep] [--repeats N] [--held]``. Fills a store with *N* issues (as ``bench.store_write_page``
+builds them, created over two years, nine in ten resolved a few days after work started, in
+pages of 1,000, each with three kept changes: status category, assignee, status) once; with
 ``--keep`` a filled store is reused (PostgreSQL: the database ``syncd_bench_refresh_N`` on the
-server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed
-as the refresh does without capacity), ``histories`` (with the changes the capacity weighting
+server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed as
+the refresh does without capacity), ``histories`` (with the changes the capacity weighting
 reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on), in
-seconds and the process's CPU seconds, each ``--repeats`` times (default 2). Then, as a
-service does between syncs, one pipeline refreshes once, and ``--repeats`` times a run writes
-a new version of 1% of the issues (one in three finished or reopened) and the same pipeline
-refreshes (``after run``: it reads only what the run wrote) beside a new pipeline's refresh of
-the same store (``scratch``: every issue read). The process's peak RSS comes at the end.
+seconds and the process's CPU seconds, each ``--repeats`` times (default 2). Then, as a service
+does between syncs, one pipeline refreshes once, and ``--repeats`` times a run writes a new
+version of 1% of the issues (one in three finished or reopened) and the same pipeline refreshes
+(``after run``: it reads only what the run wrote) beside a new pipeline's refresh of the same
+store (``scratch``: every issue read). The process's peak RSS comes at the end. With ``--held``,
+instead of all that: what one service pipeline holds between refreshes (``tracemalloc``, which
+slows it, so nothing is timed), after its first refresh and after each of ``--repeats`` runs
+that wrote 1% of the issues and the refresh after it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import itertools
 import resource
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -161,7 +165,8 @@ def _edit(store: Store, total: int, share: float, round_: int) -> int:
     return len(edited)
 
 
-def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> None:
+def _filled(url: str, total: int, keep: bool) -> Store:
+    """The store at *url*, filled with *total* issues unless *keep* finds it filled."""
     engine = create_store_engine(url)
     upgrade(engine)
     store = Store(engine)
@@ -169,6 +174,12 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
         started = time.perf_counter()
         fill_store(store, total)
         print(f"  filled {total:,} issues in {time.perf_counter() - started:.0f} s", flush=True)
+    return store
+
+
+def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> None:
+    store = _filled(url, total, keep)
+    engine = store.engine
     pipeline = pipeline_maker(url, folder)
     for _ in range(repeats):
         _timed("issues", lambda: _count(store.iter_issues(with_raw=False, chunk=1000)))
@@ -184,6 +195,23 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
     engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {peak:.0f} MB")
+
+
+def _held(url: str, total: int, keep: bool, folder: Path, repeats: int) -> None:
+    """Print the memory one service pipeline holds between its refreshes."""
+    store = _filled(url, total, keep)
+    service = pipeline_maker(url, folder)()
+    tracemalloc.start()
+    service.refresh()
+    print(f"  held after the first refresh {tracemalloc.get_traced_memory()[0] / 1e6:.0f} MB")
+    for round_ in range(repeats):
+        _edit(store, total, 0.01, 100 + round_)
+        service.refresh()
+        held = tracemalloc.get_traced_memory()[0] / 1e6
+        print(f"  held after run {round_ + 1} and its refresh {held:.0f} MB")
+    print(f"  peak traced {tracemalloc.get_traced_memory()[1] / 1e6:.0f} MB")
+    tracemalloc.stop()
+    store.engine.dispose()
 
 
 def _exists(server: str, name: str) -> bool:
@@ -204,19 +232,21 @@ def main() -> None:
     parser.add_argument("--sqlite", metavar="PATH", type=Path)
     parser.add_argument("--keep", action="store_true", help="reuse (and keep) a filled store")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--held", action="store_true", help="the memory held, nothing timed")
     args = parser.parse_args()
+    measure = _held if args.held else _measure
     with tempfile.TemporaryDirectory() as folder:
         if args.postgres is None:
             path = args.sqlite or Path(folder) / "bench.db"
             print(f"refresh reads, SQLite, {args.issues:,} issues")
-            _measure(f"sqlite:///{path}", args.issues, args.keep, Path(folder), args.repeats)
+            measure(f"sqlite:///{path}", args.issues, args.keep, Path(folder), args.repeats)
             return
         postgres = PostgresStore(args.postgres, name=f"syncd_bench_refresh_{args.issues}")
         if not (args.keep and _exists(args.postgres, postgres.name)):
             postgres.reset()
         print(f"refresh reads, PostgreSQL, {args.issues:,} issues")
         try:
-            _measure(postgres.url, args.issues, args.keep, Path(folder), args.repeats)
+            measure(postgres.url, args.issues, args.keep, Path(folder), args.repeats)
         finally:
             if not args.keep:
                 postgres.drop()
