@@ -232,11 +232,6 @@ class CapacitySweep:
         self._teams: defaultdict[IssueRef, set[str]] = defaultdict(set)
         self._counted_at: tuple[datetime, tuple[Window, ...]] | None = None
 
-    @property
-    def until(self) -> datetime:
-        """The latest moment the sweep may be asked for."""
-        return self._until
-
     def resubject(self, ref: IssueRef, subject: Subject) -> None:
         """Count what issue *ref* holds in each window under *subject* from now on."""
         before = self._subjects.get(ref)
