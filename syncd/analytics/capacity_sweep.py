@@ -34,6 +34,7 @@ from syncd.analytics.capacity import (
     _WorkingDays,
     part_amount,
     unscaled,
+    work_reach,
 )
 from syncd.analytics.history import WorkInterval, work_intervals
 from syncd.analytics.rows import ALL_TEAMS, Window, counted_under
@@ -251,7 +252,7 @@ class CapacitySweep:
         if not self._by_issue:
             self._by_issue = [{} for _ in windows]
             self._by_subject = [{} for _ in windows]
-        since = min((w.start for w in windows), default=now) - timedelta(days=1)
+        since = work_reach(now, windows)
         bounds = (since.date() - timedelta(days=1), now.date() + timedelta(days=1))
         step = _Step(now, windows, bounds)
         self._counted_at = (now, windows)
@@ -526,7 +527,7 @@ class _Step:
 
     @property
     def since(self) -> datetime:
-        return min((w.start for w in self.windows), default=self.now) - timedelta(days=1)
+        return work_reach(self.now, self.windows)
 
     def offer_latest(self, day: date, allocations: tuple[Allocation, ...]) -> None:
         if self.latest_day is None or day > self.latest_day:

@@ -23,12 +23,12 @@ import heapq
 import math
 from array import array
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mappings import StandingDecider, team_of
 from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
 from syncd.analytics.aggregate import RunningTotals, subject_named
-from syncd.analytics.capacity import IssueRef, settled
+from syncd.analytics.capacity import IssueRef, settled, work_reach
 from syncd.analytics.capacity_sweep import CapacitySweep, reaching_intervals
 from syncd.analytics.compute import snapshot_of
 from syncd.analytics.history import issue_as_of
@@ -250,7 +250,7 @@ class _Sweep:
             def team_at(issue: Issue) -> str:
                 return team_of(issue, files.teams)
 
-            since = min((w.start for w in windows), default=moment) - timedelta(days=1)
+            since = work_reach(moment, windows)
             intervals = (
                 ((issue.source, issue.issue_id), reaching_intervals(issue, changes, since, team_at))
                 for issue, changes in self._replay.stored()
