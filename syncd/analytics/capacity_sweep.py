@@ -218,7 +218,7 @@ class CapacitySweep:
                 self._people_of[ref] = _names(spans)
         self._people = {name: _Person(name, sorted(held, key=_start))
                         for name, held in sorted(by_person.items())}  # fmt: skip
-        starts = [held[1].start for held in _spans_of(self._people.values())]
+        starts = [held[1].start for person in self._people.values() for held in person.spans]
         if first_day is None:
             first_day = min(starts, default=until).date() - timedelta(days=2)
         self._first = first_day
@@ -323,11 +323,7 @@ class CapacitySweep:
         calendar, until = ledger.calendar, self._until
         begins = calendar.day_start(affected[0])
         ends = min(calendar.day_start(affected[-1] + timedelta(days=1)), until)
-        touching = [
-            (ref, span._replace(end=min(span.end, until)))
-            for ref, span in person.spans
-            if span.start < ends and span.end > begins
-        ]
+        touching = _cut((held for held in person.spans if held[1].end > begins), ends)
         span_days = _WorkingDays(calendar, affected[0], affected[-1])
         fresh = _person_days(person.name, "", span_days, touching).days
         for day in affected:
@@ -361,9 +357,8 @@ class CapacitySweep:
         calendar = ledger.calendar
         if calendar.day_start(day + timedelta(days=1)) > now:
             return
-        start = calendar.day_start(day)
         for index, window in enumerate(windows):
-            if window.start <= start < window.end:
+            if _inside(calendar, day, window):
                 if before[0]:
                     self._count_days(index, (before,), -1)
                 if after[0]:
@@ -426,9 +421,7 @@ class CapacitySweep:
         calendar, working = self._calendars[key]
         ledger = self._ledgers.get((person.name, key))
         if ledger is None:
-            spans = [(ref, span._replace(end=min(span.end, self._until)))
-                     for ref, span in person.spans if span.start < self._until]  # fmt: skip
-            days = _person_days(person.name, home, working, spans).days
+            days = _person_days(person.name, home, working, _cut(person.spans, self._until)).days
             for allocations in days.values():
                 for ref, team, _ in allocations:
                     self._teams[ref].add(team)
@@ -596,9 +589,10 @@ def _start(held: _Held) -> datetime:
     return held[1].start
 
 
-def _spans_of(people: Iterable[_Person]) -> Iterator[_Held]:
-    for person in people:
-        yield from person.spans
+def _cut(held: Iterable[_Held], until: datetime) -> list[_Held]:
+    """The intervals of *held* begun before *until*, ended at *until* at the latest."""
+    return [(ref, span._replace(end=min(span.end, until))) for ref, span in held
+            if span.start < until]  # fmt: skip
 
 
 def _parts_by_day(
@@ -607,10 +601,9 @@ def _parts_by_day(
     """Per working day that *held*'s intervals (in order of start, cut at *until*) touch, the
     team each issue's part goes to (that of its latest interval begun that day)."""
     parts: defaultdict[date, dict[IssueRef, str]] = defaultdict(dict)
-    for ref, span in held:
-        if span.start < until:
-            for day in working.touched_by(span._replace(end=min(span.end, until))):
-                parts[day][ref] = span.team
+    for ref, span in _cut(held, until):
+        for day in working.touched_by(span):
+            parts[day][ref] = span.team
     return parts
 
 
@@ -643,10 +636,7 @@ def _allocated_on(
     """*day*'s allocation from the intervals reaching it, cut at *now*."""
     one_day = _WorkingDays(ledger.calendar, day, day)
     begins = ledger.calendar.day_start(day)
-    touching = [
-        (ref, span._replace(end=min(span.end, now)))
-        for ref, span in person.ending_after(begins, now)
-    ]
+    touching = _cut(person.ending_after(begins, now), now)
     return dict(_person_days(person.name, "", one_day, touching).days)
 
 

@@ -125,8 +125,8 @@ class Pipeline:
         inheritance), its ``IssueState``, team and decision outcome, and only while its work
         can count for capacity, its work intervals (from the second refresh on, in a capacity
         sweep): memory stays a small record per issue. The snapshot equals one computed from
-        scratch. The cyclic garbage collector is
-        paused meanwhile (see ``syncd.app.gc_pause``).
+        scratch. The cyclic garbage collector is paused meanwhile (see
+        ``syncd.app.gc_pause``).
         """
         phases = RefreshPhases()
         started = time.perf_counter()

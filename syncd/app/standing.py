@@ -230,12 +230,7 @@ class StandingIssues:
             order.append(ref)
             if not log.add(issue, changes):
                 del self._working[ref]
-
-        def subject_at(position: int) -> Subject:
-            work_class, category, _ = self._outcomes[order[position]]
-            return subject_named(work_class, category)
-
-        return log, subject_at
+        return log, lambda position: self._subject_of(order[position])
 
     def capacity(
         self,
