@@ -270,18 +270,10 @@ def get_lineage(connection: Connection, issue: Issue) -> list[Issue]:
         for key in (current.parent_key, current.epic_key):
             if key is None or key in found:
                 continue
-            statement = (
-                _WITH_RAW.where(
-                    issues.c.source == issue.source,
-                    issues.c.key == key,
-                    issues.c.deleted_at.is_(None),
-                )
-                .order_by(issues.c.issue_id.desc())
-                .limit(1)
-            )
-            row = connection.execute(statement).one_or_none()
-            if row is not None:
-                found[key] = above = _to_issue(row)
+            live = (issues.c.key == key) & issues.c.deleted_at.is_(None)
+            above = _find_by_key(connection, live, issue.source)
+            if above is not None:
+                found[key] = above
                 waiting.append(above)
     return list(found.values())
 
