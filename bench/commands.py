@@ -17,34 +17,18 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sqlite3
-import statistics
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from bench.refresh_store import fill_store, pipeline_maker
+from bench.runner import Samples
 from bench.whole import whole_command
 from syncd.store import Store, create_store_engine, upgrade
 
 _BIN = Path(sys.executable).parent
-
-
-@dataclass
-class _Timed:
-    """The runs of one command."""
-
-    seconds: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    rss: list[float] = field(default_factory=list)
-
-    def add(self, run: dict[str, Any]) -> None:
-        self.seconds.append(run["seconds"])
-        self.cpu.append(run["cpu_seconds"])
-        self.rss.append(run["peak_rss_mb"])
 
 
 def _prepared(path: Path, total: int, keep: bool, folder: Path) -> Path:
@@ -110,19 +94,18 @@ def main() -> None:
         rules = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["mappings"]["rules"])
         key = _inheriting_key(args.sqlite or folder / "bench.db")
         commands = _commands(config, rules, key)
-        timed = {label: _Timed() for label in commands}
+        timed = {label: Samples() for label in commands}
         for _ in range(args.repeats):
             for label, command in commands.items():
                 timed[label].add(whole_command(command, folder))
-    floor = statistics.median(timed["syncd --help"].seconds)
+    floor = timed["syncd --help"].median
     print(f"commands, SQLite, {args.issues:,} issues, median of {args.repeats}\n")
     print("| command | wall s | CPU s | peak RSS MB | x `--help` |")
     print("|---|---|---|---|---|")
     for label, runs in timed.items():
-        wall = statistics.median(runs.seconds)
         print(
-            f"| `{label}` | {wall:.2f} | {statistics.median(runs.cpu):.2f} "
-            f"| {statistics.median(runs.rss):.0f} | {wall / floor:.1f} |"
+            f"| `{label}` | {runs.median:.2f} | {runs.median_of('cpu_seconds'):.2f} "
+            f"| {runs.rss:.0f} | {runs.median / floor:.1f} |"
         )
 
 
