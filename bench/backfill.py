@@ -9,6 +9,10 @@ also give the time per step and, by a straight line through the runs, the figure
 number of steps. Prints a Markdown table::
 
     python -m bench.backfill --issues 200000 --days 2,6 --target 365
+
+``--workdir DIR`` keeps the synced store and its configuration in *DIR* and reuses them when
+*DIR* already holds a store of ``--issues`` issues, so that versions of syncd can be compared
+on one store.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--issues", type=int, default=10_000)
     parser.add_argument("--days", default="2,6", help="counts of daily steps to measure")
     parser.add_argument("--target", type=int, default=365, help="days to extrapolate to")
+    parser.add_argument("--workdir", type=Path, help="keep (and reuse) the synced store here")
     parser.add_argument("--measure", nargs=3, metavar=("CONFIG", "FROM", "OUTPUT"))
     return parser.parse_args(argv)
 
@@ -74,18 +79,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         return _measure_here(*args.measure)
     counts = sorted(int(text) for text in args.days.split(","))
-    with tempfile.TemporaryDirectory(prefix="syncd-bench-backfill-") as folder:
-        workdir = Path(folder)
-        store = bench_store(workdir, None)
-        with EmulatorProcess("cloud", args.issues) as emulator:
-            config = write_config(workdir, emulator.url, store.url, page_size=CLOUD_PAGE)
-            synced = contender("syncd", {"config": str(config), "full": True})
-        print(f"bench.backfill: synced {args.issues} issues in {synced['seconds']:.0f} s",
-              file=sys.stderr, flush=True)  # fmt: skip
-        runs = {days: _run(config, days, workdir) for days in counts}
-        store.drop()
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        config = _synced(args.workdir, args.issues)
+        runs = {days: _run(config, days, args.workdir) for days in counts}
+    else:
+        with tempfile.TemporaryDirectory(prefix="syncd-bench-backfill-") as folder:
+            config = _synced(Path(folder), args.issues)
+            runs = {days: _run(config, days, Path(folder)) for days in counts}
     print(_table(args, runs))
     return 0
+
+
+def _synced(workdir: Path, issues: int) -> Path:
+    """The configuration of a SQLite store in *workdir* holding the emulated organisation of
+    *issues* issues: synced now unless an earlier run left it there."""
+    store = bench_store(workdir, None)
+    config = workdir / "synced.json"
+    if config.exists() and json.loads(config.read_text(encoding="utf-8")) == {"issues": issues}:
+        return workdir / "syncd.yaml"
+    store.reset()
+    with EmulatorProcess("cloud", issues) as emulator:
+        written = write_config(workdir, emulator.url, store.url, page_size=CLOUD_PAGE)
+        synced = contender("syncd", {"config": str(written), "full": True})
+    print(f"bench.backfill: synced {issues} issues in {synced['seconds']:.0f} s",
+          file=sys.stderr, flush=True)  # fmt: skip
+    config.write_text(json.dumps({"issues": issues}), encoding="utf-8")
+    return written
 
 
 def _table(args: argparse.Namespace, runs: dict[int, dict[str, float]]) -> str:

@@ -179,6 +179,7 @@ class _Sweep:
         self._teams: dict[int, str] = {}
         self._subjects: dict[IssueRef, tuple[str, str]] = {}
         self._turns: list[tuple[datetime, int]] = []
+        self._scheduled: dict[int, datetime] = {}
         self._capacity: CapacitySweep | None = None
 
     def step(self, moment: datetime, files: MappingFiles, analytics: AnalyticsConfig) -> Snapshot:
@@ -221,8 +222,16 @@ class _Sweep:
         self._subjects[issue.source, issue.issue_id] = subject
         if self._capacity is not None:
             self._capacity.resubject((issue.source, issue.issue_id), subject)
-        if issue.status_category is StatusCategory.DONE and issue.resolved is not None:
-            for turn in turns_of(analytics.windows, issue.resolved):
+        resolved = issue.resolved
+        if (
+            issue.status_category is StatusCategory.DONE
+            and resolved is not None
+            and self._scheduled.get(index) != resolved
+        ):
+            # An issue is counted again and again with the same resolution: its turns ahead
+            # are in the heap once (turns that came due were popped, and lie behind).
+            self._scheduled[index] = resolved
+            for turn in turns_of(analytics.windows, resolved):
                 if turn > moment:
                     heapq.heappush(self._turns, (turn, index))
 
