@@ -38,6 +38,7 @@ from syncd.app.as_of import StoredContext
 from syncd.app.backfill_range import (
     LIVE_MARGIN,
     BackfillRange,
+    balanced_parts,
     default_last_day,
     plan_backfill,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "BackfillRange",
     "HistoryReplay",
     "backfill_snapshots",
+    "balanced_parts",
     "default_last_day",
     "plan_backfill",
     "replayed_snapshots",
@@ -131,12 +133,13 @@ class HistoryReplay:
 
 
 def backfill_snapshots(
-    store: Store, files: MappingFiles, analytics: AnalyticsConfig, span: BackfillRange
+    store: Store, files: MappingFiles, analytics: AnalyticsConfig, moments: Iterable[datetime]
 ) -> Iterator[Snapshot]:
-    """The snapshot at the end of each step of *span*, oldest first, as ``syncd report
-    --as-of`` computes it; the store is read once, before the first step."""
+    """The snapshot at each of *moments* (ascending: a ``BackfillRange``'s, or a run of
+    them), as ``syncd report --as-of`` computes it; the store is read once, before the first
+    step."""
     stored = store.iter_issue_histories()
-    return replayed_snapshots(stored, StoredContext.read(store), files, analytics, span.moments())
+    return replayed_snapshots(stored, StoredContext.read(store), files, analytics, moments)
 
 
 def replayed_snapshots(

@@ -68,29 +68,42 @@ def register(commands: Any) -> None:
         metavar="FILE",
         help="the OpenMetrics document to write",
     )
+    backfill.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="compute parts of the range in up to N processes side by side, each holding "
+        "its own copy of the figures in memory (default: the processors available)",
+    )
     add_config_option(backfill)
     backfill.set_defaults(handler=_backfill)
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from syncd.app.backfill import backfill_snapshots
     from syncd.cli.progress import step_progress
-    from syncd.metrics.backfill import write_openmetrics
-    from syncd.service.wiring import mapping_files, open_store
+    from syncd.service.backfill import available_cpus, write_backfill
+    from syncd.service.wiring import open_store
 
     labels = _labels(args.label)
     config = config_from(args)
-    files = mapping_files(config)
     store = open_store(config, upgrade=False)
-    span = plan_backfill(args.first, args.last, args.step, datetime.now(UTC), store.count_issues())
+    try:
+        now = datetime.now(UTC)
+        span = plan_backfill(args.first, args.last, args.step, now, store.count_issues())
+    finally:
+        store.engine.dispose()
     partial = args.output.with_name(f".{args.output.name}.partial")
     try:
         with step_progress(len(span), "backfill") as advance, partial.open("wb") as output:
-            steps = write_openmetrics(
-                backfill_snapshots(store, files, config.analytics, span),
+            steps = write_backfill(
+                config,
+                tuple(span.moments()),
                 output,
-                labels,
-                on_step=lambda snapshot: advance(f"{snapshot.computed_at:%Y-%m-%d %H:%M}"),
+                labels=labels,
+                jobs=args.jobs or available_cpus(),
+                log_level=args.log_level or config.log_level,
+                on_step=lambda moment: advance(f"{moment:%Y-%m-%d %H:%M}"),
             )
         os.replace(partial, args.output)
     finally:
@@ -129,6 +142,12 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def _step(text: str) -> timedelta:

@@ -30,7 +30,7 @@ from prometheus_client.utils import floatToGoString
 from syncd.analytics import Snapshot
 from syncd.metrics.snapshot_collector import snapshot_families
 
-__all__ = ["EOF", "timestamped_exposition", "write_openmetrics"]
+__all__ = ["EOF", "timestamped_exposition", "write_openmetrics", "write_steps"]
 
 EOF = b"# EOF\n"
 
@@ -47,9 +47,22 @@ def write_openmetrics(
     labels: Mapping[str, str] | None = None,
     on_step: Callable[[Snapshot], None] | None = None,
 ) -> int:
-    """Write *snapshots* to *output* as one OpenMetrics document, each as it comes (nothing
-    of an earlier step is held), then ``# EOF``; call *on_step* after each. Returns the
-    number of steps written."""
+    """Write *snapshots* to *output* as one OpenMetrics document (``write_steps``, then
+    ``# EOF``). Returns the number of steps written."""
+    steps = write_steps(snapshots, output, labels, on_step)
+    output.write(EOF)
+    return steps
+
+
+def write_steps(
+    snapshots: Iterable[Snapshot],
+    output: BinaryIO,
+    labels: Mapping[str, str] | None = None,
+    on_step: Callable[[Snapshot], None] | None = None,
+) -> int:
+    """Write each of *snapshots* to *output* as it comes (nothing of an earlier step is
+    held), without the final ``# EOF``, so that runs of steps written apart can be joined;
+    call *on_step* after each. Returns the number of steps written."""
     steps = 0
     exposition = _Exposition(labels)
     for snapshot in snapshots:
@@ -57,7 +70,6 @@ def write_openmetrics(
         steps += 1
         if on_step is not None:
             on_step(snapshot)
-    output.write(EOF)
     return steps
 
 

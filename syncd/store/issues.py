@@ -278,6 +278,16 @@ def get_lineage(connection: Connection, issue: Issue) -> list[Issue]:
     return list(found.values())
 
 
+def creation_times(connection: Connection) -> list[datetime]:
+    """When each live issue was created, earliest first."""
+    statement = (
+        select(issues.c.created_at)
+        .where(issues.c.deleted_at.is_(None))
+        .order_by(issues.c.created_at)
+    )
+    return list(connection.execute(statement).scalars())
+
+
 def count_issues(connection: Connection, source: str | None, include_deleted: bool) -> int:
     """How many issues are stored (live only unless *include_deleted*)."""
     statement = select(func.count()).select_from(issues)

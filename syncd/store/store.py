@@ -230,6 +230,11 @@ class Store:
         with self._reading("read an issue's lineage") as connection:
             return issues.get_lineage(connection, issue)
 
+    def issue_creation_times(self) -> list[datetime]:
+        """When each live issue was created, earliest first: how the organisation grew."""
+        with self._reading("read creation times") as connection:
+            return issues.creation_times(connection)
+
     def count_issues(self, source: str | None = None, include_deleted: bool = False) -> int:
         """How many issues are stored (live ones unless *include_deleted*)."""
         with self._reading("count issues") as connection:

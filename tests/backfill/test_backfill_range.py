@@ -6,9 +6,17 @@ import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syncd.analytics.history import issue_as_of
-from syncd.app.backfill import BackfillRange, HistoryReplay, default_last_day, plan_backfill
+from syncd.app.backfill import (
+    BackfillRange,
+    HistoryReplay,
+    balanced_parts,
+    default_last_day,
+    plan_backfill,
+)
 from syncd.core.domain import Issue
 from syncd.core.errors import ConfigError
 from tests.analytics.capacity_builders import CREATED, Story, at
@@ -90,3 +98,51 @@ def _comparable(issue: Issue | None) -> dict[str, object] | None:
     fields = dataclasses.asdict(issue)
     del fields["updated"]  # read by no figure; the replay may hold an earlier step's bound
     return fields
+
+
+_YEAR = BackfillRange(date(2025, 12, 1), date(2026, 11, 30), timedelta(days=1))
+
+
+def _grown(issues: int, since: date) -> list[datetime]:
+    """Creation times of an organisation that grew evenly from *since* to the range's end."""
+    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    span = datetime(2026, 12, 1, tzinfo=UTC) - start
+    return [start + span * n / issues for n in range(issues)]
+
+
+@given(
+    jobs=st.integers(min_value=1, max_value=6),
+    issues=st.integers(min_value=0, max_value=3000),
+    since=st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 11, 29)),
+    days=st.integers(min_value=1, max_value=365),
+)
+def test_parts_are_the_steps_in_order_cut_into_at_most_jobs_runs(
+    jobs: int, issues: int, since: date, days: int
+) -> None:
+    moments = tuple(_YEAR.moments())[-days:]
+
+    parts = balanced_parts(moments, _grown(issues, since), jobs)
+
+    assert 1 <= len(parts) <= jobs
+    assert all(parts)
+    assert tuple(moment for part in parts for moment in part) == moments
+
+
+def test_a_year_of_a_growing_organisation_is_cut_where_the_costs_balance() -> None:
+    """The organisation began in April: the early, empty months go with the first part,
+    and each later part is shorter, as its steps and its start carry more issues."""
+    moments = tuple(_YEAR.moments())
+
+    parts = balanced_parts(moments, _grown(2000, date(2026, 4, 1)), 3)
+
+    assert len(parts) == 3
+    assert len(parts[0]) > len(parts[1]) > len(parts[2])
+    assert parts[1][0] > datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def test_a_range_too_short_to_pay_for_another_read_is_not_cut() -> None:
+    moments = tuple(_YEAR.moments())
+
+    assert balanced_parts(moments[-7:], _grown(2000, date(2025, 1, 1)), 4) == [moments[-7:]]
+    assert balanced_parts(moments, _grown(2000, date(2025, 1, 1)), 1) == [moments]
+    assert len(balanced_parts(moments, _grown(2000, date(2025, 1, 1)), 2)) == 2

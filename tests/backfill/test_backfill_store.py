@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -75,7 +77,9 @@ def test_every_step_equals_the_as_of_report_of_its_day(synced: Synced) -> None:
     """Replaying the histories forward gives, step by step, the very snapshot that
     ``syncd report --as-of`` computes from the store for that day."""
     span = BackfillRange(FIRST, LAST, timedelta(days=1))
-    found = list(backfill_snapshots(synced.store, synced.files, synced.config.analytics, span))
+    found = list(
+        backfill_snapshots(synced.store, synced.files, synced.config.analytics, span.moments())
+    )
 
     days = [FIRST + timedelta(days=n) for n in range(len(span))]
     assert [s.computed_at for s in found] == [end_of(day) for day in days]
@@ -244,3 +248,49 @@ def test_a_label_that_a_series_already_has_is_refused(
     err = capsys.readouterr().err
     assert "'team' is reserved or a series label" in err
     assert "'oops' is not NAME=VALUE" in err
+
+
+def _cut_evenly(parts: int) -> Callable[..., list[tuple[datetime, ...]]]:
+    def cut(moments: Sequence[datetime], created: object, jobs: int) -> list[tuple[datetime, ...]]:
+        size = -(-len(moments) // parts)
+        return [tuple(moments[n : n + size]) for n in range(0, len(moments), size)]
+
+    return cut
+
+
+def test_parts_computed_side_by_side_join_into_the_document_of_one_process(
+    synced: Synced, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three processes, each starting from scratch at its first step, write the bytes one
+    process writes step after step; no part file is left beside the document."""
+    options = ("--from=2026-09-20", "--to=2026-10-19", "--label=job=syncd")
+    alone, side_by_side = tmp_path / "alone.om", tmp_path / "parts" / "side.om"
+    side_by_side.parent.mkdir()
+    assert _backfill(synced.config, *options, "--jobs=1", f"--output={alone}") == 0
+    monkeypatch.setattr("syncd.service.backfill.balanced_parts", _cut_evenly(3))
+
+    assert _backfill(synced.config, *options, "--jobs=3", f"--output={side_by_side}") == 0
+
+    assert side_by_side.read_bytes() == alone.read_bytes()
+    assert [path.name for path in side_by_side.parent.iterdir()] == ["side.om"]
+
+
+def test_a_failing_part_stops_the_backfill_and_leaves_no_file(
+    synced: Synced,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def backwards(moments: Sequence[datetime], created: object, jobs: int) -> list[Any]:
+        return [tuple(moments[:2]), tuple(reversed(moments[2:]))]
+
+    monkeypatch.setattr("syncd.service.backfill.balanced_parts", backwards)
+    output = tmp_path / "history.om"
+
+    code = _backfill(synced.config, "--from=2026-10-01", "--to=2026-10-04", f"--output={output}",
+                     "--jobs=2")  # fmt: skip
+
+    assert code == 1
+    assert "part 2 of 2 failed: ValueError: the replay stands at" in capsys.readouterr().err
+    assert not output.exists()
+    assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
