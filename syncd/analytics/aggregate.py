@@ -103,13 +103,22 @@ class RunningTotals:
 
     def put(self, ref: Hashable, item: WorkItem, windows: tuple[Window, ...]) -> None:
         """Count *item* under *ref* as *windows* see it, in place of what *ref* counted."""
-        self.drop(ref)
         counted = _counted(item, windows)
         if counted is None:
+            self.drop(ref)
             return
         # Only an item in a group sums its weights: the others' need not be made exact, nor kept.
         weights = () if counted.group is None else tuple(_exact(w) for w in counted.weights)
         counted = counted._replace(weights=weights)
+        if self._held.get(ref) == counted:
+            # It adds what it added: only the item its key result lists (last, as a put
+            # lists it) is the new one.
+            if counted.key_result:
+                linked = self._linked[counted.key_result]
+                del linked[ref]
+                linked[ref] = item
+            return
+        self.drop(ref)
         self._sums.add(counted, 1)
         self._held[ref] = counted
         if counted.key_result:

@@ -227,30 +227,42 @@ class CapacitySweep:
         self._ledgers: dict[tuple[str, str], _Ledger] = {}
         self._calendar_keys: dict[str, str] = {}
         self._calendars: dict[str, tuple[WorkCalendar, _WorkingDays]] = {}
-        self._by_issue: list[dict[tuple[str, IssueRef], Amount]] = []
         self._by_subject: list[dict[tuple[str, Subject], Amount]] = []
         self._subjects: dict[IssueRef, Subject] = {}
-        self._teams: defaultdict[IssueRef, set[str]] = defaultdict(set)
         self._counted_at: tuple[datetime, tuple[Window, ...]] | None = None
 
     def resubject(self, ref: IssueRef, subject: Subject) -> None:
         """Count what issue *ref* holds in each window under *subject* from now on."""
         before = self._subjects.get(ref)
-        if before is None or before == subject:
-            self._subjects[ref] = subject
-            return
         self._subjects[ref] = subject
-        for by_issue, by_subject in zip(self._by_issue, self._by_subject, strict=True):
-            for team in self._teams.get(ref, ()):
-                amount = by_issue.get((team, ref))
-                if amount:
-                    _add(by_subject, (team, before), -amount)
-                    _add(by_subject, (team, subject), amount)
+        if before is None or before == subject:
+            return
+        for index, by_subject in enumerate(self._by_subject):
+            for team, amount in self._held_by(ref, index).items():
+                _add(by_subject, (team, before), -amount)
+                _add(by_subject, (team, subject), amount)
+
+    def _held_by(self, ref: IssueRef, index: int) -> dict[str, Amount]:
+        """What issue *ref* adds to window *index*'s sums, per team: its parts of the ended
+        days the window counts on the ledger in use of each of its people (a subject seldom
+        changes: looked for then, rather than kept per issue as days come and go)."""
+        held: defaultdict[str, Amount] = defaultdict(int)
+        for name in self._people_of.get(ref, ()):
+            person = self._people.get(name)
+            if person is None or person.ledger is None:
+                continue
+            low, high = person.counted[index]
+            for refs, teams in person.ledger.allocations[low:high]:
+                if ref in refs:
+                    amount = part_amount(len(refs))
+                    for one, team in zip(refs, teams, strict=True):
+                        if one == ref:
+                            held[team] += amount
+        return held
 
     def totals(self, now: datetime, windows: tuple[Window, ...]) -> CapacityTotals:
         """What ``WorkLog(now, windows, …).totals`` gives for the intervals cut at *now*."""
-        if not self._by_issue:
-            self._by_issue = [{} for _ in windows]
+        if not self._by_subject:
             self._by_subject = [{} for _ in windows]
         since = work_reach(now, windows)
         bounds = (since.date() - timedelta(days=1), now.date() + timedelta(days=1))
@@ -288,7 +300,6 @@ class CapacitySweep:
         for ref, spans in changed.items():
             if not spans:
                 self._subjects.pop(ref, None)
-                self._teams.pop(ref, None)
 
     def _hold_anew(
         self, name: str, changed: Mapping[IssueRef, object], incoming: list[_Held]
@@ -349,8 +360,6 @@ class CapacitySweep:
     ) -> None:
         """Count *after* in place of *before* as *day*'s allocation in the windows that held
         the day at the last moment asked."""
-        for ref, team in zip(*after, strict=True):
-            self._teams[ref].add(team)
         if self._counted_at is None:
             return
         now, windows = self._counted_at
@@ -368,7 +377,7 @@ class CapacitySweep:
         """The ledger positions each window counted at the last moment asked: the ended days
         that begin inside it."""
         if self._counted_at is None:
-            return [(0, 0) for _ in self._by_issue]
+            return [(0, 0) for _ in self._by_subject]
         now, windows = self._counted_at
         found = []
         for window in windows:
@@ -422,9 +431,6 @@ class CapacitySweep:
         ledger = self._ledgers.get((person.name, key))
         if ledger is None:
             days = _person_days(person.name, home, working, _cut(person.spans, self._until)).days
-            for allocations in days.values():
-                for ref, team, _ in allocations:
-                    self._teams[ref].add(team)
             ordered = sorted(days)
             ledger = _Ledger(
                 calendar,
@@ -439,7 +445,7 @@ class CapacitySweep:
                 low, high = person.counted[index]
                 self._count(person.ledger, index, low, high, -1)
             person.ledger = ledger
-            person.counted = [(0, 0) for _ in self._by_issue]
+            person.counted = [(0, 0) for _ in self._by_subject]
         return ledger
 
     def _slide(
@@ -462,7 +468,7 @@ class CapacitySweep:
 
     def _count_days(self, index: int, days: Iterable[_Day], sign: int) -> None:
         """Add (*sign* 1) or take out (-1) the allocations of *days* in window *index*."""
-        by_issue, by_subject = self._by_issue[index], self._by_subject[index]
+        by_subject = self._by_subject[index]
         subjects = self._subjects
         for refs, teams in days:
             amount = part_amount(len(refs))
@@ -472,11 +478,6 @@ class CapacitySweep:
                 subject = subjects.get(ref)
                 if subject is None:
                     subject = subjects[ref] = self._subject_of(ref)
-                held = by_issue.get((team, ref), 0) + amount
-                if held:
-                    by_issue[team, ref] = held
-                else:
-                    del by_issue[team, ref]
                 summed = by_subject.get((team, subject), 0) + amount
                 if summed:
                     by_subject[team, subject] = summed
