@@ -362,9 +362,10 @@ class StandingDecider(_Inheritance, Generic[_Position]):
     Each issue is held under a position (its place in the collection, an index or a
     ``(source, issue id)``: where two issues share a key, the one at the greater position is
     the one that key names, as in ``Decider``). ``put`` an issue (new, or as it now stands)
-    or ``drop`` one, then ``settle()``: it names the positions whose decision may have
-    changed (the issues put, those sharing a key with them or with one dropped, and
-    everything inheriting from any of them, before or after the change), and
+    or ``drop`` one, then ``settle()``: it names the issues put and the positions whose
+    decision may have changed (those sharing a key with an issue whose key, links or own
+    verdict changed, or with one dropped, and everything inheriting from any of them,
+    before or after the change), and
     ``decide(position)`` gives the decision.
     """
 
@@ -382,6 +383,7 @@ class StandingDecider(_Inheritance, Generic[_Position]):
         self._named: dict[tuple[str, str], list[_Position]] = {}
         self._heirs: dict[tuple[str, str], list[_Position]] = {}
         self._moved: set[tuple[str, str]] = set()
+        self._kept: list[_Position] = []
 
     def __len__(self) -> int:
         return len(self._held)
@@ -389,9 +391,13 @@ class StandingDecider(_Inheritance, Generic[_Position]):
     def put(self, position: _Position, issue: Issue, team: str | None = None) -> None:
         """Hold *issue* at *position*, in place of what it held (*team*: see ``lineage``)."""
         before = self._held.get(position)
+        node = self.lineage(issue, team)
+        if node == before:
+            # Nothing inheritance reads of it has changed: no decision can have.
+            self._kept.append(position)
+            return
         if before is not None:
             self._forget(position, before)
-        node = self.lineage(issue, team)
         self._held[position] = node
         self._named.setdefault((node.source, node.key), []).append(position)
         for key in (node.parent_key, node.epic_key):
@@ -407,7 +413,8 @@ class StandingDecider(_Inheritance, Generic[_Position]):
             self._memo.pop((before.source, before.issue_id), None)
 
     def settle(self) -> set[_Position]:
-        """The positions whose decision may have changed since the last ``settle``."""
+        """The issues put and the positions whose decision may have changed since the last
+        ``settle``."""
         reached: set[_Position] = set()
         keys: list[tuple[str, str]] = list(self._moved)
         self._moved.clear()
@@ -421,6 +428,8 @@ class StandingDecider(_Inheritance, Generic[_Position]):
         for position in reached:
             node = self._held[position]
             self._memo.pop((node.source, node.issue_id), None)
+        reached.update(position for position in self._kept if position in self._held)
+        self._kept.clear()
         return reached
 
     def decide(self, position: _Position) -> Decision:
