@@ -186,3 +186,34 @@ def test_a_changed_issue_is_decided_from_its_new_data(rules: RuleSet) -> None:
     )
     decision = decide_all([after], [], rules)[(after.source, after.issue_id)]
     assert (decision.work_class, decision.category) == (WorkClass.PRODUCT, "experiment")
+
+
+def test_an_issue_put_again_reaches_its_heirs_only_when_what_they_inherit_changed(
+    rules: RuleSet,
+) -> None:
+    """A status change on an epic re-decides the epic alone; a new label that changes its
+    own verdict re-decides everything inheriting from it, and so does a link cut below."""
+    epic = issue("SHOP-1", "Epic", labels=("feature",))
+    story = issue("SHOP-2", epic_key="SHOP-1")
+    task = issue("SHOP-3", "Sub-task", parent_key="SHOP-2")
+    stream: StandingDecider[int] = StandingDecider([], rules)
+    for position, found in enumerate([epic, story, task]):
+        stream.put(position, found)
+    stream.settle()
+    inherited = stream.decide(2).work_class
+
+    stream.put(0, replace(epic, status_category=StatusCategory.DONE))
+    assert stream.settle() == {0}
+
+    stream.put(0, replace(epic, labels=("refactor",)))
+    assert stream.settle() == {0, 1, 2}
+    assert stream.decide(2).work_class is not inherited
+
+    stream.put(1, replace(story, epic_key=None))
+    assert stream.settle() == {1, 2}
+    assert (
+        stream.decide(2)
+        == decide_all([task, replace(story, epic_key=None)], [], rules)[
+            (task.source, task.issue_id)
+        ]
+    )
