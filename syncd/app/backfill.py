@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from mappings import StandingDecider, team_of
-from syncd.analytics import AnalyticsConfig, Snapshot, WorkItem, resolve_windows
+from syncd.analytics import AnalyticsConfig, IssueState, Snapshot, WorkItem, resolve_windows
 from syncd.analytics.aggregate import RunningTotals, subject_named
 from syncd.analytics.capacity import IssueRef, settled, work_reach
 from syncd.analytics.capacity_sweep import CapacitySweep, reaching_intervals
@@ -44,7 +44,7 @@ from syncd.app.backfill_range import (
 )
 from syncd.app.gc_pause import gc_paused
 from syncd.app.mapping_files import MappingFiles
-from syncd.core.domain import FieldChange, Issue, StatusCategory
+from syncd.core.domain import FieldChange, Issue, StatusCategory, WorkClass
 from syncd.store import Store
 
 __all__ = [
@@ -57,6 +57,9 @@ __all__ = [
     "plan_backfill",
     "replayed_snapshots",
 ]
+
+_Outcome = tuple[WorkClass, str | None, str | None]
+"""An issue's decided work class, category and key result (equal ones shared)."""
 
 _INDEX_BITS = 24
 """Room for the issue index inside one packed replay event (16 million issues)."""
@@ -181,6 +184,8 @@ class _Sweep:
         self._totals = RunningTotals()
         self._teams: dict[int, str] = {}
         self._subjects: dict[IssueRef, tuple[str, str]] = {}
+        self._outcomes: dict[int, _Outcome] = {}
+        self._shared: dict[_Outcome, _Outcome] = {}
         self._turns: list[tuple[datetime, int]] = []
         self._scheduled: dict[int, datetime] = {}
         self._capacity: CapacitySweep | None = None
@@ -199,8 +204,10 @@ class _Sweep:
             if issue is not None:
                 self._teams[index] = team_of(issue, files.teams)
                 self._decider.put(index, issue)
-        recount = touched | self._decider.settle() | self._turned(moment)
-        for index in recount:
+        decide = touched | self._decider.settle()
+        for index in decide:
+            self._decide(index)
+        for index in decide | self._turned(moment):
             self._count(index, windows, moment, analytics)
         return snapshot_of(
             self._totals.totals(windows),
@@ -213,18 +220,32 @@ class _Sweep:
             capacity=capacity.totals(moment, windows) if capacity is not None else None,
         )
 
-    def _count(
-        self, index: int, windows: tuple[Window, ...], moment: datetime, analytics: AnalyticsConfig
-    ) -> None:
+    def _decide(self, index: int) -> None:
+        """Decide the issue at *index* again (it changed, or what it inherits from did)."""
         issue = self._replay.state(index)
         if issue is None or self._decider is None:
             return
         decision = self._decider.decide(index)
-        self._totals.put(index, WorkItem.of(issue, decision, self._teams[index]), windows)
+        outcome = (decision.work_class, decision.category, decision.key_result)
+        self._outcomes[index] = self._shared.setdefault(outcome, outcome)
         subject = subject_named(decision.work_class, decision.category)
         self._subjects[issue.source, issue.issue_id] = subject
         if self._capacity is not None:
             self._capacity.resubject((issue.source, issue.issue_id), subject)
+
+    def _count(
+        self, index: int, windows: tuple[Window, ...], moment: datetime, analytics: AnalyticsConfig
+    ) -> None:
+        """Count the issue at *index* again with its latest outcome (it changed, its outcome
+        did, or a window took it in or let it go)."""
+        issue = self._replay.state(index)
+        if issue is None:
+            return
+        work_class, category, key_result = self._outcomes[index]
+        state = IssueState.of(issue)
+        self._totals.put(
+            index, WorkItem(state, work_class, category, key_result, self._teams[index]), windows
+        )
         resolved = issue.resolved
         if (
             issue.status_category is StatusCategory.DONE
