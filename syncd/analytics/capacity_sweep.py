@@ -63,11 +63,6 @@ def _compact(allocations: tuple[Allocation, ...]) -> _Day:
     return tuple(a.issue for a in allocations), tuple(a.team for a in allocations)
 
 
-def _spread(day: _Day) -> tuple[Allocation, ...]:
-    refs, teams = day
-    return tuple(Allocation(ref, team, len(refs)) for ref, team in zip(refs, teams, strict=True))
-
-
 _NONE: _Day = ((), ())
 
 
@@ -407,10 +402,10 @@ class CapacitySweep:
         first, last = _allocated_span(working, person, step.now, step.bounds)
         if first is None or last is None:
             return
-        latest = under_way if under_way and max(under_way) == last else None
-        if latest is None:
-            latest = {last: self._day_of(person, ledger, last, step)}
-        step.offer_latest(last, latest[last])
+        if under_way and max(under_way) == last:
+            step.offer_latest(last, _compact(under_way[last]))
+        else:
+            step.offer_latest(last, self._day_of(person, ledger, last, step))
         for index, window in enumerate(step.windows):
             low, high = person.counted[index]
             held = high - low + sum(1 for day in under_way if _inside(calendar, day, window))
@@ -495,15 +490,13 @@ class CapacitySweep:
             return {}
         return _allocated_on(person, ledger, step.now, day)
 
-    def _day_of(
-        self, person: _Person, ledger: _Ledger, day: date, step: _Step
-    ) -> tuple[Allocation, ...]:
+    def _day_of(self, person: _Person, ledger: _Ledger, day: date, step: _Step) -> _Day:
         """The allocation of an ended *day*: the ledger's, unless an interval left out
         (ended before the windows' reach) could have touched it."""
         if ledger.calendar.day_start(day) >= step.since:
             position = bisect.bisect_left(ledger.days, day)
-            return _spread(ledger.allocations[position])
-        return _allocated_on(person, ledger, step.now, day).get(day, ())
+            return ledger.allocations[position]
+        return _compact(_allocated_on(person, ledger, step.now, day).get(day, ()))
 
 
 @dataclass(slots=True)
@@ -517,13 +510,13 @@ class _Step:
     idle: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     under_way: list[dict[tuple[str, IssueRef], Amount]] = field(default_factory=list)
     latest_day: date | None = None
-    latest: list[tuple[Allocation, ...]] = field(default_factory=list)
+    latest: list[_Day] = field(default_factory=list)
 
     @property
     def since(self) -> datetime:
         return work_reach(self.now, self.windows)
 
-    def offer_latest(self, day: date, allocations: tuple[Allocation, ...]) -> None:
+    def offer_latest(self, day: date, allocations: _Day) -> None:
         if self.latest_day is None or day > self.latest_day:
             self.latest_day, self.latest = day, []
         if day == self.latest_day:
@@ -553,8 +546,11 @@ class _Step:
             for (team, subject), amount in _per_subject(under_way.items(), subject_of).items():
                 for scope, under in counted_under(team, *subject):
                     allocated[scope, window.name, under] += amount
-        running = (((team, ref), part_amount(parts))
-                   for allocations in self.latest for ref, team, parts in allocations)  # fmt: skip
+        running = (
+            ((team, ref), part_amount(len(refs)))
+            for refs, teams in self.latest
+            for ref, team in zip(refs, teams, strict=True)
+        )
         latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
         for (team, subject), amount in _per_subject(running, subject_of).items():
             for scope, under in counted_under(team, *subject):
