@@ -44,6 +44,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--days", default="30,365", help="counts of daily steps to measure")
     parser.add_argument("--jobs", default="1,2", help="counts of processes to measure")
     parser.add_argument("--target", type=int, default=365, help="days to extrapolate to")
+    parser.add_argument(
+        "--history-quarters",
+        type=int,
+        default=1,
+        help="quarters of history before the organisation's OKR period (default 1: issues "
+        "from about eight months back; 3: about fourteen, every day of a year busy)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the synced store here")
     return parser.parse_args(argv)
 
@@ -68,26 +75,27 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="syncd-bench-backfill-") as folder:
         workdir = args.workdir or Path(folder)
         workdir.mkdir(parents=True, exist_ok=True)
-        config = _synced(workdir, args.issues)
+        config = _synced(workdir, args.issues, args.history_quarters)
         runs = {(days, job): _run(config, days, job, workdir) for job in jobs for days in counts}
     print(_table(args, counts, jobs, runs))
     return 0
 
 
-def _synced(workdir: Path, issues: int) -> Path:
+def _synced(workdir: Path, issues: int, history_quarters: int) -> Path:
     """The configuration of a SQLite store in *workdir* holding the emulated organisation of
     *issues* issues: synced now unless an earlier run left it there."""
     store = bench_store(workdir, None)
     config = workdir / "synced.json"
-    if config.exists() and json.loads(config.read_text(encoding="utf-8")) == {"issues": issues}:
+    shape = {"issues": issues, "history_quarters": history_quarters}
+    if config.exists() and json.loads(config.read_text(encoding="utf-8")) == shape:
         return workdir / "syncd.yaml"
     store.reset()
-    with EmulatorProcess("cloud", issues) as emulator:
+    with EmulatorProcess("cloud", issues, history_quarters=history_quarters) as emulator:
         written = write_config(workdir, emulator.url, store.url, page_size=CLOUD_PAGE)
         synced = contender("syncd", {"config": str(written), "full": True})
     print(f"bench.backfill: synced {issues} issues in {synced['seconds']:.0f} s",
           file=sys.stderr, flush=True)  # fmt: skip
-    config.write_text(json.dumps({"issues": issues}), encoding="utf-8")
+    config.write_text(json.dumps(shape), encoding="utf-8")
     return written
 
 
@@ -99,7 +107,7 @@ def _table(
 ) -> str:
     lines = [
         f"`python -m bench.backfill --issues {args.issues} --days {args.days} "
-        f"--jobs {args.jobs} --target {args.target}`",
+        f"--jobs {args.jobs} --target {args.target} --history-quarters {args.history_quarters}`",
         "",
         "| issues | days | jobs | | seconds | CPU seconds | s per step | peak RSS MB, "
         "largest process | file MB |",

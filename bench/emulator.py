@@ -32,6 +32,7 @@ class EmulatorProcess:
     jitter_ms: float = 0.0
     people: int | None = None
     rate_limit: float | None = None
+    history_quarters: int = 1
     url: str = ""
     started_seconds: float = 0.0
     _process: subprocess.Popen[str] | None = None
@@ -49,6 +50,8 @@ class EmulatorProcess:
             command += ["--people", str(self.people)]
         if self.rate_limit is not None:
             command += ["--rate-limit", str(self.rate_limit)]
+        if self.history_quarters != 1:
+            command += ["--history-quarters", str(self.history_quarters)]
         self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )

@@ -145,3 +145,24 @@ def test_key_results_are_per_team_and_quarter_and_labels_name_real_ones(
 def test_a_tiny_organisation_still_has_an_epic_per_project() -> None:
     small = generate_organisation(100, seed=1, now=NOW)
     assert {i.project for i in small.epics} == {p.key for p in small.projects}
+
+
+@pytest.mark.parametrize("history", [1, 3])
+def test_history_quarters_reach_back_before_the_okr_period(history: int) -> None:
+    """The issues spread from the start of the quarters of history before the previous
+    quarter; the OKRs stay on the previous and the current one."""
+    org = generate_organisation(2_000, seed=5, now=NOW, history_quarters=history)
+    first = org.quarters[0].start
+    months = first.year * 12 + first.month - 3 * history
+    reach = first.replace(year=(months - 1) // 12, month=(months - 1) % 12 + 1)
+
+    created = sorted(issue.created_ms for issue in org.issues)
+    assert to_ms(reach) <= created[0] < to_ms(reach + timedelta(days=20))
+    assert [q.start for q in org.quarters] == [
+        q.start for q in generate_organisation(50, seed=5, now=NOW).quarters
+    ]
+
+
+def test_an_organisation_needs_a_quarter_of_history() -> None:
+    with pytest.raises(ValueError, match="quarter of history"):
+        generate_organisation(50, seed=5, now=NOW, history_quarters=0)

@@ -91,6 +91,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--people", type=int, default=None, help="people sharing the work (default: by size)"
     )
     parser.add_argument(
+        "--history-quarters",
+        type=int,
+        default=1,
+        help="quarters of issue history before the OKR period's two (default 1)",
+    )
+    parser.add_argument(
         "--dc-inline-changelog",
         type=int,
         default=None,
@@ -107,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate the organisation, serve it, and block until a stop signal."""
     args = _arguments(argv)
     now = args.now.astimezone(UTC) if args.now else datetime.now(UTC)
-    org = generate_organisation(args.issues, args.seed, now, people=args.people)
+    org = generate_organisation(
+        args.issues, args.seed, now, people=args.people, history_quarters=args.history_quarters
+    )
     emulator = JiraEmulator(
         org,
         args.mode,

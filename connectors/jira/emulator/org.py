@@ -131,22 +131,29 @@ def key_result_of(issue: IssueRecord) -> str | None:
 
 
 def generate_organisation(
-    issues: int, seed: int, now: datetime, people: int | None = None
+    issues: int,
+    seed: int,
+    now: datetime,
+    people: int | None = None,
+    history_quarters: int = 1,
 ) -> Organisation:
     """Build the demo organisation with *issues* issues, deterministic for the arguments.
 
-    Dates spread from the start of the quarter two before *now*'s quarter up to *now*;
-    OKRs cover the previous and the current quarter. *people* people (by default one per 400
-    issues, at least two per team, at most 500) share the work, each in one team.
+    Dates spread from the start of the *history_quarters* quarters before the previous one
+    up to *now*; OKRs cover the previous and the current quarter. *people* people (by
+    default one per 400 issues, at least two per team, at most 500) share the work, each
+    in one team.
     """
     if issues < 1:
         raise ValueError(f"an organisation needs at least one issue, not {issues}")
+    if history_quarters < 1:
+        raise ValueError(f"an organisation needs a quarter of history, not {history_quarters}")
     count = default_people(issues, len(PROJECT_LAYOUT)) if people is None else people
     now = now.astimezone(UTC)
     rng = random.Random(seed)
     teams, projects = _structure()
-    quarters = _quarters(now)
-    objectives, key_results = _okrs(quarters[1:])
+    quarters = _quarters(now, history_quarters)
+    objectives, key_results = _okrs(quarters[-2:])
     window_start = to_ms(quarters[0].start)
     sprints = sprint_calendar(projects, window_start, to_ms(now))
     factory = IssueFactory(
@@ -155,7 +162,7 @@ def generate_organisation(
         teams=teams,
         projects=projects,
         sprints=sprints,
-        okr_quarters=quarters[1:],
+        okr_quarters=quarters[-2:],
         key_results=key_results,
     )
     records = factory.generate(issues, window_start)
@@ -167,7 +174,7 @@ def generate_organisation(
         teams,
         projects,
         sprints,
-        quarters[1:],
+        quarters[-2:],
         objectives,
         key_results,
         history.records,
@@ -198,10 +205,11 @@ def _quarter_start(moment: datetime, back: int) -> datetime:
     return datetime(index // 4, (index % 4) * 3 + 1, 1, tzinfo=UTC)
 
 
-def _quarters(now: datetime) -> tuple[Quarter, ...]:
-    """Three quarters: the one before the OKR period (issue history only), previous, current."""
+def _quarters(now: datetime, history: int) -> tuple[Quarter, ...]:
+    """The *history* quarters before the OKR period (issue history only), then the previous
+    and the current quarter."""
     result = []
-    for back in (2, 1, 0):
+    for back in range(history + 1, -1, -1):
         start = _quarter_start(now, back)
         end = _quarter_start(now, back - 1)
         result.append(Quarter(f"{start.year}Q{(start.month - 1) // 3 + 1}", start, end))
