@@ -4,7 +4,8 @@ A week of the demo organisation is backfilled and loaded into a real Prometheus;
 tsdb create-blocks-from rules --eval-interval=5m`` evaluates the bundled recording rules
 against it, twice (the second pass reads the first one's recorded series); a Prometheus
 started on all the blocks must then hold every rule over backfilled series at every step,
-with the values its expression gives over the raw series at that step. A week keeps
+with the values its expression gives over the raw series at that step (a filter may keep
+nothing at a step; its ``bool`` form decides at every step). A week keeps
 promtool's cost (one query per rule and two hours) small.
 """
 
@@ -18,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from deploy_support import RULES, require_binary, rule_entries
+from deploy_support import RULES, as_bool_comparisons, require_binary, rule_entries
 from prometheus_support import backfilled_demo, get, run_ok, start_prometheus_on, stop
 from test_backfill_prometheus_e2e import BACKFILLABLE
 
@@ -44,6 +45,10 @@ class RulesBackfilled:
     def stamps(self) -> list[float]:
         """The end of every step, in seconds."""
         return [end_of(self.first + timedelta(days=n)).timestamp() for n in range(DAYS)]
+
+
+# A rule recorded at every step whatever the figures: the agreed band's lower edge.
+ALWAYS_RECORDED = "syncd:org_work_share_ratio:band_min"
 
 
 @pytest.fixture(scope="module")
@@ -112,19 +117,31 @@ def test_the_recipe_covers_the_share_rules() -> None:
     assert len(names) >= 10
 
 
-@pytest.mark.parametrize("rule", HISTORY_RULES, ids=lambda r: r["record"])
-def test_recorded_series_equal_their_expression_at_every_step(
-    rules_backfilled: RulesBackfilled, rule: dict[str, Any]
-) -> None:
-    """One recorded sample per step, within the lookback after it, equal to the expression
-    evaluated at that instant (``time()`` included)."""
-    stamps = rules_backfilled.stamps
-    recorded_at = _values(rules_backfilled, f"timestamp({rule['record']})", LOOKBACK)
+@pytest.fixture(scope="module")
+def evaluation_shift(rules_backfilled: RulesBackfilled) -> float:
+    """How long after each step's end promtool evaluated the rules (the same for all)."""
+    recorded_at = _values(rules_backfilled, f"timestamp({ALWAYS_RECORDED})", LOOKBACK)
+    assert {key[0] for key in recorded_at} == set(rules_backfilled.stamps)
     shifts = {float(at) - key[0] for key, at in recorded_at.items()}
-    assert {key[0] for key in recorded_at} == set(stamps), rule["record"]
     assert len(shifts) == 1, shifts
     (shift,) = shifts
     assert 0 <= shift < LOOKBACK
-    expected = _values(rules_backfilled, rule["expr"], shift)
-    assert _values(rules_backfilled, rule["record"], shift) == expected
-    assert {key[0] for key in expected} == set(stamps), rule["expr"]
+    return shift
+
+
+@pytest.mark.parametrize("rule", HISTORY_RULES, ids=lambda r: r["record"])
+def test_recorded_series_equal_their_expression_at_every_step(
+    rules_backfilled: RulesBackfilled, evaluation_shift: float, rule: dict[str, Any]
+) -> None:
+    """At every step, the recorded series are those the expression gives at the instant
+    promtool evaluated it (``time()`` included), recorded then. A filter (``share < band``)
+    may keep nothing at a step; its ``bool`` form must still decide at every step, so an
+    input missing from the history cannot pass for a share within its band."""
+    stamps = rules_backfilled.stamps
+    recorded_at = _values(rules_backfilled, f"timestamp({rule['record']})", LOOKBACK)
+    assert {float(at) - key[0] for key, at in recorded_at.items()} <= {evaluation_shift}
+    expected = _values(rules_backfilled, rule["expr"], evaluation_shift)
+    assert _values(rules_backfilled, rule["record"], evaluation_shift) == expected
+    assert {key[0] for key in recorded_at} == {key[0] for key in expected}
+    decided = _values(rules_backfilled, as_bool_comparisons(rule["expr"]), evaluation_shift)
+    assert {key[0] for key in decided} == set(stamps), rule["expr"]
