@@ -37,6 +37,7 @@ from syncd.core.domain import FieldChange, Issue, StatusCategory
 
 __all__ = [
     "DAY_PARTS",
+    "EXACT_PARTS",
     "Allocation",
     "Amount",
     "CapacityTotals",
@@ -48,6 +49,7 @@ __all__ = [
     "issue_days",
     "part_amount",
     "settled",
+    "unscaled",
     "work_reach",
 ]
 
@@ -245,21 +247,25 @@ def _person_days(
     return PersonDays(person, home, working.calendar, days, idle)
 
 
-DAY_PARTS: Final = math.lcm(*range(1, 129))
+EXACT_PARTS: Final = 512
+DAY_PARTS: Final = math.lcm(*range(1, EXACT_PARTS + 1))
 """Sums of person-days are held as integer multiples of ``1 / DAY_PARTS``: exact for a day
-split in up to 128 parts (a finer part stays a fraction, exact too), and integer additions
-instead of fraction ones. Summed exactly and rounded once (``unscaled``), any order of
+split in up to ``EXACT_PARTS`` parts (a finer part stays a fraction, exact too), and integer
+additions instead of fraction ones. The limit is set well above what people hold at once:
+someone with a few hundred issues left in progress splits each day in that many parts, and
+fraction additions cost about fifty integer ones (a 743-bit integer adds at about the speed
+of a 184-bit one). Summed exactly and rounded once (``unscaled``), any order of
 summing (a backfill sweeps days one by one) gives the very same figures."""
 Amount = int | Fraction
 """Person-days in units of ``1 / DAY_PARTS``."""
 
 
-_PART_AMOUNTS: Final = (0, *(DAY_PARTS // parts for parts in range(1, 129)))
+_PART_AMOUNTS: Final = (0, *(DAY_PARTS // parts for parts in range(1, EXACT_PARTS + 1)))
 
 
 def part_amount(parts: int) -> Amount:
     """One of *parts* equal parts of a day in units of ``1 / DAY_PARTS``: an integer
-    looked up for up to 128 parts, an exact fraction beyond when it must be one."""
+    looked up for up to ``EXACT_PARTS`` parts, an exact fraction beyond when it must be one."""
     if parts < len(_PART_AMOUNTS):
         return _PART_AMOUNTS[parts]
     if DAY_PARTS % parts:

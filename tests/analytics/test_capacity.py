@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
+from random import Random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, resolve_windows
-from syncd.analytics.capacity import WorkLog
+from syncd.analytics.capacity import DAY_PARTS, EXACT_PARTS, WorkLog, part_amount, unscaled
 from syncd.analytics.history import work_intervals
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
@@ -303,3 +304,21 @@ def test_issues_settled_before_the_windows_are_skipped_without_changing_a_figure
     ]
 
     assert found[0] == found[1]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=EXACT_PARTS + 200), min_size=1, max_size=8),
+    st.randoms(use_true_random=False),
+)
+def test_part_amounts_sum_exactly_in_any_order(split: list[int], shuffler: Random) -> None:
+    """Days split in any number of parts, below and above the integer limit: every part of
+    every day, summed in any order, is exactly one person-day per day, and rounds to the
+    same figure as the exact fraction; integer amounts up to the limit."""
+    parts = [part_amount(n) for n in split for _ in range(n)]
+    assert sum(parts) == DAY_PARTS * len(split)
+    assert all(isinstance(part_amount(n), int) for n in split if n <= EXACT_PARTS)
+    some = parts[: len(parts) // 3 + 1]
+    expected = sum((Fraction(amount, DAY_PARTS) for amount in some), Fraction(0))
+    shuffler.shuffle(some)
+    assert unscaled(sum(some)) == float(expected)
