@@ -384,6 +384,7 @@ class StandingDecider(_Inheritance, Generic[_Position]):
         self._heirs: dict[tuple[str, str], list[_Position]] = {}
         self._moved: set[tuple[str, str]] = set()
         self._kept: list[_Position] = []
+        self._settled = False
 
     def __len__(self) -> int:
         return len(self._held)
@@ -415,6 +416,13 @@ class StandingDecider(_Inheritance, Generic[_Position]):
     def settle(self) -> set[_Position]:
         """The issues put and the positions whose decision may have changed since the last
         ``settle``."""
+        if not self._settled:
+            # Every issue held was put since: its own key reaches it, so all of them are.
+            self._settled = True
+            self._moved.clear()
+            self._kept.clear()
+            self._memo.clear()
+            return set(self._held)
         reached: set[_Position] = set()
         keys: list[tuple[str, str]] = list(self._moved)
         self._moved.clear()
