@@ -3,6 +3,12 @@
 Building a record per issue for 200,000 issues triggers the collector's full passes again
 and again, each one traversing every record already built: about a fifth of a refresh's
 time, for structures that hold no reference cycles (reference counting frees them anyway).
+
+What the block built is then handed to the oldest generation: left in the youngest, the
+first allocation after the pause would start a collection traversing all of it (a second
+at 200k issues), and the next generation's another. In the oldest generation it waits for
+the collector's next full pass like every long-lived object, so a cycle made meanwhile is
+still collected.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ __all__ = ["gc_paused"]
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Run the block with the cyclic collector off; restore its previous state after."""
+    """Run the block with the cyclic collector off; restore its previous state after, with
+    every tracked object in the oldest generation."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            # Frozen objects go back to the oldest generation when unfrozen.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -27,3 +28,25 @@ def test_a_collector_that_was_off_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_what_the_block_built_waits_in_the_oldest_generation_and_cycles_still_go() -> None:
+    """Built in the block: out of the young generations after it (no young collection
+    traverses it), yet a reference cycle made there is freed by the next full pass."""
+    with gc_paused():
+        built = [[n] for n in range(1000)]
+        first, second = _Node(), _Node()
+        first.other, second.other = second, first
+        cycle = weakref.ref(first)
+        del first, second
+    young = {id(o) for generation in (0, 1) for o in gc.get_objects(generation=generation)}
+    assert not young & {id(o) for o in built}
+    assert any(o is built for o in gc.get_objects(generation=2))
+    assert cycle() is not None
+    gc.collect()
+    assert cycle() is None
