@@ -182,7 +182,14 @@ def _stored(connection: Connection, source: str, ids: list[int]) -> list[Any]:
         for column in _STORED.selected_columns
     )
     parameters: tuple[Any, ...]
-    if connection.dialect.name == "postgresql":
+    low, high = min(ids), max(ids)
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    if high - low < 2 * len(ids):
+        # Most of a range (a refresh that decides every issue goes through them in order):
+        # one range scan of the key, the few others in it skipped here.
+        where = f"source = {mark} AND issue_id BETWEEN {mark} AND {mark}"
+        parameters = (source, low, high)
+    elif connection.dialect.name == "postgresql":
         # Typed as the column: psycopg sends small ids as smallint[], which no index serves.
         where, parameters = "source = %s AND issue_id = ANY(%s::bigint[])", (source, ids)
     else:
@@ -190,9 +197,11 @@ def _stored(connection: Connection, source: str, ids: list[int]) -> list[Any]:
         where, parameters = f"source = ? AND issue_id IN ({marks})", (source, *ids)
     sql = f"SELECT {names} FROM {decisions.name} WHERE {where}"  # noqa: S608 - fixed names, placeholders only
     path = _OUTCOME.index("path") + 2
+    wanted = set(ids)
     return [
         (*row[:path], orjson.loads(row[path]), *row[path + 1 :])
         for row in driver_rows(connection, sql, parameters)
+        if row[1] in wanted
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from store_builders import SOURCE, T0, FixedClock
 
 from syncd.core.domain import Decision, WorkClass
@@ -71,3 +72,30 @@ def test_a_large_batch_spanning_chunks_is_counted_exactly(store: Store) -> None:
     ]
     assert store.replace_decisions(flipped) == DecisionCounts(4_000, 8_000)
     assert sum(1 for d in store.iter_decisions() if d.work_class is WorkClass.TECHNOLOGY) == 4_000
+
+
+@pytest.mark.parametrize(
+    "given_ids",
+    [
+        list(range(0, 300, 2)),  # most of a range: read as one, the others skipped
+        list(range(100, 200)),  # a whole range inside the stored ones
+        [0, 150, 299],  # scattered: read by their ids
+        [7],
+    ],
+    ids=["every-other", "whole-range", "scattered", "one"],
+)
+def test_a_batch_compares_with_exactly_its_own_stored_decisions(
+    store: Store, given_ids: list[int]
+) -> None:
+    """However the given ids lie among the stored ones, each is compared with its own
+    stored decision, and the decisions between them stay as they were."""
+    stored = [_decision(i) for i in range(300)]
+    store.replace_decisions(stored)
+    given = [
+        replace(_decision(i), work_class=WorkClass.TECHNOLOGY) if i % 3 == 0 else _decision(i)
+        for i in given_ids
+    ]
+    flipped = sum(1 for i in given_ids if i % 3 == 0)
+    assert store.replace_decisions(given) == DecisionCounts(flipped, len(given) - flipped)
+    expected = {d.issue_id: d for d in stored} | {d.issue_id: d for d in given}
+    assert list(store.iter_decisions()) == [expected[i] for i in range(300)]
