@@ -223,7 +223,7 @@ class Pipeline:
                 track_work=capacity_on,
                 until=now + self._reread_after,
             )
-            stream = self._issues(with_history=capacity_on)
+            stream = self._issues(with_history=capacity_on, reach=reach)
             read_at = now
         else:
             fields = WORK_FIELDS if capacity_on else ()
@@ -238,10 +238,13 @@ class Pipeline:
             phases.issues_read += 1
         return standing, read_at
 
-    def _issues(self, *, with_history: bool) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
-        """Stored issues in (source, id) order, with the changes the capacity weighting reads."""
+    def _issues(
+        self, *, with_history: bool, reach: datetime | None
+    ) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
+        """Stored issues in (source, id) order, with the changes the capacity weighting reads
+        (none for an issue settled at *reach*: ``StandingIssues.put`` keeps none of those)."""
         if with_history:
-            return self._store.iter_issue_histories(fields=WORK_FIELDS, chunk=1000)
+            return self._store.iter_issue_histories(fields=WORK_FIELDS, chunk=1000, reach=reach)
         return ((issue, ()) for issue in self._store.iter_issues(with_raw=False, chunk=1000))
 
     def check_mapping_files(self) -> MappingFilesState:

@@ -4,7 +4,9 @@
   history commit together); a change already stored (same source, history id and field) is
   skipped, so replays and overlap windows are harmless.
 - ``iter_issue_histories`` streams live issues each with its changes, oldest first; both are
-  read ordered by (source, issue id) and joined as they stream, so memory holds a chunk.
+  read ordered by (source, issue id) and joined as they stream, so memory holds a chunk. Given
+  the capacity weighting's reach, it reads the changes of the issues that may have been in
+  progress since (most of a large organisation's issues are settled long before).
 - ``lacking_history`` lists the issues whose history is not complete up to their current
   version; ``complete_histories`` stores fetched histories and marks each issue complete, only
   where the issue has not changed since it was listed.
@@ -18,10 +20,10 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 
-from syncd.core.domain import FieldChange, HistoryField, Issue
+from syncd.core.domain import FieldChange, HistoryField, Issue, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, insert_for
-from syncd.store.scan import moment, scanned, scanning
+from syncd.store.scan import moment, scanned, scanning, stored_moment
 from syncd.store.schema import issue_changes, issues
 
 __all__ = [
@@ -141,13 +143,17 @@ def iter_issue_histories(
     issues_stream: Iterable[Issue],
     fields: Collection[HistoryField] | None = None,
     chunk: int = 5000,
+    *,
     after_run: int | None = None,
+    reach: datetime | None = None,
 ) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
     """Each issue of *issues_stream* (ordered by source and id, as the store streams them)
     with its kept changes of *fields* (all when ``None``), oldest first. With *after_run*,
     only the changes of live issues a run after it wrote last are read (the stream should
-    hold those issues)."""
-    changes = _iter_changes(engine, fields, chunk, after_run)
+    hold those issues). With *reach*, an issue ``settled`` at it (``syncd.analytics.
+    capacity``: not in progress, neither it nor its history changed since) comes without
+    its changes; any other, with all of them."""
+    changes = _iter_changes(engine, fields, chunk, after_run, reach)
     pending = next(changes, None)
     for issue in issues_stream:
         identity = (issue.source, issue.issue_id)
@@ -180,11 +186,15 @@ _COLUMNS = (
 
 
 def _iter_changes(
-    engine: Engine, fields: Collection[HistoryField] | None, chunk: int, after_run: int | None
+    engine: Engine,
+    fields: Collection[HistoryField] | None,
+    chunk: int,
+    after_run: int | None,
+    reach: datetime | None,
 ) -> Iterator[FieldChange]:
     """Kept changes in issue order, rows straight from the driver (see ``syncd.store.scan``)."""
     with engine.connect() as connection:
-        yield from _scan_changes(connection, fields, chunk, after_run)
+        yield from _scan_changes(connection, fields, chunk, after_run, reach)
 
 
 def _scan_changes(
@@ -192,6 +202,7 @@ def _scan_changes(
     fields: Collection[HistoryField] | None,
     chunk: int,
     after_run: int | None = None,
+    reach: datetime | None = None,
 ) -> Iterator[FieldChange]:
     table = issue_changes.name
     names = ", ".join(
@@ -218,6 +229,17 @@ def _scan_changes(
             f"{table}.issue_id = written.issue_id",
         ]
         parameters = (after_run, *parameters)
+    if reach is not None:
+        # The converse of ``settled``, issue by issue: in progress, updated since, or with a
+        # change since (whatever its field, so that the test reads no less than it needs).
+        at = stored_moment(connection, reach)
+        unsettled = (
+            f"SELECT source, issue_id FROM {issues.name} "  # noqa: S608 - fixed names
+            f"WHERE status_category = {mark} OR updated_at >= {mark} "
+            f"UNION SELECT source, issue_id FROM {table} WHERE changed_at >= {mark}"
+        )
+        conditions.append(f"({table}.source, {table}.issue_id) IN ({unsettled})")
+        parameters = (*parameters, StatusCategory.IN_PROGRESS.value, at, at)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {names} FROM {origin}{where} ORDER BY {order}"  # noqa: S608 - fixed names
     # The values a history repeats (sources, statuses, people, keys; a history entry's time

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -35,6 +35,7 @@ __all__ = [
     "scan_issues",
     "scanned",
     "scanning",
+    "stored_moment",
 ]
 
 # In ``Issue``'s field order, so each row becomes ``Issue(*row)``.
@@ -115,6 +116,14 @@ def moment(text: str) -> datetime:
     ``syncd.store.types``) as an aware UTC datetime."""
     # Parsed with its offset: a fifth of the time of parsing, then replacing the zone.
     return datetime.fromisoformat(text + "+00:00")
+
+
+def stored_moment(connection: Connection, value: datetime) -> Any:
+    """*value* as a driver parameter compared with stored timestamps: the aware datetime on
+    PostgreSQL, SQLite's stored text (naive UTC, ``syncd.store.types``) there."""
+    if connection.dialect.name == "postgresql":
+        return value
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
 
 def optional_moment(text: str | None) -> datetime | None:

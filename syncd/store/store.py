@@ -166,12 +166,16 @@ class Store:
         return self._streamed("read issues", found)
 
     def iter_issue_histories(
-        self, fields: Collection[HistoryField] | None = None, chunk: int = 5000
+        self,
+        fields: Collection[HistoryField] | None = None,
+        chunk: int = 5000,
+        reach: datetime | None = None,
     ) -> Iterator[tuple[Issue, tuple[FieldChange, ...]]]:
         """Stream live issues (without raw payloads), each with its kept changes of *fields*
-        (every kept field when ``None``), oldest first."""
+        (every kept field when ``None``), oldest first; with *reach*, an issue ``settled`` at
+        it (``syncd.analytics.capacity``) comes without its changes."""
         stream = issues.iter_issues(self.engine, None, False, chunk, with_raw=False)
-        found = histories.iter_issue_histories(self.engine, stream, fields, chunk)
+        found = histories.iter_issue_histories(self.engine, stream, fields, chunk, reach=reach)
         return self._streamed("read issue histories", found)
 
     def last_run(self) -> int:
@@ -196,7 +200,9 @@ class Store:
         if fields is not None and not fields:
             bare = ((issue, ()) for issue in stream)
             return self._streamed("read changed issues", bare), gone
-        found = histories.iter_issue_histories(self.engine, stream, fields, chunk, after_run)
+        found = histories.iter_issue_histories(
+            self.engine, stream, fields, chunk, after_run=after_run
+        )
         return self._streamed("read changed issues", found), gone
 
     def issues_lacking_history(

@@ -3,11 +3,13 @@ beside the issues; assignees round-trip. Every test runs on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 from store_builders import SOURCE, T0, make_issue, page_of
 
-from syncd.core.domain import Census, FieldChange, HistoryField
+from syncd.analytics.capacity import settled
+from syncd.core.domain import Census, FieldChange, HistoryField, StatusCategory
 from syncd.store import Store
 
 STATUS = HistoryField.STATUS_CATEGORY
@@ -138,3 +140,43 @@ def test_what_runs_changed_after_a_run_is_listed_with_its_histories(store: Store
     assert store.last_run() == census
     after_census, none_gone = store.changed_after(census)
     assert (list(after_census), none_gone) == ([], [])
+
+
+def test_with_a_reach_only_issues_settled_at_it_come_without_their_changes(
+    store: Store,
+) -> None:
+    """Every combination of status, last update and history around the reach (equal to it
+    included, and a history changed after an update that claims to be older): an issue
+    ``settled`` at the reach comes without changes, any other with all of them."""
+    reach = T0 + timedelta(minutes=60)
+    histories = {
+        "none": (),
+        "before": (30,),
+        "at": (30, 60),
+        "after": (90,),
+    }
+    issues, changes = [], []
+    combinations = itertools.product(
+        (StatusCategory.IN_PROGRESS, StatusCategory.DONE, StatusCategory.NEW),
+        (30, 60, 90),
+        histories.values(),
+    )
+    for issue_id, (category, updated, moments) in enumerate(combinations, start=1):
+        issues.append(make_issue(issue_id, minutes=updated, status_category=category))
+        changes += [
+            _change(issue_id, issue_id * 10 + n, minutes, STATUS, category.value)
+            for n, minutes in enumerate(moments)
+        ]
+    run = store.begin_run(SOURCE, "full")
+    store.write_page(SOURCE, run, page_of(*issues, changes=tuple(changes)))
+
+    whole = list(store.iter_issue_histories())
+    reached = {issue.issue_id: found for issue, found in store.iter_issue_histories(reach=reach)}
+
+    assert sorted(reached) == [issue.issue_id for issue, _ in whole]
+    kinds = [settled(issue, found, reach) for issue, found in whole]
+    assert set(kinds) == {True, False}
+    assert any(found for (_, found), kind in zip(whole, kinds, strict=True) if kind)
+    for issue, found in whole:
+        expected = () if settled(issue, found, reach) else found
+        assert reached[issue.issue_id] == expected, issue.key
