@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mappings import RuleDiff, RuleSet, diff_rule_sets
-from syncd.analytics import AnalyticsConfig, ShareRow
+from syncd.analytics import AnalyticsConfig, ShareRow, resolve_windows
+from syncd.analytics.capacity import work_reach
 from syncd.analytics.history import WORK_FIELDS
 from syncd.app.figures import Decisions, figures
 from syncd.app.mapping_files import MappingFiles
@@ -66,7 +67,9 @@ def preview_rules(
     """Decide the stored issues under the current and the *new_rules*; shares at *now*."""
     issues: list[Issue] = []
     histories: list[tuple[FieldChange, ...]] = []
-    for issue, changes in store.iter_issue_histories(fields=WORK_FIELDS):
+    # Settled issues' histories are not replayed (``WorkLog.add``): they stay in the store.
+    reach = work_reach(now, resolve_windows(analytics.windows, now))
+    for issue, changes in store.iter_issue_histories(WORK_FIELDS, reach=reach):
         issues.append(issue)
         histories.append(changes)
     diff = diff_rule_sets(

@@ -65,7 +65,8 @@ def build_index(sources: ViewSources, snapshot: Snapshot) -> WorkIndex:
     log = WorkLog(snapshot.computed_at, snapshot.windows, lambda state: team_of(state, teams))
 
     def logged() -> Iterator[Issue]:
-        for issue, changes in sources.store.iter_issue_histories(fields=WORK_FIELDS, chunk=2000):
+        stream = sources.store.iter_issue_histories(WORK_FIELDS, chunk=2000, reach=log.since)
+        for issue, changes in stream:
             log.add(issue, changes)
             yield issue
 
