@@ -23,14 +23,17 @@ __all__ = ["gc_paused"]
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Run the block with the cyclic collector off; restore its previous state after, with
-    every tracked object in the oldest generation."""
+    every tracked object in the oldest generation unless some are frozen (``gc.freeze``):
+    those stay frozen, the others where they were."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            # Frozen objects go back to the oldest generation when unfrozen.
-            gc.freeze()
-            gc.unfreeze()
+            if not gc.get_freeze_count():
+                # Frozen objects go back to the oldest generation when unfrozen; where some
+                # are frozen already (a backfill freezes each step), they stay so.
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
