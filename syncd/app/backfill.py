@@ -165,9 +165,8 @@ def replayed_snapshots(
         sweep = _Sweep(HistoryReplay(iter(stored)), context, moments[-1])
     try:
         for moment in moments:
-            with gc_paused():
+            with gc_paused(frozen_after=True):
                 snapshot = sweep.step(moment, files, analytics)
-                gc.freeze()
             yield snapshot
     finally:
         gc.unfreeze()

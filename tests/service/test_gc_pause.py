@@ -52,14 +52,15 @@ def test_what_the_block_built_waits_in_the_oldest_generation_and_cycles_still_go
     assert cycle() is None
 
 
-def test_what_is_frozen_in_the_block_stays_frozen() -> None:
-    """A backfill freezes each step's structures inside the block, for the time its caller
-    renders the step: the block's end must not put them back under the collector."""
+def test_frozen_after_keeps_what_the_block_built_out_of_the_collector() -> None:
+    """A backfill keeps each step's structures frozen for the time its caller renders the
+    step: they stay out of every generation until unfrozen."""
     try:
-        with gc_paused():
+        with gc_paused(frozen_after=True):
             built = [[n] for n in range(1000)]
-            gc.freeze()
+        assert gc.isenabled()
         assert gc.get_freeze_count() >= len(built)
         assert not any(o is built for o in gc.get_objects())
     finally:
         gc.unfreeze()
+    assert any(o is built for o in gc.get_objects(generation=2))
