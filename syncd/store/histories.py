@@ -230,16 +230,20 @@ def _scan_changes(
         ]
         parameters = (after_run, *parameters)
     if reach is not None:
-        # The converse of ``settled``, issue by issue: in progress, updated since, or with a
-        # change since (whatever its field, so that the test reads no less than it needs).
+        # The converse of ``settled`` over the changes read, issue by issue: in progress,
+        # updated since, or with a change of the fields read since.
         at = stored_moment(connection, reach)
+        since = [f"changed_at >= {mark}"]
+        if fields is not None:
+            since.append(f"field IN ({', '.join(mark for _ in fields)})")
         unsettled = (
             f"SELECT source, issue_id FROM {issues.name} "  # noqa: S608 - fixed names
             f"WHERE status_category = {mark} OR updated_at >= {mark} "
-            f"UNION SELECT source, issue_id FROM {table} WHERE changed_at >= {mark}"
+            f"UNION SELECT source, issue_id FROM {table} WHERE {' AND '.join(since)}"
         )
         conditions.append(f"({table}.source, {table}.issue_id) IN ({unsettled})")
-        parameters = (*parameters, StatusCategory.IN_PROGRESS.value, at, at)
+        read = () if fields is None else tuple(f.value for f in fields)
+        parameters = (*parameters, StatusCategory.IN_PROGRESS.value, at, at, *read)
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     sql = f"SELECT {names} FROM {origin}{where} ORDER BY {order}"  # noqa: S608 - fixed names
     # The values a history repeats (sources, statuses, people, keys; a history entry's time

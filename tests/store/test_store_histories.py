@@ -4,8 +4,9 @@ beside the issues; assignees round-trip. Every test runs on SQLite and PostgreSQ
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone, tzinfo
 
+import pytest
 from store_builders import SOURCE, T0, make_issue, page_of
 
 from syncd.analytics.capacity import settled
@@ -142,18 +143,22 @@ def test_what_runs_changed_after_a_run_is_listed_with_its_histories(store: Store
     assert (list(after_census), none_gone) == ([], [])
 
 
+@pytest.mark.parametrize("fields", [None, (STATUS,)], ids=["every-field", "status-only"])
+@pytest.mark.parametrize("zone", [UTC, timezone(timedelta(hours=-5))], ids=["utc", "utc-5"])
 def test_with_a_reach_only_issues_settled_at_it_come_without_their_changes(
-    store: Store,
+    store: Store, fields: tuple[HistoryField, ...] | None, zone: tzinfo
 ) -> None:
     """Every combination of status, last update and history around the reach (equal to it
-    included, and a history changed after an update that claims to be older): an issue
-    ``settled`` at the reach comes without changes, any other with all of them."""
-    reach = T0 + timedelta(minutes=60)
+    included, a history changed after an update that claims to be older, and a late change of
+    a field not read), the reach in any zone: an issue ``settled`` at the reach over the
+    changes read comes without changes, any other with all of them."""
+    reach = (T0 + timedelta(minutes=60)).astimezone(zone)
     histories = {
         "none": (),
-        "before": (30,),
-        "at": (30, 60),
-        "after": (90,),
+        "before": ((30, STATUS),),
+        "at": ((30, STATUS), (60, STATUS)),
+        "after": ((90, STATUS),),
+        "other field after": ((30, STATUS), (90, ASSIGNEE)),
     }
     issues, changes = [], []
     combinations = itertools.product(
@@ -161,17 +166,18 @@ def test_with_a_reach_only_issues_settled_at_it_come_without_their_changes(
         (30, 60, 90),
         histories.values(),
     )
-    for issue_id, (category, updated, moments) in enumerate(combinations, start=1):
+    for issue_id, (category, updated, steps) in enumerate(combinations, start=1):
         issues.append(make_issue(issue_id, minutes=updated, status_category=category))
         changes += [
-            _change(issue_id, issue_id * 10 + n, minutes, STATUS, category.value)
-            for n, minutes in enumerate(moments)
+            _change(issue_id, issue_id * 10 + n, minutes, field, category.value)
+            for n, (minutes, field) in enumerate(steps)
         ]
     run = store.begin_run(SOURCE, "full")
     store.write_page(SOURCE, run, page_of(*issues, changes=tuple(changes)))
 
-    whole = list(store.iter_issue_histories())
-    reached = {issue.issue_id: found for issue, found in store.iter_issue_histories(reach=reach)}
+    whole = list(store.iter_issue_histories(fields))
+    read = store.iter_issue_histories(fields, reach=reach)
+    reached = {issue.issue_id: found for issue, found in read}
 
     assert sorted(reached) == [issue.issue_id for issue, _ in whole]
     kinds = [settled(issue, found, reach) for issue, found in whole]
