@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from syncd.core.domain import Decision, WorkClass
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, upsert
-from syncd.store.scan import driver_rows, scanned
+from syncd.store.scan import driver_rows, parameter_mark, scanned
 from syncd.store.schema import decision_history, decisions
 
 __all__ = [
@@ -183,7 +183,7 @@ def _stored(connection: Connection, source: str, ids: list[int]) -> list[Any]:
     )
     parameters: tuple[Any, ...]
     low, high = min(ids), max(ids)
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    mark = parameter_mark(connection)
     if high - low < 2 * len(ids):
         # Most of a range (a refresh that decides every issue goes through them in order):
         # one range scan of the key, the few others in it skipped here.

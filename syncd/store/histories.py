@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from syncd.core.domain import FieldChange, HistoryField, Issue, StatusCategory
 from syncd.store.bulk import BulkStatement
 from syncd.store.dialect import chunked, insert_for
-from syncd.store.scan import moment, scanned, scanning, stored_moment
+from syncd.store.scan import moment, parameter_mark, scanned, scanning, stored_moment
 from syncd.store.schema import issue_changes, issues
 
 __all__ = [
@@ -210,7 +210,7 @@ def _scan_changes(
         for column in _COLUMNS
     )
     order = ", ".join(f"{table}.{column.name}" for column in _ORDER)
-    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    mark = parameter_mark(connection)
     conditions: list[str] = []
     parameters: tuple[str | int, ...] = ()
     if fields is not None:

@@ -19,19 +19,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy.engine import Connection
 
-from syncd.core.domain import Issue, StatusCategory
+from syncd.core.domain import Issue, StatusCategory, ensure_utc
 from syncd.store.schema import issues
+from syncd.store.types import stored_text
 
 __all__ = [
     "driver_rows",
     "moment",
     "optional_moment",
+    "parameter_mark",
     "scan_issues",
     "scanned",
     "scanning",
@@ -83,14 +85,15 @@ def _sql(
     names = ", ".join(scanned(connection, name, _kind(name)) for name in _COLUMNS)
     where = [] if include_deleted else ["deleted_at IS NULL"]
     if source is not None:
-        where.append(f"source = {_mark(connection)}")
+        where.append(f"source = {parameter_mark(connection)}")
     if after_run is not None:
-        where.append(f"run_id > {_mark(connection)}")
+        where.append(f"run_id > {parameter_mark(connection)}")
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT {names} FROM {issues.name}{condition} ORDER BY source, issue_id"  # noqa: S608 - fixed names
 
 
-def _mark(connection: Connection) -> str:
+def parameter_mark(connection: Connection) -> str:
+    """The driver's parameter mark for SQL written by hand: ``%s`` on PostgreSQL, ``?``."""
     return "%s" if connection.dialect.name == "postgresql" else "?"
 
 
@@ -119,11 +122,11 @@ def moment(text: str) -> datetime:
 
 
 def stored_moment(connection: Connection, value: datetime) -> Any:
-    """*value* as a driver parameter compared with stored timestamps: the aware datetime on
-    PostgreSQL, SQLite's stored text (naive UTC, ``syncd.store.types``) there."""
+    """*value* as a driver parameter compared with stored timestamps: the aware UTC datetime
+    on PostgreSQL, the text SQLite stores (``syncd.store.types.stored_text``) there."""
     if connection.dialect.name == "postgresql":
-        return value
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+        return ensure_utc(value)
+    return stored_text(value)
 
 
 def optional_moment(text: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy.types import TypeDecorator
 from syncd.core.domain import ensure_utc
 from syncd.core.storable import storable_text
 
-__all__ = ["StorableString", "StorableText", "UtcDateTime"]
+__all__ = ["StorableString", "StorableText", "UtcDateTime", "stored_text"]
 
 
 class StorableString(TypeDecorator[str]):
@@ -33,6 +33,14 @@ class StorableText(StorableString):
 
     impl = Text
     cache_ok = True
+
+
+def stored_text(value: datetime) -> str:
+    """*value* (aware) as SQLite stores it: naive UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``,
+    exactly what SQLAlchemy's SQLite ``DATETIME`` stores."""
+    if value.tzinfo is not UTC:  # parsed times are UTC already: skip the conversion
+        value = ensure_utc(value)
+    return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -63,11 +71,7 @@ class UtcDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         def process(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is not UTC:  # parsed times are UTC already: skip the conversion
-                value = ensure_utc(value)
-            return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+            return None if value is None else stored_text(value)
 
         return process
 
