@@ -1,11 +1,12 @@
 """Reading the histories of the issues a sync brings in, for one worker's client.
 
-Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for each page's issues (up to ``batch`` per
-request), filtered to the kept fields, following ``nextPageToken`` (a repeated token fails
-the run, like search paging). It runs on a helper thread with a client of its own while the
-worker fetches the next search page, so that it adds requests but little wall time; a
-worker never runs more than that one page ahead of what it hands on, and a page served
-before a failure is still handed on (with its histories) before the failure is raised.
+Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for a group of consecutive pages' issues
+(``GROUP_PAGES``, as many as ``batch`` issues hold: five pages of 100 in one request), filtered
+to the kept fields, following ``nextPageToken`` (a repeated token fails the run, like search
+paging). It runs on a helper thread with a client of its own while the worker fetches the
+next group's search pages, so that it adds few requests and little wall time; a worker never
+runs more than that one group ahead of what it hands on, and a page served before a failure
+is still handed on (with its histories) before the failure is raised.
 Data Center: the ``changelog`` each search result carries (``expand=changelog``); where it
 holds fewer histories than its ``total`` says, or none, the issue's whole history is read
 with ``GET /issue/{id}?expand=changelog``, and one that is still short is rejected: an
@@ -35,10 +36,16 @@ from connectors.jira.parse import excerpt
 from syncd.core.domain import FieldChange, Page, RejectedRecord
 from syncd.core.errors import SourceError
 
-__all__ = ["BULK_MAX_RESULTS", "HistoryReader"]
+__all__ = ["BULK_MAX_RESULTS", "GROUP_PAGES", "HistoryReader"]
 
 BULK_MAX_RESULTS: Final = 10_000
 """Histories per bulk-fetch page: the most Jira allows (it may serve fewer)."""
+GROUP_PAGES: Final = 5
+"""The most consecutive pages whose histories are read together, in one request where
+``batch`` issues hold them. A worker holds up to two groups' pages (one being fetched, one
+whose histories are being read) and hands on none of a group before its histories are read:
+larger groups save requests, but cost memory (about 5 KB an issue) and run further ahead of
+the writer and of a stop request."""
 _TYPE_BATCH: Final = 100
 _PARENT_NAMES: Final = frozenset({"issueparentassociation", "parent"})
 
@@ -46,6 +53,7 @@ _log = structlog.get_logger("connectors.jira")
 
 Raw = tuple[Any, ...]
 _Read = dict[int, tuple[FieldChange, ...] | RejectedRecord]
+_Pending = tuple[list[Page], "Future[list[_Read]]"]
 
 
 class HistoryReader:
@@ -93,8 +101,10 @@ class HistoryReader:
     def _overlapped(
         self, pages: Iterator[tuple[Page, Raw]], pool: ThreadPoolExecutor
     ) -> Iterator[Page]:
-        helper: HistoryReader | None = None
-        pending: tuple[Page, Future[_Read]] | None = None
+        helper: HistoryReader | None = None  # with a client of its own, for the pool's thread
+        group: list[tuple[Page, Raw]] = []
+        held = 0
+        pending: _Pending | None = None
         failure: SourceError | None = None
         while True:
             try:
@@ -103,16 +113,28 @@ class HistoryReader:
                 break
             except StopRequestedError:
                 raise
-            except SourceError as error:  # a page served before it is still handed on
+            except SourceError as error:  # pages served before it are still handed on
                 failure = error
                 break
-            helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
-            read = pool.submit(helper.read_cloud_page, page, raw)
+            if pending is not None and pending[1].done():  # handed on as soon as read
+                yield from _each_attached(*pending)
+                pending = None
+            group.append((page, raw))
+            held += len(page.issues)
+            # Closed when full, or when a next page as large would not fit in one request.
+            if len(group) == GROUP_PAGES or held + len(page.issues) > self._batch:
+                if pending is not None:
+                    yield from _each_attached(*pending)
+                helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
+                pending = _reading(pool, helper, group)
+                group, held = [], 0
+        if group:
             if pending is not None:
-                yield _attached(pending[0], pending[1].result())
-            pending = page, read
+                yield from _each_attached(*pending)
+            helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
+            pending = _reading(pool, helper, group)
         if pending is not None:
-            yield _attached(pending[0], pending[1].result())
+            yield from _each_attached(*pending)
         if failure is not None:
             raise failure
 
@@ -131,13 +153,18 @@ class HistoryReader:
                     yield issue_id, found
 
     # -- Cloud ---------------------------------------------------------------------------
-    def read_cloud_page(self, page: Page, raw: Raw) -> _Read:
-        """The histories of one page's issues, by bulk fetch (an issue with none: ``()``)."""
-        if not page.issues:
-            return {}
-        keys = {issue.issue_id: issue.key for issue in page.issues}
-        read = self._bulk(list(keys), dict(_subtasks(raw)), keys)
-        return {issue_id: read.get(issue_id, ()) for issue_id in keys}
+    def read_cloud_pages(self, group: Sequence[tuple[Page, Raw]]) -> list[_Read]:
+        """The histories of each page's issues in *group* (an issue with none: ``()``), read
+        together by bulk fetch, ``batch`` issues a request."""
+        keys = {issue.issue_id: issue.key for page, _ in group for issue in page.issues}
+        if not keys:
+            return [{} for _ in group]
+        subtasks = dict(_subtasks(payload for _, raw in group for payload in raw))
+        read = self._bulk(list(keys), subtasks, keys)
+        return [
+            {issue.issue_id: read.get(issue.issue_id, ()) for issue in page.issues}
+            for page, _ in group
+        ]
 
     def _bulk(
         self,
@@ -232,6 +259,19 @@ class HistoryReader:
             return RejectedRecord(
                 self._context.source, reference, f"changelog: {problem.reason}", excerpt(histories)
             )
+
+
+def _reading(
+    pool: ThreadPoolExecutor, reader: HistoryReader, group: list[tuple[Page, Raw]]
+) -> _Pending:
+    """*group*'s pages, and their histories being read by *reader* on *pool*."""
+    return [page for page, _ in group], pool.submit(reader.read_cloud_pages, tuple(group))
+
+
+def _each_attached(pages: Sequence[Page], read: Future[list[_Read]]) -> Iterator[Page]:
+    """*pages* in order, each with its changes from the group's *read*."""
+    for page, found in zip(pages, read.result(), strict=True):
+        yield _attached(page, found)
 
 
 def _attached(page: Page, read: _Read) -> Page:

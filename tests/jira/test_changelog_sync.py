@@ -3,6 +3,8 @@ truncated, and readable for issues stored before histories were kept."""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +12,7 @@ import pytest
 
 from connectors.jira.emulator import Clock, JiraEmulator, generate_organisation
 from connectors.jira.emulator.org import Organisation
+from syncd.core.domain import Page
 from syncd.core.errors import PermanentSourceError
 from tests.jira.changelog_support import (
     comparable,
@@ -65,21 +68,26 @@ def test_dc_reads_a_truncated_inline_history_whole_from_the_issue(org: Organisat
     assert all(comparable(changes.get(i, ())) == expected[i] for i in long)
 
 
-def test_cloud_bulk_fetches_each_pages_histories_and_follows_page_tokens(
-    org: Organisation,
+@pytest.mark.parametrize(("batch", "pages_a_request"), [(1000, 5), (250, 2), (100, 1)])
+def test_cloud_bulk_fetches_consecutive_pages_histories_together_and_follows_page_tokens(
+    org: Organisation, batch: int, pages_a_request: int
 ) -> None:
     with _emulator(org, "cloud", cloud_changelog_max_results=50) as emulator:
         busy = next(r.id for r in org.issues if r.status == "In Progress")
         for number in range(60):  # one issue whose history alone spans pages
             emulator.clock.advance(60)
             emulator.edit(busy, status="In Review" if number % 2 == 0 else "In Progress")
-        issues, changes = synced(source_for(emulator).pages(None))
+        source = source_for(emulator, changelog_batch_size=batch)
+        issues, changes = synced(source.pages(None))
         expected = expected_changes(emulator)
         histories = len(emulator.state.history(busy))
     bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
     first = [r.body["issueIdsOrKeys"] for r in bulk if "nextPageToken" not in r.body]
-    searched = sum(1 for r in emulator.requests if r.path.endswith("search/jql"))
-    assert len(first) == searched, "one bulk fetch per search page"
+    # One project a partition, pages of 100: a request for each group of full pages.
+    by_project = Counter(issue.key.split("-")[0] for issue in issues.values())
+    groups = sum(math.ceil(math.ceil(n / 100) / pages_a_request) for n in by_project.values())
+    assert len(first) == groups
+    assert all(len(ids) <= batch for ids in first)
     assert sorted(int(i) for ids in first for i in ids) == sorted(issues)
     assert sum("nextPageToken" in r.body for r in bulk) > 10
     assert all(len(r.body["fieldIds"]) <= 10 for r in bulk)
@@ -133,3 +141,20 @@ def test_changelog_off_reads_and_hands_on_no_history(emulator: JiraEmulator) -> 
         not r.path.endswith(("/status", "bulkfetch")) and "expand" not in r.params
         for r in emulator.requests
     )
+
+
+def test_cloud_pages_served_before_a_failure_are_handed_on_with_their_histories(
+    org: Organisation,
+) -> None:
+    with _emulator(org, "cloud") as emulator:
+        emulator.faults.repeat_page_token(1)  # the third search page fails the partition
+        source = source_for(emulator, projects=["SHOP"], ranges=1)
+        handed: list[Page] = []
+        with pytest.raises(PermanentSourceError, match="repeated the page token"):
+            handed.extend(source.pages(None))
+        expected = expected_changes(emulator)
+    bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
+    issues, changes = synced(handed)
+    assert [len(page.issues) for page in handed] == [100, 100]
+    assert [sorted(int(i) for i in r.body["issueIdsOrKeys"]) for r in bulk] == [sorted(issues)]
+    assert {i: comparable(changes.get(i, ())) for i in issues} == {i: expected[i] for i in issues}

@@ -13,6 +13,7 @@ import responses
 from jira_support import API, bootstrap, build_source, issue, make_config, query
 
 from connectors.http import StopRequestedError
+from connectors.jira.histories import GROUP_PAGES
 from connectors.jira.paging import datacenter_pages
 from syncd.core.domain import Census, RejectedRecord
 from syncd.core.errors import PermanentSourceError, TransientSourceError
@@ -240,7 +241,8 @@ def test_the_stop_event_ends_paging_promptly(
 def test_the_page_queue_is_bounded_when_the_consumer_is_slow(
     mocked: responses.RequestsMock, sleeps: list[float]
 ) -> None:
-    """A worker runs at most a queue's worth of pages ahead of the consumer."""
+    """A worker runs at most a queue's worth of pages ahead of the consumer, and the two
+    groups of pages whose histories it reads together (one being fetched, one handed on)."""
     bootstrap(mocked)
     _per_project(mocked, {"SHOP": 1000})
     pages = build_source(make_config(concurrency=1), sleeps).pages(None)
@@ -253,7 +255,7 @@ def test_the_page_queue_is_bounded_when_the_consumer_is_slow(
         fetched = current
         time.sleep(0.05)
     pages.close()
-    assert fetched <= 1 + 2 + 1  # taken, queued (2 x workers), one held by the blocked worker
+    assert fetched <= 1 + 1 + 2 * GROUP_PAGES  # taken, queued (one a worker), two groups
 
 
 def test_census_sweeps_ids_of_visible_projects_and_reports_lost_ones(
