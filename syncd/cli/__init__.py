@@ -38,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     # Imported once a command runs: `syncd --help` loads the parser and no more.
+    from syncd.service.allocator import cap_malloc_arenas
     from syncd.service.logs import configure_logging
+
+    cap_malloc_arenas()  # before any thread starts
 
     # The configuration file's log_level applies once it is read (``config_from``), unless
     # --log-level was given.
