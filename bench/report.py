@@ -264,8 +264,9 @@ def _cycles(outcomes: Sequence[Outcome]) -> list[str]:
         return []
     return [
         "The same in the running service (`syncd run`, syncing every 2 s over the synced "
-        "store): 1% of the issues edited, then the service's next cycle that fetched "
-        "something, from its log: the sync run's duration and the time from its end to the "
+        "store): 1% of the issues edited, then the service's next cycle that wrote "
+        "something (not one that only read again, unchanged, the overlap of an earlier "
+        "round's edits), from its log: the sync run's duration and the time from its end to the "
         "end of the refresh after it. The service's refresh reads only the issues the run "
         "wrote (*read*: fewer than *changed* when the edits landed while a cycle was syncing, "
         "which took part of them); a one-shot command reads every stored issue. Before the "

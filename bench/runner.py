@@ -216,7 +216,7 @@ def service_cycles(  # noqa: PLR0917 - the service's store and the emulator it p
     """Start ``syncd run`` (syncing every 2 s) over the stored organisation and let it
     refresh twice (the first refresh reads every issue, the second starts what later ones
     bring up to date, as a service does once per ``REREAD_AFTER``); then *rounds* times,
-    *edit* the emulator's issues and time the service's next cycle that fetched something,
+    *edit* the emulator's issues and time the service's next cycle that wrote something,
     from its log: ``sync_seconds`` (the run), ``refresh_seconds`` (from the run's end to the
     refresh's), their sum ``seconds``, the issues the run ``fetched``, the refresh's
     ``issues_read``, how many were ``edited`` and the service's peak RSS so far."""
@@ -243,6 +243,11 @@ def _events(log: Path) -> list[dict[str, Any]]:
     return events
 
 
+def _wrote(run: dict[str, Any]) -> bool:
+    """Whether a ``sync_run`` event wrote issues, new or newer."""
+    return int(run.get("issues_inserted", 0)) + int(run.get("issues_updated", 0)) > 0
+
+
 def _refreshes(log: Path, count: int, timeout: float = 900) -> None:
     """Wait until the service has logged *count* refreshes."""
     deadline = time.monotonic() + timeout
@@ -254,13 +259,14 @@ def _refreshes(log: Path, count: int, timeout: float = 900) -> None:
 
 
 def _next_cycle(log: Path, seen: int, timeout: float = 900) -> dict[str, Any]:
-    """The first cycle logged after the first *seen* events whose sync fetched issues."""
+    """The first cycle logged after the first *seen* events whose sync wrote issues (a cycle
+    that only read again the overlap of an earlier round's edits, unchanged, is not it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         events = _events(log)[seen:]
         synced = next(
             (n for n, e in enumerate(events)
-             if e.get("event") == "sync_run" and e.get("issues_fetched", 0) > 0),
+             if e.get("event") == "sync_run" and _wrote(e)),
             None,
         )  # fmt: skip
         if synced is not None:
