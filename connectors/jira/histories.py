@@ -5,8 +5,9 @@ Cloud: ``POST /rest/api/3/changelog/bulkfetch`` for a group of consecutive pages
 to the kept fields, following ``nextPageToken`` (a repeated token fails the run, like search
 paging). It runs on a helper thread with a client of its own while the worker fetches the
 next group's search pages, so that it adds few requests and little wall time; a worker never
-runs more than that one group ahead of what it hands on, and a page served before a failure
-is still handed on (with its histories) before the failure is raised.
+runs more than two groups ahead of what it hands on (one being fetched, one being read), and
+a page served before a failure is still handed on (with its histories) before the failure is
+raised.
 Data Center: the ``changelog`` each search result carries (``expand=changelog``); where it
 holds fewer histories than its ``total`` says, or none, the issue's whole history is read
 with ``GET /issue/{id}?expand=changelog``, and one that is still short is rejected: an
@@ -103,7 +104,7 @@ class HistoryReader:
     ) -> Iterator[Page]:
         helper: HistoryReader | None = None  # with a client of its own, for the pool's thread
         group: list[tuple[Page, Raw]] = []
-        held = 0
+        held = largest = 0
         pending: _Pending | None = None
         failure: SourceError | None = None
         while True:
@@ -120,21 +121,25 @@ class HistoryReader:
                 yield from _each_attached(*pending)
                 pending = None
             group.append((page, raw))
-            held += len(page.issues)
-            # Closed when full, or when a next page as large would not fit in one request.
-            if len(group) == GROUP_PAGES or held + len(page.issues) > self._batch:
+            held, largest = held + len(page.issues), max(largest, len(page.issues))
+            # Closed when full, or when a next page as large as any would not fit in a request.
+            if len(group) == GROUP_PAGES or held + largest > self._batch:
+                helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
+                # Read next (the pool's one thread reads in turn) while the previous group
+                # waits for room in the queue.
+                reading = _reading(pool, helper, group)
                 if pending is not None:
                     yield from _each_attached(*pending)
-                helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
-                pending = _reading(pool, helper, group)
+                pending = reading
                 group, held = [], 0
         if group:
-            if pending is not None:
-                yield from _each_attached(*pending)
             helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
-            pending = _reading(pool, helper, group)
+            reading = _reading(pool, helper, group)
+            if pending is not None:
+                yield from _each_attached(*pending, failure)
+            pending = reading
         if pending is not None:
-            yield from _each_attached(*pending)
+            yield from _each_attached(*pending, failure)
         if failure is not None:
             raise failure
 
@@ -268,10 +273,19 @@ def _reading(
     return [page for page, _ in group], pool.submit(reader.read_cloud_pages, tuple(group))
 
 
-def _each_attached(pages: Sequence[Page], read: Future[list[_Read]]) -> Iterator[Page]:
-    """*pages* in order, each with its changes from the group's *read*."""
-    for page, found in zip(pages, read.result(), strict=True):
-        yield _attached(page, found)
+def _each_attached(
+    pages: Sequence[Page], read: Future[list[_Read]], failure: SourceError | None = None
+) -> Iterator[Page]:
+    """*pages* in order, each with its changes from the group's *read*. A read that fails
+    after the pages' own *failure* raises that failure, from the read's error."""
+    try:
+        found = read.result()
+    except SourceError as error:
+        if failure is None:
+            raise
+        raise failure from error
+    for page, changes in zip(pages, found, strict=True):
+        yield _attached(page, changes)
 
 
 def _attached(page: Page, read: _Read) -> Page:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.jira.emulator import Clock, JiraEmulator, generate_organisation
+from connectors.jira.emulator.faults import Fault
 from connectors.jira.emulator.org import Organisation
 from syncd.core.domain import Page
 from syncd.core.errors import PermanentSourceError
@@ -78,9 +79,14 @@ def test_cloud_bulk_fetches_consecutive_pages_histories_together_and_follows_pag
             emulator.clock.advance(60)
             emulator.edit(busy, status="In Review" if number % 2 == 0 else "In Progress")
         source = source_for(emulator, changelog_batch_size=batch)
-        issues, changes = synced(source.pages(None))
+        pages = list(source.pages(None))
+        issues, changes = synced(pages)
         expected = expected_changes(emulator)
         histories = len(emulator.state.history(busy))
+    for page in pages:  # each page carries exactly its own issues' histories
+        own = {issue.issue_id for issue in page.issues}
+        assert {change.issue_id for change in page.changes} <= own
+        assert {i for i in own if expected[i]} <= {change.issue_id for change in page.changes}
     bulk = [r for r in emulator.requests if r.path.endswith("changelog/bulkfetch")]
     first = [r.body["issueIdsOrKeys"] for r in bulk if "nextPageToken" not in r.body]
     # One project a partition, pages of 100: a request for each group of full pages.
@@ -158,3 +164,16 @@ def test_cloud_pages_served_before_a_failure_are_handed_on_with_their_histories(
     assert [len(page.issues) for page in handed] == [100, 100]
     assert [sorted(int(i) for i in r.body["issueIdsOrKeys"]) for r in bulk] == [sorted(issues)]
     assert {i: comparable(changes.get(i, ())) for i in issues} == {i: expected[i] for i in issues}
+
+
+def test_a_paging_failure_is_what_is_raised_when_the_last_histories_fail_too(
+    org: Organisation,
+) -> None:
+    with _emulator(org, "cloud") as emulator:
+        emulator.faults.repeat_page_token(1)  # the third search page fails the partition
+        emulator.faults.script("changelog/bulkfetch", [Fault.status(400)])
+        source = source_for(emulator, projects=["SHOP"], ranges=1)
+        with pytest.raises(PermanentSourceError, match="repeated the page token") as raised:
+            list(source.pages(None))
+    assert isinstance(raised.value.__cause__, PermanentSourceError)
+    assert "repeated the page token" not in str(raised.value.__cause__)

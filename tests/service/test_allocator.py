@@ -7,6 +7,7 @@ threads that allocate start.
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,7 @@ import textwrap
 import pytest
 
 pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or os.confstr("CS_GNU_LIBC_VERSION") is None,
-    reason="malloc arenas are glibc's",
+    platform.libc_ver()[0] != "glibc", reason="malloc arenas are glibc's"
 )
 
 # Eight threads each allocate blocks past Python's small-object allocator, all at once, then
@@ -51,13 +51,16 @@ _PROBE = textwrap.dedent(
 )
 
 
+_SETTINGS = ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")
+
+
 def _probe(mode: str, **environment: str) -> tuple[str, int]:
     done = subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", _PROBE, mode],
         capture_output=True,
         text=True,
         check=True,
-        env={**{k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}, **environment},
+        env={**{k: v for k, v in os.environ.items() if k not in _SETTINGS}, **environment},
     )
     capped, heaps = done.stdout.split()
     return capped, int(heaps)
@@ -75,3 +78,7 @@ def test_without_the_cap_each_thread_gets_an_arena_of_its_own() -> None:
 
 def test_an_explicit_setting_in_the_environment_is_left_as_it_is() -> None:
     assert _probe("cap", MALLOC_ARENA_MAX="4") == ("False", 4)
+
+
+def test_a_glibc_tunable_is_left_as_it_is_too() -> None:
+    assert _probe("cap", GLIBC_TUNABLES="glibc.malloc.arena_max=3") == ("False", 3)
