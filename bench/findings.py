@@ -51,14 +51,29 @@ _ON_SQLITE = """\
   --issues 100000 --keep` (1% of the issues written by a run): 8.2-8.4 s from scratch, 1.34 s
   with the kept records, 0.49-0.50 s with the sweep.
 
+- **Histories grouped** (Cloud). One changelog bulk fetch per search page doubled a sync's
+  requests, which `concurrency` bounds: the histories of up to five consecutive pages now
+  go in one request (`connectors/jira/histories.py`). At 100 ms a page the whole command went
+  from 1.7x to 2.1x faster than the sequential raw script (13.8 -> 11.0 s at 20k, 65.8 ->
+  54.4 s at 100k, one run each, two runs of this document apart).
+- **Re-deciding from scratch** (every one-shot command, a rules change, the service's hourly
+  read): exact integer person-days up to 512 parts of a day, histories read only for issues
+  whose work can still count, the collector's pause ending without a young collection over
+  what the refresh built, stored decisions read by key range. 100k after a rules change:
+  9.6 -> 8.2 s (span); 200k on PostgreSQL: docs/benchmarks-scenarios.md.
+- **Malloc arenas.** syncd caps glibc's malloc arenas at two as it starts: the fetch threads'
+  arenas held memory the writer had freed. Peak RSS at 100k 5-7% lower at the same speed
+  (docs/benchmarks-scenarios.md, *Malloc arenas*).
+
 The bullets above are the history, each with the figures measured then (`SyncEngine.sync`
 timed inside its process, not the whole command). What follows is this run's.
 
 This run measured Cloud organisations only (Data Center's pages hold 1,000 issues; its
-figures were not regenerated), on a quiet machine (load average about 1 at the start), with
-every command started from compiled bytecode as an installed package starts. It ran on an
-Intel Xeon where the previous run had an AMD EPYC: the raw script took 2.0 s at 20k (2.7 s
-then) and syncd 9.7 s (13.2 s then), so compare ratios.
+figures were not regenerated), on an idle machine (load average below 0.5 at the start), with
+every command started from compiled bytecode as an installed package starts. The machine's
+speed drifts by up to a third between runs (the raw script took 2.0 s at 20k in both this
+run and the last, but 10.5 s at 100k here against 8.8 s then, and 7.8 s in a run between
+them): compare ratios.
 
 ## What the whole commands show
 
@@ -67,36 +82,37 @@ refresh) against the raw fetch and called it the ratio (1.6-1.8x); they timed th
 baseline as a script holding every issue in one session (its 1.2 GB at 100k made the memory
 target pass). Timed whole, as a user waits, under one measurement:
 
-- **Against the raw-fetch ceiling** (target ≤ 1.5x): `syncd sync --once` takes 4.9x the
-  raw script at 20k issues and 5.2x at 100k. syncd used 8.6 s of CPU at 20k and 41 s at
-  100k against the raw script's 0.8 s and 3.6 s: on two cores a sync is bound by its own
-  CPU (one core's worth, the interpreter lock), the sync span alone being 3.7x and 4.1x the
-  raw script's; the command then spends 2.9 s (20k) and 11 s (100k) starting and refreshing.
-- **Against the naive script** (target ≥ 4x): 1.4x faster at 20k and at 100k. The naive
-  script commits per page and stays at 58 MB; syncd peaks at 148 MB (20k) and 323 MB
+- **Against the raw-fetch ceiling** (target ≤ 1.5x, missed): `syncd sync --once` takes 4.6x
+  the raw script at 20k issues and 4.5x at 100k (4.9x and 5.2x in the previous run). syncd
+  used 8.7 s of CPU at 20k and 45 s at 100k against the raw script's 0.9 s and 4.7 s: on two
+  cores a sync is bound by its own CPU (one core's worth, the interpreter lock), the sync
+  span alone being 3.5x and 3.6x the raw script's; the command then spends 2.6 s (20k) and
+  10 s (100k) starting and refreshing every stored issue.
+- **Against the naive script** (target ≥ 4x, missed): 1.4x faster at 20k and at 100k. The
+  naive script commits per page and stays at 58 MB; syncd peaks at 149 MB (20k) and 317 MB
   (100k): a refresh holds a record per issue.
 - **Incremental after 1% changed** (target ≤ 5%): the running service's cycle after 1%
-  changed is 3.2% (20k, 0.30 s) and 3.0% (100k, 1.39 s = 0.81 s sync + 0.58 s refresh) of a
+  changed is 3.2% (20k, 0.30 s) and 2.5% (100k, 1.20 s = 0.70 s sync + 0.50 s refresh) of a
   full command: it reads, decides and counts only what the run wrote, and allocates again
   only the days the changes alter. A one-shot `syncd sync --once` still refreshes from
-  scratch: 29% (20k) and 24% (100k) of a full command, though its sync is 3.1% and 1.9% of a
-  full sync's span.
-- **100 ms per page** (target ≥ 3x over the sequential raw script): 1.7x at 20k and at
-  100k whole; the sync span alone is 2.0-2.1x. With five fetch threads the pages arrive
-  faster than one core writes them, so the writer, not the network, bounds the span.
-- **Re-deciding** 100k issues after a rules change took 9.6 s (span, start-up excluded).
-- **Memory.** The service's peak over its first cycle reached 344 MB at 100k (152 MB at
-  20k), and 413 MB after its timed cycles (165 MB at 20k): the records and running sums it
-  keeps between refreshes, and the capacity sweep's ledgers. The 200 MB target at 200k is
-  missed already at half the size. (The ledgers have since been made smaller: one pair of
-  tuples per day instead of one record per issue and day, 41 MB less held at 100k after
-  warm refreshes, measured with tracemalloc, not in this run.) `/metrics` p99 was 22 ms at
-  20k and 21 ms at 100k.
+  scratch: 28% (20k) and 20% (100k) of a full command (29% and 24% before), though its sync
+  is 3.2% and 1.7% of a full sync's span.
+- **100 ms per page** (target ≥ 3x over the sequential raw script, missed): 2.1x at 20k and
+  at 100k whole; the sync span alone is 2.6-2.7x. With five fetch threads the pages arrive
+  faster than one core decodes and writes them: the interpreter, not the network, bounds
+  the span.
+- **Re-deciding** 100k issues after a rules change took 8.2 s (span, start-up excluded;
+  9.6 s in the previous run).
+- **Memory.** The service's peak over its first cycle reached 329 MB at 100k (146 MB at
+  20k; 344 and 152 MB before), and 321 MB after its timed cycles (145 MB at 20k): the
+  records and running sums it keeps between refreshes, and the capacity sweep's ledgers. The
+  200 MB target at 200k is missed already at half the size. `/metrics` p99 was 20 ms at 20k
+  and 18 ms at 100k.
 
 Next: keep a one-shot command's records for the next one (or let it ask the running
 service), so that `syncd sync --once` after a small change stops re-deciding everything;
-compact per-issue records for the service's memory; and the writer thread, which bounds a
-full sync on two cores.
+compact per-issue records for the service's memory; and the interpreter's share of a full
+sync (decoding pages, building rows), which bounds it on two cores.
 """
 
 _ON_POSTGRESQL = """\
@@ -126,27 +142,28 @@ than SQLite's (2.2x against 1.5x).
 The bullets above are the history, each with the figures measured then. This run measured
 Cloud organisations only, once each (`--repeats 1`), without the latency table
 (`--latency-repeats 0`; docs/benchmarks-scenarios.md has the one-partition latency), the
-naive script at 20k only (`--naive-cap 20000`), on an idle machine with an Intel Xeon, where
-a round trip to the local server costs far less than on the previous run's machine: the
-naive script, one `Session.merge` per issue, took 28 s at 20k here against 192 s then.
+naive script at 20k only (`--naive-cap 20000`), on an idle machine with an Intel Xeon whose
+speed drifts between runs: the raw script took 10.0 s at 100k here against 8.8 s in the
+previous run, the naive script 34 s at 20k against 28 s. Compare ratios, each from one run.
 
 ## What the whole commands show
 
-- **Against the raw-fetch ceiling** (target ≤ 2.2x): `syncd sync --once` takes 6.9x the
-  raw script at 20k issues and 7.0x at 100k. The sync span alone is 5.5-5.6x the raw span;
-  starting, re-deciding every stored issue and the snapshot add 3.4 s at 20k and 13 s at
-  100k. syncd used 9.4 s of CPU at 20k and 42 s at 100k against the raw script's 0.8 s and
-  3.7 s.
-- **Against the naive script** (target ≥ 4x): 2.1x faster at 20k (4.1x in the previous
-  run, where each round trip to the server cost more).
+- **Against the raw-fetch ceiling** (target ≤ 2.2x, missed): `syncd sync --once` takes 6.3x
+  the raw script at 20k issues and 7.1x at 100k (6.9x and 7.0x in the previous run). The
+  sync span alone is 5.1-5.8x the raw span; starting, re-deciding every stored issue and the
+  snapshot add 3.2 s at 20k and 14 s at 100k. syncd used 9.2 s of CPU at 20k and 49 s at
+  100k against the raw script's 0.9 s and 4.4 s.
+- **Against the naive script** (target ≥ 4x, missed): 2.6x faster at 20k (2.1x in the
+  previous run).
 - **Incremental after 1% changed** (target ≤ 5%): the running service's cycle is 2.8%
-  (20k, 0.37 s) and 2.4% (100k, 1.48 s) of a full command: it reads, decides and counts only
+  (20k, 0.37 s) and 2.1% (100k, 1.51 s) of a full command: it reads, decides and counts only
   what the run wrote, the capacity sweep allocating again only the days the changes alter.
-  A one-shot `syncd sync --once` still refreshes from scratch: 23% (20k) and 19% (100k) of
-  a full command, its sync alone 2.2% and 1.6% of a full sync's span.
-- **Re-deciding** takes 2.1 s at 20k (span) and 13.1 s at 100k; the 10 s target at 200k is
-  missed. The service's peak over its first cycle is 335 MB at 100k (158 MB at 20k), over
-  the 200 MB target for 200k; `/metrics` p99 18-28 ms.
+  A one-shot `syncd sync --once` still refreshes from scratch: 22% (20k) and 15% (100k) of
+  a full command (23% and 19% before), its sync alone 2.5% and 1.4% of a full sync's span.
+- **Re-deciding** takes 1.9 s at 20k (span) and 11.4 s at 100k (13.1 s before); the 10 s
+  target at 200k is missed here (the 200k re-decide from scratch on PostgreSQL, 14-18 s, is
+  in docs/benchmarks-scenarios.md). The service's peak over its first cycle is 329 MB at
+  100k (151 MB at 20k), over the 200 MB target for 200k; `/metrics` p99 21-22 ms.
 
 The profile of the whole command on SQLite (`docs/benchmarks.md`) applies here with the
 server's share added: what a one-shot command repeats after every sync (re-deciding every
