@@ -107,37 +107,31 @@ class HistoryReader:
         held = largest = 0
         pending: _Pending | None = None
         failure: SourceError | None = None
-        while True:
+        ended = False
+        while not ended:
             try:
-                page, raw = next(pages)
+                group.append(next(pages))
             except StopIteration:
-                break
+                ended = True
             except StopRequestedError:
                 raise
             except SourceError as error:  # pages served before it are still handed on
-                failure = error
-                break
-            if pending is not None and pending[1].done():  # handed on as soon as read
-                yield from _each_attached(*pending)
-                pending = None
-            group.append((page, raw))
-            held, largest = held + len(page.issues), max(largest, len(page.issues))
+                failure, ended = error, True
+            else:
+                size = len(group[-1][0].issues)
+                held, largest = held + size, max(largest, size)
+                if pending is not None and pending[1].done():  # handed on as soon as read
+                    yield from _each_attached(*pending)
+                    pending = None
             # Closed when full, or when a next page as large as any would not fit in a request.
-            if len(group) == GROUP_PAGES or held + largest > self._batch:
+            if group and (ended or len(group) == GROUP_PAGES or held + largest > self._batch):
                 helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
                 # Read next (the pool's one thread reads in turn) while the previous group
                 # waits for room in the queue.
                 reading = _reading(pool, helper, group)
                 if pending is not None:
-                    yield from _each_attached(*pending)
-                pending = reading
-                group, held = [], 0
-        if group:
-            helper = helper or HistoryReader(self._client.twin(), self._context, self._batch)
-            reading = _reading(pool, helper, group)
-            if pending is not None:
-                yield from _each_attached(*pending, failure)
-            pending = reading
+                    yield from _each_attached(*pending, failure)
+                pending, group, held = reading, [], 0
         if pending is not None:
             yield from _each_attached(*pending, failure)
         if failure is not None:
