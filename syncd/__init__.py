@@ -2,15 +2,29 @@
 
 The service core: domain model, configuration, store, sync engine, analytics, metrics,
 daemon loop and the CLI that wires concrete parts together.
+
+``syncd.__version__`` is the installed distribution's version, read when first asked for:
+``importlib.metadata`` costs every command's start-up more than most of what it then does.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("syncd")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0+unknown"
+from functools import cache
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'syncd' has no attribute {name!r}")
+
+
+@cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("syncd")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0.0.0+unknown"

@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from syncd import __version__
 from syncd.core.errors import (
     ConfigError,
     RuleSetError,
@@ -89,6 +88,21 @@ def _reported(error: Exception) -> int:
     return 1
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: print the installed version and exit; it is read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import syncd
+
+        print(f"syncd {syncd.__version__}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     from syncd.cli import backfill, demo, mapping, service
 
@@ -97,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Is the work we do the work we agreed to do? Syncs Jira and roadmaps, "
         "classifies work against OKRs, and serves the drift as metrics.",
     )
-    parser.add_argument("--version", action="version", version=f"syncd {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--log-level",
         default=None,

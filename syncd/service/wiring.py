@@ -7,14 +7,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from connectors.http import RequestObserver
-from connectors.jira.client import credentials
-from connectors.jira.source import JiraSource
-from connectors.roadmap import RoadmapSource, auth_secrets
 from mappings import MappingsConfig
 from syncd.analytics import AnalyticsConfig
 from syncd.app.mapping_files import MappingFiles, judging_of, load_mapping_files
@@ -34,6 +31,11 @@ from syncd.store import (
     head_revision,
     this_process,
 )
+
+if TYPE_CHECKING:
+    from connectors.http import RequestObserver
+    from connectors.jira.source import JiraSource
+    from connectors.roadmap import RoadmapSource
 
 __all__ = [
     "checked_config",
@@ -155,6 +157,10 @@ def jira_sources(
     only: Callable[[str], bool] = lambda _: True,
 ) -> list[JiraSource]:
     """One ``JiraSource`` per configured Jira instance; credentials are registered for masking."""
+    # Imported here: commands that read only the store do not load the HTTP client.
+    from connectors.jira.client import credentials
+    from connectors.jira.source import JiraSource
+
     sources = []
     for source_config in config.sources.jira:
         if not only(source_config.name):
@@ -169,6 +175,8 @@ def jira_sources(
 def roadmap_sources(config: Config) -> list[RoadmapSource]:
     """One ``RoadmapSource`` per configured export; relative paths resolve against the file;
     auth header values are registered for masking."""
+    from connectors.roadmap import RoadmapSource, auth_secrets
+
     base = config.path.parent if config.path is not None else None
     for source in config.sources.roadmaps:
         for secret in auth_secrets(source, os.environ):

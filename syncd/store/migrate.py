@@ -4,17 +4,19 @@ Alembic is configured in code with ``script_location`` pointing inside this pack
 wheel install needs no alembic.ini. A store whose version table holds several revisions, or
 that lacks a table or column syncd uses (changed by hand), is refused with a
 ``StoreSchemaError`` saying what is wrong and what to do (``check_schema``).
+
+A store at head, every command's start, is checked without alembic (its import costs a
+command's start-up more than the check): ``HEAD_REVISION`` names the newest migration (a test
+holds it to the migrations' head as alembic reads it), and the revision is read from alembic's
+version table with one query.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.errors import StoreError
@@ -22,27 +24,42 @@ from syncd.store.engine import display_url
 from syncd.store.failures import schema_error, translated
 from syncd.store.schema import metadata
 
-__all__ = ["check_schema", "current_revision", "ensure_current", "head_revision", "upgrade"]
+if TYPE_CHECKING:
+    from alembic.config import Config
 
+__all__ = [
+    "HEAD_REVISION",
+    "check_schema",
+    "current_revision",
+    "ensure_current",
+    "head_revision",
+    "upgrade",
+]
+
+HEAD_REVISION: Final = "0005"
+"""The revision this version of syncd needs: its newest migration's."""
 _SCRIPT_LOCATION = Path(__file__).with_name("migrations")
+_VERSION_TABLE = "alembic_version"
+_REVISIONS = text("SELECT version_num FROM alembic_version")
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_SCRIPT_LOCATION))
     return config
 
 
 def head_revision() -> str:
-    """The revision this version of syncd needs."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    if head is None:  # pragma: no cover - the package always ships a revision
-        raise StoreError("syncd ships no store migrations")
-    return head
+    """The revision this version of syncd needs (``HEAD_REVISION``)."""
+    return HEAD_REVISION
 
 
 def upgrade(engine: Engine) -> None:
     """Upgrade the store behind *engine* to the head revision, in one transaction."""
+    from alembic import command
+
     config = _config()
     try:
         with engine.begin() as connection:
@@ -61,7 +78,8 @@ def current_revision(engine: Engine) -> str | None:
     """
     try:
         with engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
+            migrated = inspect(connection).has_table(_VERSION_TABLE)
+            heads = list(connection.execute(_REVISIONS).scalars()) if migrated else []
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot reach the store at {display_url(engine.url)}: {_first_line(error)}"
@@ -123,6 +141,8 @@ def ensure_current(engine: Engine, upgrade_if_behind: bool) -> None:
 
 
 def _is_known(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config())
     return any(rev.revision == revision for rev in script.walk_revisions())
 

@@ -38,7 +38,7 @@ def _loaded_after_import(module: str) -> list[str]:
     return loaded
 
 
-@pytest.mark.parametrize("module", ["connectors.jira.source", "connectors.roadmap"])
+@pytest.mark.parametrize("module", ["connectors.jira.source", "connectors.roadmap.source"])
 def test_a_connector_loads_only_the_core(module: str) -> None:
     """Importing a connector in a fresh interpreter loads no analytics, store, metrics,
     application, composition or mapping module: connectors stand on the core alone."""

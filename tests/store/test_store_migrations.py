@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from syncd.core.errors import StoreError
@@ -15,6 +19,7 @@ from syncd.store import (
     ensure_current,
     head_revision,
     metadata,
+    migrate,
 )
 
 
@@ -23,6 +28,22 @@ def test_migrations_produce_exactly_the_metadata(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+def test_the_head_revision_is_the_newest_migration() -> None:
+    """``HEAD_REVISION`` (read without alembic at every start) is the head alembic finds among
+    the migrations: a new migration must move it."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrate.__file__).with_name("migrations")))
+    assert ScriptDirectory.from_config(config).get_heads() == [head_revision()]
+
+
+def test_the_revision_read_without_alembic_is_alembics(engine: Engine) -> None:
+    """``current_revision`` reads alembic's version table as alembic's own context does."""
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_heads() == (
+            current_revision(engine),
+        )
 
 
 def test_upgrade_brings_the_store_to_head(engine: Engine) -> None:
