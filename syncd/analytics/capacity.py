@@ -16,10 +16,13 @@ The model (docs/analytics.md, "Capacity"):
 ``WorkLog`` collects issues' work intervals as they stream past; ``allocate`` turns them into
 per-person, per-day allocations (exact fractions, so each person's day adds up to exactly 1);
 ``CapacityTotals.of`` sums them per team, window and subject for the share rows.
+``WorkLog.totals`` gives the same sums without listing every person's days: each issue's
+days are ranges of its person's working days, summed as differences of running sums.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -166,15 +169,18 @@ class WorkLog:
         windows: tuple[Window, ...],
     ) -> CapacityTotals:
         """Allocate the recorded work; *subject_at* names the decision of the issue at each
-        stream position."""
-        people = self.people(config)
-        return CapacityTotals.of(people, lambda ref: subject_at(self._positions[ref]), windows)
+        stream position. The same totals as ``CapacityTotals.of(self.people(config), ...)``,
+        summed over ranges of days (see ``_Gathered.of_intervals``)."""
+        gathered = _Gathered.of_intervals(self._spans, config, *self._days(), windows)
+        return CapacityTotals.summed(gathered, lambda ref: subject_at(self._positions[ref]))
 
     def people(self, config: CapacityConfig) -> Iterator[PersonDays]:
         """Each person's allocated and idle days over the recorded work (see ``allocate``)."""
-        first = self._since.date() - timedelta(days=1)
-        last = self._until.date() + timedelta(days=1)
-        return allocate(self._spans, config, first, last)
+        return allocate(self._spans, config, *self._days())
+
+    def _days(self) -> tuple[date, date]:
+        """The first and last dates allocated: a day's margin either side for time zones."""
+        return self._since.date() - timedelta(days=1), self._until.date() + timedelta(days=1)
 
 
 def work_reach(now: datetime, windows: tuple[Window, ...]) -> datetime:
@@ -284,16 +290,16 @@ class _WorkingDays:
 
     def __init__(self, calendar: WorkCalendar, first: date, last: date) -> None:
         self.calendar = calendar
-        self._days = [day for day in _dates(first, last) if calendar.is_working(day)]
+        self.days = [day for day in _dates(first, last) if calendar.is_working(day)]
 
     def between(self, first: date, last: date) -> list[date]:
         """The working days from *first* to *last*, both included."""
-        return self._days[bisect_left(self._days, first) : bisect_right(self._days, last)]
+        return self.days[bisect_left(self.days, first) : bisect_right(self.days, last)]
 
     def ends_between(self, first: date, last: date) -> tuple[date, date] | None:
         """The first and the last working day from *first* to *last* (``None`` if none)."""
-        low, high = bisect_left(self._days, first), bisect_right(self._days, last)
-        return (self._days[low], self._days[high - 1]) if low < high else None
+        low, high = bisect_left(self.days, first), bisect_right(self.days, last)
+        return (self.days[low], self.days[high - 1]) if low < high else None
 
     def touched_by(self, span: WorkInterval) -> list[date]:
         """The working days that *span* touches in the calendar's zone."""
@@ -332,7 +338,13 @@ class CapacityTotals:
     ) -> CapacityTotals:
         """Sum *people*'s days into the windows they start in; *subject_of* names each
         issue's decision as (work class, category)."""
-        gathered = _Gathered.of(people, windows)
+        return cls.summed(_Gathered.of(people, windows), subject_of)
+
+    @classmethod
+    def summed(
+        cls, gathered: _Gathered, subject_of: Callable[[IssueRef], Subject]
+    ) -> CapacityTotals:
+        """The totals of what *gathered* holds; *subject_of* as for ``of``."""
         allocated: defaultdict[tuple[str, str, Subject], Amount] = defaultdict(int)
         latest: defaultdict[tuple[str, Subject], Amount] = defaultdict(int)
         # Each issue's decision is looked up and spread over its subjects, the team and the
@@ -384,6 +396,147 @@ class _Gathered:
                 for name in windows_at(person.calendar, day):
                     gathered.idle[person.home_team, name] += 1.0
         return gathered
+
+    @classmethod
+    def of_intervals(
+        cls,
+        intervals: Iterable[tuple[IssueRef, Iterable[WorkInterval]]],
+        config: CapacityConfig,
+        first_day: date,
+        last_day: date,
+        windows: tuple[Window, ...],
+    ) -> _Gathered:
+        """What ``of`` gathers from ``allocate(intervals, config, first_day, last_day)``,
+        summed over ranges of days instead of day by day.
+
+        An issue's days with one person are a range of their working days (or a few), and the
+        parts a range holds are a difference of running sums of the day's part: someone with
+        hundreds of issues in progress for months costs their issues plus their days, not
+        the product (at 200k issues the day-by-day gathering was a sixth of a refresh).
+        """
+        by_person: defaultdict[str, list[tuple[IssueRef, WorkInterval]]] = defaultdict(list)
+        for issue, issue_spans in intervals:
+            for span in issue_spans:
+                by_person[span.person].append((issue, span))
+        calendars: dict[str, _DayRanges] = {}
+        people: list[_PersonRanges] = []
+        for person in sorted(by_person):
+            held = by_person[person]
+            home = _home_team(span for _, span in held)
+            if home not in calendars:
+                calendar = WorkCalendar(config.calendar_of(home))
+                calendars[home] = _DayRanges(calendar, first_day, last_day, windows)
+            people.append(_PersonRanges(home, calendars[home], held))
+        latest_day = max(
+            (p.last_allocated for p in people if p.last_allocated is not None), default=None
+        )
+        gathered = cls(defaultdict(int), defaultdict(int), defaultdict(float))
+        for ranges in people:
+            ranges.gather(gathered, latest_day)
+        return gathered
+
+
+class _DayRanges:
+    """A calendar's working days from *first* to *last* by position, and the runs of
+    consecutive positions whose days start in the same windows."""
+
+    def __init__(
+        self, calendar: WorkCalendar, first: date, last: date, windows: tuple[Window, ...]
+    ) -> None:
+        self.working = _WorkingDays(calendar, first, last)
+        self.days = self.working.days
+        self.runs: list[tuple[int, int, tuple[str, ...]]] = []
+        for position, day in enumerate(self.days):
+            inside = _windows_of(calendar.day_start(day), windows)
+            if self.runs and self.runs[-1][2] == inside:
+                self.runs[-1] = (self.runs[-1][0], position + 1, inside)
+            else:
+                self.runs.append((position, position + 1, inside))
+
+    def positions(self, span: WorkInterval) -> tuple[int, int]:
+        """``[low, high)``: the positions of the working days *span* touches."""
+        zone = self.working.calendar.zone
+        first = span.start.astimezone(zone).date()
+        last = (span.end - _LAST_INSTANT).astimezone(zone).date()
+        return bisect_left(self.days, first), bisect_right(self.days, last)
+
+
+class _PersonRanges:
+    """One person's work as ranges of day positions, each issue's day going to the team of
+    its latest span that day (as ``_person_days`` allocates), and the running sums of the
+    parts of their days."""
+
+    def __init__(
+        self, home: str, days: _DayRanges, held: list[tuple[IssueRef, WorkInterval]]
+    ) -> None:
+        self.home = home
+        self._days = days
+        spans: defaultdict[IssueRef, list[tuple[int, int, datetime, str]]] = defaultdict(list)
+        for issue, span in held:
+            low, high = days.positions(span)
+            if low < high:
+                spans[issue].append((low, high, span.start, span.team))
+        self.segments: list[tuple[int, int, IssueRef, str]] = []
+        for issue, ranges in spans.items():
+            if len(ranges) == 1:
+                low, high, _, team = ranges[0]
+                self.segments.append((low, high, issue, team))
+            else:
+                self.segments += _painted(issue, ranges)
+        count = len(days.days)
+        issues = [0] * (count + 1)
+        for low, high, _, _ in self.segments:
+            issues[low] += 1
+            issues[high] -= 1
+        self._parts: list[int] = list(itertools.accumulate(issues[:count]))
+        allocated = [position for position, parts in enumerate(self._parts) if parts]
+        self._first = allocated[0] if allocated else 0
+        self._last = allocated[-1] if allocated else -1
+        self.last_allocated = days.days[self._last] if allocated else None
+        # Running sums: of the day's part (person-day units), and of idle days.
+        self._spent = [0, *itertools.accumulate(part_amount(parts) for parts in self._parts)]
+        self._idle = [0, *itertools.accumulate(not parts for parts in self._parts)]
+
+    def gather(self, gathered: _Gathered, latest_day: date | None) -> None:
+        """Add this person's days to *gathered* as ``_Gathered.of`` adds them; *latest_day*
+        is the latest allocated day of anyone."""
+        runs, spent = self._days.runs, self._spent
+        for low, high, issue, team in self.segments:
+            for start, end, inside in runs:
+                first, last = max(low, start), min(high, end)
+                if first < last:
+                    gathered.spent[team, issue, inside] += spent[last] - spent[first]
+        if latest_day is not None:
+            position = bisect_left(self._days.days, latest_day)
+            if position <= self._last and self._days.days[position] == latest_day:
+                amount = part_amount(self._parts[position])
+                for low, high, issue, team in self.segments:
+                    if low <= position < high:
+                        gathered.running[team, issue] += amount
+        for start, end, inside in runs:
+            first, last = max(self._first, start), min(self._last + 1, end)
+            idle = self._idle[last] - self._idle[first] if first < last else 0
+            for name in inside if idle else ():
+                gathered.idle[self.home, name] += float(idle)
+
+
+def _painted(
+    issue: IssueRef, ranges: list[tuple[int, int, datetime, str]]
+) -> list[tuple[int, int, IssueRef, str]]:
+    """The day positions of one issue's spans as ranges of one team each: on a day several
+    spans touch, the one that started last (the later listed, on a tie) gives the team."""
+    team_at: dict[int, str] = {}
+    for low, high, _, team in sorted(ranges, key=lambda found: found[2]):
+        for position in range(low, high):
+            team_at[position] = team
+    segments: list[tuple[int, int, IssueRef, str]] = []
+    for position in sorted(team_at):
+        team = team_at[position]
+        if segments and segments[-1][1] == position and segments[-1][3] == team:
+            segments[-1] = (segments[-1][0], position + 1, issue, team)
+        else:
+            segments.append((position, position + 1, issue, team))
+    return segments
 
 
 class _WindowsAt:

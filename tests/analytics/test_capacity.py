@@ -16,8 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncd.analytics import AnalyticsConfig, WindowConfig, compute_snapshot, resolve_windows
-from syncd.analytics.capacity import DAY_PARTS, EXACT_PARTS, WorkLog, part_amount, unscaled
-from syncd.analytics.history import work_intervals
+from syncd.analytics.capacity import (
+    DAY_PARTS,
+    EXACT_PARTS,
+    CapacityTotals,
+    WorkLog,
+    part_amount,
+    unscaled,
+)
+from syncd.analytics.history import WorkInterval, work_intervals
 from syncd.analytics.rows import Window
 from syncd.analytics.settings import CapacityConfig
 from syncd.core.domain import Issue
@@ -322,3 +329,70 @@ def test_part_amounts_sum_exactly_in_any_order(split: list[int], shuffler: Rando
     expected = sum((Fraction(amount, DAY_PARTS) for amount in some), Fraction(0))
     shuffler.shuffle(some)
     assert unscaled(sum(some)) == float(expected)
+
+
+_PEOPLE = ("ann", "bob", "cat")
+_SPAN_TEAMS = ("platform", "checkout", "apac")
+_SPANS = st.lists(
+    st.tuples(
+        st.sampled_from(_PEOPLE),
+        st.integers(min_value=-100 * 24, max_value=-1),  # start, hours before UNTIL
+        st.integers(min_value=1, max_value=70 * 24),  # length in hours
+        st.sampled_from(_SPAN_TEAMS),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_SPANS, min_size=1, max_size=10),
+    st.integers(min_value=0, max_value=EXACT_PARTS + 100),
+    st.sampled_from(["UTC", "Pacific/Kiritimati", "America/Los_Angeles"]),
+)
+def test_totals_summed_over_ranges_equal_those_summed_day_by_day(
+    issues: list[list[tuple[str, int, int, str]]], crowd: int, zone: str
+) -> None:
+    """``WorkLog.totals`` sums each issue's days as ranges; its figures are exactly those of
+    ``CapacityTotals.of`` over the day-by-day allocations (``WorkLog.people``), whatever the
+    spans: one issue's spans overlapping on a day (the later start gives the team), people
+    whose home team has its own zone, weekend and holiday, spans outside the windows, and
+    days split in more parts than ``EXACT_PARTS`` (a crowd of long-running issues)."""
+    config = CapacityConfig.model_validate(
+        {
+            "calendar": {"timezone": zone, "holidays": [d(11)]},
+            "teams": {
+                "apac": {"timezone": "Asia/Tokyo", "working_days": ["sun", "mon", "tue", "wed"]}
+            },
+        }
+    )
+    windows = resolve_windows(
+        (
+            WindowConfig(name="week", kind="rolling", days=7),
+            WindowConfig(name="30d", kind="rolling", days=30),
+            WindowConfig(name="quarter", kind="quarter"),
+        ),
+        UNTIL,
+    )
+    hour = timedelta(hours=1)
+    listed = [
+        [WorkInterval(who, UNTIL + start * hour, UNTIL + (start + hours) * hour, team)
+         for who, start, hours, team in spans]
+        for spans in issues
+    ]  # fmt: skip
+    day = timedelta(days=1)
+    listed += [
+        [WorkInterval("ann", UNTIL - (20 + n % 7) * day, UNTIL - n % 3 * day, "platform")]
+        for n in range(crowd)
+    ]
+    log = WorkLog(UNTIL, windows, lambda issue: "unused")
+    for number, spans in enumerate(listed):
+        log.add_intervals(("jira", number), spans)
+    subjects = [("technology", "debt") if n % 3 else ("product", "") for n in range(len(listed))]
+
+    by_ranges = log.totals(subjects.__getitem__, config, windows)
+    by_days = CapacityTotals.of(log.people(config), lambda ref: subjects[ref[1]], windows)
+
+    assert by_ranges == by_days
+    assert by_ranges.allocated or not crowd
