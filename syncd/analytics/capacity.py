@@ -49,7 +49,6 @@ __all__ = [
     "WorkCalendar",
     "WorkLog",
     "allocate",
-    "issue_days",
     "part_amount",
     "settled",
     "unscaled",
@@ -173,6 +172,19 @@ class WorkLog:
         summed over ranges of days (see ``_Gathered.of_intervals``)."""
         gathered = _Gathered.of_intervals(self._spans, config, *self._days(), windows)
         return CapacityTotals.summed(gathered, lambda ref: subject_at(self._positions[ref]))
+
+    def issue_days(
+        self, config: CapacityConfig, windows: tuple[Window, ...]
+    ) -> dict[tuple[IssueRef, str, str], float]:
+        """Person-days per (issue, team, window name) over the recorded work: the amounts
+        ``totals`` sums (the same gathering), issue by issue, for a drill-down from a capacity
+        figure to the issues behind it."""
+        days: dict[tuple[IssueRef, str, str], float] = {}
+        gathered = _Gathered.of_intervals(self._spans, config, *self._days(), windows)
+        for (team, issue, inside), amount in gathered.spent.items():
+            for name in inside:
+                _add(days, (issue, team, name), unscaled(amount))
+        return days
 
     def people(self, config: CapacityConfig) -> Iterator[PersonDays]:
         """Each person's allocated and idle days over the recorded work (see ``allocate``)."""
@@ -553,19 +565,6 @@ class _WindowsAt:
         if found is None:
             found = self._known[key] = _windows_of(calendar.day_start(day), self._windows)
         return found
-
-
-def issue_days(
-    people: Iterable[PersonDays], windows: tuple[Window, ...]
-) -> dict[tuple[IssueRef, str, str], float]:
-    """Person-days per (issue, team, window name): the amounts ``CapacityTotals.allocated``
-    sums (the same gathering), issue by issue, for a drill-down from a capacity figure to
-    the issues behind it."""
-    days: dict[tuple[IssueRef, str, str], float] = {}
-    for (team, issue, inside), amount in _Gathered.of(people, windows).spent.items():
-        for name in inside:
-            _add(days, (issue, team, name), unscaled(amount))
-    return days
 
 
 def _windows_of(moment: datetime, windows: tuple[Window, ...]) -> tuple[str, ...]:

@@ -3,8 +3,9 @@
 A ``WorkIndex`` is built once per analytics snapshot, from the store's issues and current
 decisions, with the analytics' own rules for what counts where
 (``syncd.analytics.aggregate.completed_in`` and ``subject_of``, which the snapshot's figures
-are summed with; ``syncd.analytics.capacity.issue_days`` for person-days). So the weights a
-drill-down lists add up to the figure's numerator in the snapshot of the same moment.
+are summed with; ``syncd.analytics.capacity.WorkLog.issue_days`` for person-days). So the
+weights a drill-down lists add up to the figure's numerator in the snapshot of the same
+moment.
 
 A ``Figure`` names one numerator: team (``all`` for the organisation), window, work class,
 category (``""`` for the class as a whole) and weighting. ``WorkIndex.page`` sorts and slices
@@ -121,8 +122,8 @@ class WorkIndex:
         people_days: Callable[[], dict[tuple[IssueRef, str, str], float]] | None = None,
     ) -> WorkIndex:
         """Index *issues* (each with its current decision; undecided ones are left out) over
-        *windows*. *people_days*, called once *issues* are read, gives ``issue_days``' result
-        when capacity is a weighting."""
+        *windows*. *people_days*, called once *issues* are read, gives
+        ``WorkLog.issue_days``' result when capacity is a weighting."""
         listed: list[Listed] = []
         groups: defaultdict[_Group, list[int]] = defaultdict(list)
         positions: dict[IssueRef, int] = {}

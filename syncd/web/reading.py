@@ -16,7 +16,7 @@ from mappings import TeamConfig, explain, team_of
 from mappings.explain import Explanation
 from mappings.rules.load import RuleSet
 from syncd.analytics import Snapshot
-from syncd.analytics.capacity import WorkLog, issue_days
+from syncd.analytics.capacity import WorkLog
 from syncd.analytics.history import WORK_FIELDS
 from syncd.analytics.integrity import IntegrityProblem
 from syncd.analytics.settings import CapacityConfig
@@ -74,7 +74,7 @@ def build_index(sources: ViewSources, snapshot: Snapshot) -> WorkIndex:
         _decided(logged(), decisions),
         teams,
         snapshot.windows,
-        lambda: issue_days(log.people(sources.capacity), snapshot.windows),
+        lambda: log.issue_days(sources.capacity, snapshot.windows),
     )
 
 
