@@ -68,9 +68,10 @@ _ON_SQLITE = """\
   by one, then summed the allocations: someone with hundreds of issues in progress for
   months cost issues x days additions. Each issue's days are now ranges of its person's
   working days, summed as differences of running sums of the day's part, exactly as before
-  (a property test holds the two to equal totals). 200k issues on PostgreSQL, one refresh
-  from scratch, alternated: capacity phase 2.5-2.9 s -> 1.1-1.3 s, refresh 15.0-16.0 s ->
-  13.2-13.9 s (one run at 16.3 s), peak 889 -> 786 MB (docs/benchmarks-scenarios.md).
+  (a property test holds the two to equal totals). 200k issues on PostgreSQL, re-deciding
+  over stored decisions, alternated: capacity phase 2.5-2.9 s -> 1.1-1.3 s (`Pipeline`'s
+  phases), the whole re-decide 14.9-19.0 s -> 13.2-16.6 s and its peak 889 -> 786 MB
+  (`bench.refresh_store`; docs/benchmarks-scenarios.md).
 - **Start-up.** A store at head is checked without importing alembic, the composition root
   imports the Jira and roadmap clients only where it builds sources, and the version is read
   only for `--version`: `syncd status` no longer loads alembic or `requests`

@@ -10,14 +10,18 @@ daemon loop and the CLI that wires concrete parts together.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 __all__ = ["__version__"]
 
+if TYPE_CHECKING:
+    __version__: str
+else:
 
-def __getattr__(name: str) -> str:
-    if name == "__version__":
-        return _version()
-    raise AttributeError(f"module 'syncd' has no attribute {name!r}")
+    def __getattr__(name: str) -> str:
+        if name == "__version__":
+            return _version()
+        raise AttributeError(f"module 'syncd' has no attribute {name!r}")
 
 
 @cache

@@ -1,7 +1,10 @@
 """Alembic environment: runs on the connection ``syncd.store.migrate`` hands over.
 
 There is no alembic.ini; the configuration is built in code, and the connection (with its
-already-open transaction) arrives through ``config.attributes["connection"]``.
+already-open transaction) arrives through ``config.attributes["connection"]``. The version
+table is alembic's default (``alembic_version`` in the connection's default schema), which
+``syncd.store.migrate.current_revision`` reads by that name: configure another here, and
+change it there too.
 """
 
 from __future__ import annotations
