@@ -7,12 +7,13 @@ pages of 1,000, each with three kept changes: status category, assignee, status)
 ``--keep`` a filled store is reused (PostgreSQL: the database ``syncd_bench_refresh_N`` on the
 server ``--postgres`` names). Then prints, each twice: ``issues`` (every live issue streamed as
 the refresh does without capacity), ``histories`` (with the changes the capacity weighting
-reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on), in
-seconds and the process's CPU seconds, each ``--repeats`` times (default 2). Then, as a service
-does between syncs, one pipeline refreshes once, and ``--repeats`` times a run writes a new
-version of 1% of the issues (one in three finished or reopened) and the same pipeline refreshes
-(``after run``: it reads only what the run wrote) beside a new pipeline's refresh of the same
-store (``scratch``: every issue read). The process's peak RSS comes at the end. With ``--held``,
+reads) and ``refresh`` (one ``Pipeline.refresh`` under the bundled rules, capacity on, and its
+phases from ``Pipeline.last_phases``), in seconds and the process's CPU seconds, each
+``--repeats`` times (default 2). Then, as a service does between syncs, one pipeline
+refreshes once, and ``--repeats`` times a run writes a new version of 1% of the issues (one
+in three finished or reopened) and the same pipeline refreshes (``after run``: it reads only
+what the run wrote) beside a new pipeline's refresh of the same store (``scratch``: every
+issue read). The process's peak RSS comes at the end. With ``--held``,
 instead of all that: what one service pipeline holds between refreshes (``tracemalloc``, which
 slows it, so nothing is timed), after its first refresh and after each of ``--repeats`` runs
 that wrote 1% of the issues and the refresh after it.
@@ -119,6 +120,14 @@ def _timed(label: str, action: Callable[[], Any]) -> None:
     print(f"  {label:<10} {elapsed:8.2f} s {cpu:8.2f} s CPU", flush=True)
 
 
+def _phases(phases: Any) -> None:
+    print(
+        f"  (of which decide {phases.decide_seconds:.2f} s, capacity {phases.capacity_seconds:.2f}"
+        f" s, snapshot {phases.snapshot_seconds:.2f} s)",
+        flush=True,
+    )
+
+
 def _count(items: Iterator[Any]) -> int:
     return sum(1 for _ in items)
 
@@ -189,7 +198,9 @@ def _measure(url: str, total: int, keep: bool, folder: Path, repeats: int) -> No
     for _ in range(repeats):
         _timed("issues", lambda: _count(store.iter_issues(with_raw=False, chunk=1000)))
         _timed("histories", lambda: _count(store.iter_issue_histories(WORK_FIELDS, chunk=1000)))
-        _timed("refresh", lambda: pipeline().refresh())
+        fresh = pipeline()
+        _timed("refresh", fresh.refresh)
+        _phases(fresh.last_phases)
     service = pipeline()
     service.refresh()
     for round_ in range(repeats):
