@@ -170,7 +170,7 @@ class WorkLog:
         """Allocate the recorded work; *subject_at* names the decision of the issue at each
         stream position. The same totals as ``CapacityTotals.of(self.people(config), ...)``,
         summed over ranges of days (see ``_Gathered.of_intervals``)."""
-        gathered = _Gathered.of_intervals(self._spans, config, *self._days(), windows)
+        gathered = self._gathered(config, windows)
         return CapacityTotals.summed(gathered, lambda ref: subject_at(self._positions[ref]))
 
     def issue_days(
@@ -180,8 +180,7 @@ class WorkLog:
         ``totals`` sums (the same gathering), issue by issue, for a drill-down from a capacity
         figure to the issues behind it."""
         days: dict[tuple[IssueRef, str, str], float] = {}
-        gathered = _Gathered.of_intervals(self._spans, config, *self._days(), windows)
-        for (team, issue, inside), amount in gathered.spent.items():
+        for (team, issue, inside), amount in self._gathered(config, windows).spent.items():
             for name in inside:
                 _add(days, (issue, team, name), unscaled(amount))
         return days
@@ -189,6 +188,9 @@ class WorkLog:
     def people(self, config: CapacityConfig) -> Iterator[PersonDays]:
         """Each person's allocated and idle days over the recorded work (see ``allocate``)."""
         return allocate(self._spans, config, *self._days())
+
+    def _gathered(self, config: CapacityConfig, windows: tuple[Window, ...]) -> _Gathered:
+        return _Gathered.of_intervals(self._spans, config, *self._days(), windows)
 
     def _days(self) -> tuple[date, date]:
         """The first and last dates allocated: a day's margin either side for time zones."""
@@ -315,10 +317,15 @@ class _WorkingDays:
 
     def touched_by(self, span: WorkInterval) -> list[date]:
         """The working days that *span* touches in the calendar's zone."""
+        low, high = self.positions(span)
+        return self.days[low:high]
+
+    def positions(self, span: WorkInterval) -> tuple[int, int]:
+        """``[low, high)``: the positions in ``days`` of the working days *span* touches."""
         zone = self.calendar.zone
         first = span.start.astimezone(zone).date()
         last = (span.end - _LAST_INSTANT).astimezone(zone).date()
-        return self.between(first, last)
+        return bisect_left(self.days, first), bisect_right(self.days, last)
 
 
 def _dates(first: date, last: date) -> Iterator[date]:
@@ -465,13 +472,6 @@ class _DayRanges:
             else:
                 self.runs.append((position, position + 1, inside))
 
-    def positions(self, span: WorkInterval) -> tuple[int, int]:
-        """``[low, high)``: the positions of the working days *span* touches."""
-        zone = self.working.calendar.zone
-        first = span.start.astimezone(zone).date()
-        last = (span.end - _LAST_INSTANT).astimezone(zone).date()
-        return bisect_left(self.days, first), bisect_right(self.days, last)
-
 
 class _PersonRanges:
     """One person's work as ranges of day positions, each issue's day going to the team of
@@ -485,7 +485,7 @@ class _PersonRanges:
         self._days = days
         spans: defaultdict[IssueRef, list[tuple[int, int, datetime, str]]] = defaultdict(list)
         for issue, span in held:
-            low, high = days.positions(span)
+            low, high = days.working.positions(span)
             if low < high:
                 spans[issue].append((low, high, span.start, span.team))
         self.segments: list[tuple[int, int, IssueRef, str]] = []
