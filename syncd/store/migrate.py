@@ -16,8 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, column, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.expression import TableClause
 
 from syncd.core.errors import StoreError
 from syncd.store.engine import display_url
@@ -40,7 +41,7 @@ HEAD_REVISION: Final = "0005"
 """The revision this version of syncd needs: its newest migration's."""
 _SCRIPT_LOCATION = Path(__file__).with_name("migrations")
 _VERSION_TABLE = "alembic_version"
-_REVISIONS = text("SELECT version_num FROM alembic_version")
+_REVISIONS = select(TableClause(_VERSION_TABLE, column("version_num")))
 
 
 def _config() -> Config:
